@@ -1,0 +1,36 @@
+/** Every error the engine raises on purpose carries one of these codes, so callers can react by kind. */
+export type ErrorCode =
+  | 'parse' // a seed or import file could not be read as papers
+  | 'empty-query' // nothing to search for after trimming
+  | 'unknown-paper' // a paper id or title that is not in the corpus
+  | 'invalid-option' // k, dims, shortlist or similar out of range
+  | 'model-load' // model files missing, unreadable or not the expected ones
+  | 'model-setup' // npm run setup could not provision a model
+  | 'artifacts-missing' // no artifacts where they were expected
+  | 'artifacts-stale' // artifacts built from another corpus or model
+  | 'artifacts-format' // artifacts of another format version, or corrupted bytes
+  | 'index' // the ANN index refused an operation
+  | 'storage'; // persistence failed (quota, corruption)
+
+export class PapersiftError extends Error {
+  readonly code: ErrorCode;
+  /** Structured context for messages and tests: file, line, paper id, expected vs found, ... */
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PapersiftError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isPapersiftError(e: unknown, code?: ErrorCode): e is PapersiftError {
+  return e instanceof PapersiftError && (code === undefined || e.code === code);
+}
+
+/** A message fit to show a person, whatever was thrown. */
+export function describeError(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
