@@ -7,7 +7,8 @@ export function normaliseTitle(title: string): string {
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '') // strip accents after decomposition
     .toLowerCase()
-    .replace(/[^a-z0-9]+/g, ' ')
+    // Letters and digits of any script survive, so non-Latin titles keep distinct ids.
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
 }
 
