@@ -1,0 +1,84 @@
+import { EigenvalueDecomposition, Matrix as MlMatrix } from 'ml-matrix';
+import { PapersiftError } from '../errors';
+
+/**
+ * An orthogonal rotation whose first output components carry the most energy of the corpus vectors.
+ * It is the eigenbasis of the uncentred second-moment matrix XᵀX/N (PCA without centring): centring
+ * would shift the vectors and change their cosines, a pure rotation keeps every full-dim cosine.
+ * Stored row-major D×D: row i is the i-th principal axis, so rotated = R · v.
+ */
+export interface Rotation {
+  dims: number;
+  matrix: Float32Array;
+  /** Eigenvalues, descending: the share of energy each rotated component carries. */
+  energy: Float32Array;
+}
+
+export function fitRotation(vectors: Float32Array, dims: number): Rotation {
+  const rows = vectors.length / dims;
+  if (!Number.isInteger(rows) || rows < 2) {
+    throw new PapersiftError('invalid-option', `A rotation needs at least 2 vectors of ${dims} dims; got ${vectors.length} values`);
+  }
+  // Second-moment matrix in float64: summing hundreds of thousands of products in float32 drifts.
+  const moment = new Float64Array(dims * dims);
+  for (let r = 0; r < rows; r++) {
+    const base = r * dims;
+    for (let i = 0; i < dims; i++) {
+      const vi = vectors[base + i];
+      if (vi === 0) continue;
+      const rowOffset = i * dims;
+      for (let j = i; j < dims; j++) moment[rowOffset + j] += vi * vectors[base + j];
+    }
+  }
+  const m = new MlMatrix(dims, dims);
+  for (let i = 0; i < dims; i++) {
+    for (let j = i; j < dims; j++) {
+      const value = moment[i * dims + j] / rows;
+      m.set(i, j, value);
+      m.set(j, i, value);
+    }
+  }
+  const evd = new EigenvalueDecomposition(m, { assumeSymmetric: true });
+  const values = evd.realEigenvalues;
+  const vectorsMatrix = evd.eigenvectorMatrix; // columns are eigenvectors
+  const order = values.map((_, i) => i).sort((a, b) => values[b] - values[a]);
+  const matrix = new Float32Array(dims * dims);
+  const energy = new Float32Array(dims);
+  order.forEach((column, outRow) => {
+    energy[outRow] = values[column];
+    // Fix each axis's sign (largest component positive) so rebuilds give the same rotation.
+    let maxAbs = 0;
+    let sign = 1;
+    for (let i = 0; i < dims; i++) {
+      const x = vectorsMatrix.get(i, column);
+      if (Math.abs(x) > maxAbs) {
+        maxAbs = Math.abs(x);
+        sign = x < 0 ? -1 : 1;
+      }
+    }
+    for (let i = 0; i < dims; i++) matrix[outRow * dims + i] = sign * vectorsMatrix.get(i, column);
+  });
+  return { dims, matrix, energy };
+}
+
+/** R · v for one vector. */
+export function rotateVector(rotation: Float32Array, dims: number, v: Float32Array): Float32Array {
+  const out = new Float32Array(dims);
+  for (let i = 0; i < dims; i++) {
+    let s = 0;
+    const base = i * dims;
+    for (let j = 0; j < dims; j++) s += rotation[base + j] * v[j];
+    out[i] = s;
+  }
+  return out;
+}
+
+/** R · v for every row of a row-major matrix. */
+export function rotateRows(rotation: Float32Array, dims: number, vectors: Float32Array): Float32Array {
+  const rows = vectors.length / dims;
+  const out = new Float32Array(vectors.length);
+  for (let r = 0; r < rows; r++) {
+    out.set(rotateVector(rotation, dims, vectors.subarray(r * dims, (r + 1) * dims)), r * dims);
+  }
+  return out;
+}

@@ -1,0 +1,39 @@
+/** Seeded random data for tests and benchmarks: the same seed gives the same vectors everywhere. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function gaussian(rand: () => number): number {
+  const u = Math.max(rand(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+/**
+ * Unit vectors around `clusters` random centres, with an anisotropic spread (a few strong directions),
+ * like sentence embeddings: most energy in few directions, so a rotation has something to find.
+ */
+export function clusteredUnitVectors(n: number, dims: number, clusters: number, seed: number, noise = 0.35): Float32Array {
+  const rand = mulberry32(seed);
+  const centres = new Float32Array(clusters * dims);
+  for (let i = 0; i < centres.length; i++) centres[i] = gaussian(rand) / Math.sqrt(1 + (i % dims) / 8);
+  const out = new Float32Array(n * dims);
+  for (let r = 0; r < n; r++) {
+    const c = Math.floor(rand() * clusters);
+    let norm = 0;
+    for (let j = 0; j < dims; j++) {
+      const x = centres[c * dims + j] + (noise * gaussian(rand)) / Math.sqrt(1 + j / 8);
+      out[r * dims + j] = x;
+      norm += x * x;
+    }
+    const inv = 1 / Math.sqrt(norm);
+    for (let j = 0; j < dims; j++) out[r * dims + j] *= inv;
+  }
+  return out;
+}
