@@ -1,0 +1,196 @@
+/**
+ * The engine: query, similar and Matryoshka search over one artifact set. Orchestration only; the
+ * maths lives in matryoshka/, the graphs in index/, the vectors in artifacts.
+ *
+ * Every vector here is rotated (see matryoshka/rotation.ts). Searching at `dims` means cosine over the
+ * first `dims` rotated components, re-normalised. Adaptive search shortlists with the low-dim graph and
+ * re-ranks the shortlist with full vectors.
+ */
+import type { Artifacts, Manifest } from './artifacts';
+import type { Embedder } from './embed/types';
+import { PapersiftError } from './errors';
+import { ExactIndex } from './index/exact';
+import { HnswIndex } from './index/hnsw';
+import type { AnnIndex } from './index/types';
+import { rotateVector } from './matryoshka/rotation';
+import { normaliseTitle } from './corpus/ids';
+import type { Paper } from './types';
+import { dot, normaliseInPlace, prefixRows, prefixVector, row } from './vectors';
+
+export interface SearchOptions {
+  /** How many papers to return (1..1000). Default 10. */
+  k?: number;
+  /** Leading rotated dimensions to compare (1..full). Default full. */
+  dims?: number;
+  /** Shortlist at `dims`, re-rank at full dims. */
+  adaptive?: boolean;
+  /** Shortlist size for adaptive search. Default 50. */
+  shortlist?: number;
+  /** Brute force instead of HNSW: the reference for recall. */
+  exact?: boolean;
+  /** HNSW search breadth; higher is slower and more exact. */
+  efSearch?: number;
+}
+
+export interface SearchHit {
+  paper: Paper;
+  /** Cosine at the dims used for the final ranking (full dims after an adaptive re-rank). */
+  score: number;
+  row: number;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  dims: number;
+  adaptive: boolean;
+  /** Papers whose full vectors were compared in a re-rank (0 when not adaptive). */
+  reranked: number;
+  /** Vector comparisons spent: graph visits (as the index reports them) plus re-rank dot products. */
+  distanceEvaluations: number;
+}
+
+export const DEFAULT_K = 10;
+export const DEFAULT_SHORTLIST = 50;
+export const MAX_K = 1000;
+export const MAX_QUERY_CHARS = 10_000;
+
+export class SearchEngine {
+  readonly manifest: Manifest;
+  readonly papers: Paper[];
+  readonly dims: number;
+  /** N x D rotated unit rows. */
+  readonly vectors: Float32Array;
+  private readonly rotation: Float32Array;
+  private readonly graphs: Map<number, AnnIndex>;
+  private readonly exactByDims = new Map<number, ExactIndex>();
+  private readonly rowById = new Map<string, number>();
+  private readonly rowByTitle = new Map<string, number>();
+
+  private constructor(artifacts: Artifacts, graphs: Map<number, AnnIndex>) {
+    this.manifest = artifacts.manifest;
+    this.papers = artifacts.papers;
+    this.dims = artifacts.manifest.model.dims;
+    this.vectors = artifacts.vectors;
+    this.rotation = artifacts.rotation;
+    this.graphs = graphs;
+    this.papers.forEach((paper, i) => {
+      this.rowById.set(paper.id, i);
+      this.rowByTitle.set(normaliseTitle(paper.title), i);
+    });
+  }
+
+  /** Loads the shipped HNSW graphs; the artifacts are assumed verified (decodeArtifacts does that). */
+  static async open(artifacts: Artifacts): Promise<SearchEngine> {
+    const graphs = new Map<number, AnnIndex>();
+    for (const [dims, bytes] of artifacts.hnsw) graphs.set(dims, await HnswIndex.fromBytes(bytes, dims));
+    return new SearchEngine(artifacts, graphs);
+  }
+
+  /** The row of a paper given its id or its exact title (case and punctuation ignored). */
+  rowOf(idOrTitle: string): number {
+    const key = idOrTitle.trim();
+    const found = this.rowById.get(key) ?? this.rowByTitle.get(normaliseTitle(key));
+    if (found === undefined) {
+      throw new PapersiftError('unknown-paper', `No paper with id or title "${truncate(key, 120)}"`, { input: key });
+    }
+    return found;
+  }
+
+  paper(idOrTitle: string): Paper {
+    return this.papers[this.rowOf(idOrTitle)];
+  }
+
+  /** Embeds a query and searches. */
+  async search(embedder: Embedder, text: string, options: SearchOptions = {}): Promise<SearchResult> {
+    const query = checkQueryText(text);
+    return this.searchEmbedding(await embedder.embedQuery(query), options);
+  }
+
+  /** Searches with a raw (unrotated) model embedding, e.g. a query or a pasted abstract. */
+  searchEmbedding(embedding: Float32Array, options: SearchOptions = {}): SearchResult {
+    if (embedding.length !== this.dims) {
+      throw new PapersiftError('invalid-option', `Expected a ${this.dims}-d embedding, got ${embedding.length}`);
+    }
+    const rotated = rotateVector(this.rotation, this.dims, embedding);
+    normaliseInPlace(rotated);
+    return this.searchRotated(rotated, options, new Set());
+  }
+
+  /** Papers nearest to a stored paper, the paper itself excluded. */
+  similar(idOrTitle: string, options: SearchOptions = {}): SearchResult {
+    const source = this.rowOf(idOrTitle);
+    return this.searchRotated(row(this.vectors, this.dims, source).slice(), options, new Set([source]));
+  }
+
+  private searchRotated(query: Float32Array, options: SearchOptions, exclude: Set<number>): SearchResult {
+    const { k, dims, adaptive, shortlist, exact, efSearch } = this.resolve(options);
+    const index = this.indexFor(dims, exact);
+    const lowQuery = dims === this.dims ? query : prefixVector(query, dims);
+    if (!adaptive) {
+      const found = index.search(lowQuery, k, { exclude, efSearch });
+      return {
+        hits: found.labels.map((label, i) => this.hit(label, found.scores[i])),
+        dims,
+        adaptive: false,
+        reranked: 0,
+        distanceEvaluations: found.distanceEvaluations,
+      };
+    }
+    const candidates = index.search(lowQuery, Math.max(shortlist, k), { exclude, efSearch: Math.max(efSearch ?? 0, shortlist) || undefined });
+    const reranked = candidates.labels
+      .map((label) => ({ label, score: dot(query, this.vectors, this.dims, label * this.dims) }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, k);
+    return {
+      hits: reranked.map(({ label, score }) => this.hit(label, score)),
+      dims,
+      adaptive: true,
+      reranked: candidates.labels.length,
+      distanceEvaluations: candidates.distanceEvaluations + candidates.labels.length,
+    };
+  }
+
+  private hit(label: number, score: number): SearchHit {
+    return { paper: this.papers[label], score, row: label };
+  }
+
+  private indexFor(dims: number, exact: boolean): AnnIndex {
+    const graph = exact ? undefined : this.graphs.get(dims);
+    if (graph) return graph;
+    let brute = this.exactByDims.get(dims);
+    if (!brute) {
+      brute = new ExactIndex(dims);
+      brute.add(dims === this.dims ? this.vectors : prefixRows(this.vectors, this.dims, dims));
+      this.exactByDims.set(dims, brute);
+    }
+    return brute;
+  }
+
+  private resolve(options: SearchOptions) {
+    const k = options.k ?? DEFAULT_K;
+    const dims = options.dims ?? this.dims;
+    const shortlist = options.shortlist ?? DEFAULT_SHORTLIST;
+    const adaptive = options.adaptive ?? false;
+    if (!Number.isInteger(k) || k < 1 || k > MAX_K) {
+      throw new PapersiftError('invalid-option', `k must be a whole number from 1 to ${MAX_K}; got ${options.k}`);
+    }
+    if (!Number.isInteger(dims) || dims < 1 || dims > this.dims) {
+      throw new PapersiftError('invalid-option', `dims must be a whole number from 1 to ${this.dims}; got ${options.dims}`);
+    }
+    if (!Number.isInteger(shortlist) || shortlist < 1 || shortlist > MAX_K) {
+      throw new PapersiftError('invalid-option', `shortlist must be a whole number from 1 to ${MAX_K}; got ${options.shortlist}`);
+    }
+    return { k, dims, shortlist, adaptive: adaptive && dims < this.dims, exact: options.exact ?? false, efSearch: options.efSearch };
+  }
+}
+
+/** Trims a query and refuses what cannot be searched; very long text is cut, not rejected. */
+export function checkQueryText(text: string): string {
+  const trimmed = (text ?? '').trim();
+  if (trimmed.length === 0) throw new PapersiftError('empty-query', 'The query is empty: type a few words to search for');
+  return trimmed.length > MAX_QUERY_CHARS ? trimmed.slice(0, MAX_QUERY_CHARS) : trimmed;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
