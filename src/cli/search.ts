@@ -1,0 +1,198 @@
+/**
+ * npm run search -- "query text" [--k N] [--dims D] [--adaptive] [--similar ID|TITLE] [--model ID] [--json]
+ * npm run search -- --batch FILE     (JSON lines: {"id","text"} or {"id","similar"})
+ */
+import './node-env';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Embedder } from '../core/embed/types';
+import { describeError } from '../core/errors';
+import type { Dtype } from '../core/models';
+import type { SearchEngine, SearchOptions, SearchResult } from '../core/search';
+import { openEngine } from './open-engine';
+
+const USAGE = `Usage:
+  npm run search -- "query text" [options]
+  npm run search -- --similar <paper id or exact title> [options]
+  npm run search -- --batch queries.jsonl [options]
+
+Options:
+  --k N            results to return (default 10)
+  --dims D         leading rotated dimensions to compare: 32, 64, 128, 256 or 384 (default full)
+  --adaptive       shortlist at --dims with HNSW, re-rank at full dims
+  --shortlist N    shortlist size for --adaptive (default 50)
+  --exact          brute-force search instead of HNSW
+  --model ID       bge-small-en-v1.5 (default) or all-MiniLM-L6-v2
+  --dtype T        q8 or fp32
+  --json           one JSON object per query instead of a table
+  --rebuild        rebuild the artifacts even if they match`;
+
+export interface BatchLine {
+  id: string;
+  text?: string;
+  similar?: string;
+}
+
+export interface BatchOutcome {
+  line: string;
+  results?: { id: string; title: string; score: number }[];
+  error?: string;
+}
+
+/** Runs one batch file's lines; a bad line yields an error entry and the rest still run. */
+export async function runBatch(
+  lines: string[],
+  engine: SearchEngine,
+  embedder: Embedder,
+  options: SearchOptions,
+): Promise<{ id: string | null; results?: BatchOutcome['results']; error?: string }[]> {
+  const out = [];
+  for (const [i, raw] of lines.entries()) {
+    if (raw.trim() === '') continue;
+    const where = `line ${i + 1}`;
+    let entry: BatchLine;
+    try {
+      entry = JSON.parse(raw) as BatchLine;
+    } catch {
+      out.push({ id: null, error: `${where}: not valid JSON: ${raw.slice(0, 80)}` });
+      continue;
+    }
+    if (typeof entry !== 'object' || entry === null || (typeof entry.text !== 'string' && typeof entry.similar !== 'string')) {
+      out.push({ id: typeof entry?.id === 'string' ? entry.id : null, error: `${where}: needs "text" or "similar"` });
+      continue;
+    }
+    const id = typeof entry.id === 'string' ? entry.id : `line-${i + 1}`;
+    try {
+      const result =
+        typeof entry.similar === 'string'
+          ? engine.similar(entry.similar, options)
+          : await engine.search(embedder, entry.text as string, options);
+      out.push({ id, results: compact(result) });
+    } catch (e) {
+      out.push({ id, error: `${where} (${id}): ${describeError(e)}` });
+    }
+  }
+  return out;
+}
+
+function compact(result: SearchResult) {
+  return result.hits.map((h) => ({ id: h.paper.id, title: h.paper.title, score: round(h.score) }));
+}
+
+function round(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}
+
+export function formatTable(result: SearchResult): string {
+  const rows = result.hits.map((h, i) => {
+    const title = h.paper.title.length > 78 ? `${h.paper.title.slice(0, 77)}…` : h.paper.title;
+    return `${String(i + 1).padStart(3)}  ${h.score.toFixed(4)}  ${title}\n              ${h.paper.id}`;
+  });
+  return [`rank  score   title / id`, ...rows].join('\n');
+}
+
+function intOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new Error(`--${name} must be a whole number; got "${value}"`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        k: { type: 'string' },
+        dims: { type: 'string' },
+        adaptive: { type: 'boolean' },
+        shortlist: { type: 'string' },
+        exact: { type: 'boolean' },
+        similar: { type: 'string' },
+        model: { type: 'string' },
+        dtype: { type: 'string' },
+        json: { type: 'boolean' },
+        batch: { type: 'string' },
+        rebuild: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`${describeError(e)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const query = positionals.join(' ');
+  if (!values.batch && values.similar === undefined && query.trim() === '') {
+    process.stderr.write(`Nothing to search: give a query, --similar or --batch.\n\n${USAGE}\n`);
+    return 2;
+  }
+  let options: SearchOptions;
+  try {
+    options = {
+      k: intOption(values.k, 'k'),
+      dims: intOption(values.dims, 'dims'),
+      adaptive: values.adaptive,
+      shortlist: intOption(values.shortlist, 'shortlist'),
+      exact: values.exact,
+    };
+  } catch (e) {
+    process.stderr.write(`${describeError(e)}\n`);
+    return 2;
+  }
+
+  const { engine, embedder } = await openEngine({ modelId: values.model, dtype: values.dtype as Dtype | undefined, rebuild: values.rebuild });
+  try {
+    if (values.batch) {
+      let text: string;
+      try {
+        text = readFileSync(values.batch, 'utf8');
+      } catch (e) {
+        process.stderr.write(`Cannot read batch file ${values.batch}: ${describeError(e)}\n`);
+        return 1;
+      }
+      const outcomes = await runBatch(text.split('\n'), engine, embedder, options);
+      let ran = 0;
+      for (const o of outcomes) {
+        if (o.error) process.stderr.write(`error: ${o.error}\n`);
+        else ran++;
+        process.stdout.write(`${JSON.stringify(o)}\n`);
+      }
+      process.stderr.write(`${ran} of ${outcomes.length} batch entries ran\n`);
+      return ran > 0 ? 0 : 1;
+    }
+    const started = performance.now();
+    const result =
+      values.similar !== undefined ? engine.similar(values.similar, options) : await engine.search(embedder, query, options);
+    const ms = performance.now() - started;
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ query: values.similar ?? query, results: compact(result) })}\n`);
+    } else {
+      const what = values.similar !== undefined ? `Similar to "${engine.paper(values.similar).title}"` : `"${query}"`;
+      const mode = result.adaptive ? `adaptive ${result.dims}→${engine.dims} dims` : `${result.dims} dims`;
+      process.stdout.write(`${what} — ${mode}, ${ms.toFixed(0)} ms\n${formatTable(result)}\n`);
+    }
+    return 0;
+  } catch (e) {
+    process.stderr.write(`${describeError(e)}\n`);
+    return 1;
+  } finally {
+    await embedder.dispose();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`${describeError(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
