@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEmbedder } from '../core/embed';
+import type { Embedder } from '../core/embed/types';
+import { DEFAULT_MODEL_ID, getModel } from '../core/models';
+import { SearchEngine } from '../core/search';
+import { REPO_ROOT, SITE_ARTIFACTS_DIR, modelsDir } from './node-env';
+import { readArtifactsDir } from './open-engine';
+import { runBatch } from './search';
+
+const model = getModel(DEFAULT_MODEL_ID);
+
+describe('runBatch', () => {
+  let engine: SearchEngine;
+  let embedder: Embedder;
+  beforeAll(async () => {
+    engine = await SearchEngine.open(await readArtifactsDir(SITE_ARTIFACTS_DIR, { model, dtype: model.defaultDtype }));
+    embedder = await createEmbedder({ modelId: model.id, dtype: model.defaultDtype, localModelPath: modelsDir() });
+  });
+  afterAll(async () => embedder?.dispose());
+
+  it('answers good lines and names each bad one, without stopping', async () => {
+    const source = engine.papers[10];
+    const lines = [
+      JSON.stringify({ id: 'q1', text: 'sparse autoencoders for interpretability' }),
+      '{not json',
+      JSON.stringify({ id: 'q2', text: '   ' }),
+      JSON.stringify({ id: 's1', similar: source.id }),
+      JSON.stringify({ id: 's2', similar: 'a paper that does not exist' }),
+      JSON.stringify({ id: 'x', foo: 1 }),
+      '',
+      JSON.stringify({ id: 's3', similar: source.title }),
+    ];
+    const out = await runBatch(lines, engine, embedder, { k: 5 });
+    expect(out.map((o) => o.id)).toEqual(['q1', null, 'q2', 's1', 's2', 'x', 's3']);
+    expect(out[0].results).toHaveLength(5);
+    expect(out[1].error).toMatch(/line 2: not valid JSON/);
+    expect(out[2].error).toMatch(/line 3 \(q2\): The query is empty/);
+    expect(out[3].results?.map((r) => r.id)).not.toContain(source.id);
+    expect(out[4].error).toMatch(/No paper with id or title "a paper that does not exist"/);
+    expect(out[5].error).toMatch(/line 6: needs "text" or "similar"/);
+    expect(out[6].results).toEqual(out[3].results);
+  });
+});
+
+/** The real command, as a user runs it: one process, artifacts reused. */
+function cli(args: string[]) {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/search.ts'), ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('npm run search', () => {
+  it('prints a ranked table and says it reused the artifacts', () => {
+    const { code, stdout, stderr } = cli(['sparse autoencoders find monosemantic features', '--k', '3']);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/Reusing artifacts in public\/artifacts/);
+    expect(stdout).toMatch(/^rank +score +title \/ id$/m);
+    expect(stdout.match(/^ +[123] +0\.\d{4} +\S/gm)).toHaveLength(3);
+  });
+
+  it('runs a batch file: JSON line per entry, exit 0 when some ran, 1 when none did', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'papersift-batch-'));
+    const good = join(dir, 'good.jsonl');
+    writeFileSync(good, `${JSON.stringify({ id: 'q1', text: 'graph neural networks' })}\nnot json\n`);
+    const mixed = cli(['--batch', good, '--json', '--dims', '64', '--adaptive']);
+    expect(mixed.code).toBe(0);
+    const lines = mixed.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0].id).toBe('q1');
+    expect(lines[0].results).toHaveLength(10);
+    expect(lines[1].error).toMatch(/line 2/);
+    expect(mixed.stderr).toMatch(/1 of 2 batch entries ran/);
+
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, 'nope\n');
+    expect(cli(['--batch', bad]).code).toBe(1);
+    expect(cli(['--batch', join(dir, 'missing.jsonl')]).stderr).toMatch(/Cannot read batch file/);
+  });
+
+  it('explains bad flags and unknown papers', () => {
+    const unknown = cli(['--similar', 'definitely-not-a-paper']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/No paper with id or title "definitely-not-a-paper"/);
+    const badDims = cli(['query', '--dims', 'many']);
+    expect(badDims.code).toBe(2);
+    expect(badDims.stderr).toMatch(/--dims must be a whole number/);
+    expect(cli([]).stderr).toMatch(/Nothing to search/);
+  });
+});

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelsDir, SITE_ARTIFACTS_DIR } from '../cli/node-env';
+import { readArtifactsDir } from '../cli/open-engine';
+import { createEmbedder } from './embed';
+import type { Embedder } from './embed/types';
+import { isPapersiftError } from './errors';
+import { DEFAULT_MODEL_ID, getModel } from './models';
+import { SearchEngine, checkQueryText, MAX_QUERY_CHARS } from './search';
+
+const model = getModel(DEFAULT_MODEL_ID);
+let engine: SearchEngine;
+let embedder: Embedder;
+
+beforeAll(async () => {
+  engine = await SearchEngine.open(await readArtifactsDir(SITE_ARTIFACTS_DIR, { model, dtype: model.defaultDtype }));
+  embedder = await createEmbedder({ modelId: model.id, dtype: model.defaultDtype, localModelPath: modelsDir() });
+});
+afterAll(async () => embedder?.dispose());
+
+const ids = (r: { hits: { paper: { id: string } }[] }) => r.hits.map((h) => h.paper.id);
+const overlap = (a: string[], b: string[]) => a.filter((x) => b.includes(x)).length / b.length;
+/** A spread of papers used as "similar" queries, so properties hold across the corpus, not for one paper. */
+const sampleIds = () => engine.papers.filter((_, i) => i % 7 === 0).map((p) => p.id);
+
+describe('SearchEngine: text queries', () => {
+  it('puts the paper a query names first', async () => {
+    const result = await engine.search(embedder, 'Matryoshka representation learning: nested embeddings of many sizes');
+    expect(result.hits[0].paper.title).toBe('Matryoshka Representation Learning');
+    expect(result.hits).toHaveLength(10);
+    for (let i = 1; i < result.hits.length; i++) expect(result.hits[i].score).toBeLessThanOrEqual(result.hits[i - 1].score);
+  });
+
+  it('refuses an empty query and cuts a huge one', async () => {
+    await expect(engine.search(embedder, '   \n ')).rejects.toMatchObject({ code: 'empty-query' });
+    expect(checkQueryText('x'.repeat(50_000))).toHaveLength(MAX_QUERY_CHARS);
+    const huge = await engine.search(embedder, 'sparse autoencoders '.repeat(2000), { k: 3 });
+    expect(huge.hits).toHaveLength(3);
+  });
+
+  it('answers emoji and right-to-left text without failing', async () => {
+    expect((await engine.search(embedder, '🔍📄 retrieval')).hits.length).toBe(10);
+    expect((await engine.search(embedder, 'نماذج اللغة الكبيرة')).hits.length).toBe(10);
+  });
+});
+
+describe('SearchEngine: similar', () => {
+  it('never returns the paper itself, and finds it by id or exact title', () => {
+    const source = engine.papers[42];
+    const byId = engine.similar(source.id, { k: 20 });
+    expect(ids(byId)).not.toContain(source.id);
+    expect(byId.hits).toHaveLength(20);
+    expect(ids(engine.similar(source.title.toUpperCase(), { k: 20 }))).toEqual(ids(byId));
+  });
+
+  it('names an unknown paper in its error', () => {
+    try {
+      engine.similar('no-such-paper-anywhere');
+      expect.unreachable();
+    } catch (e) {
+      expect(isPapersiftError(e, 'unknown-paper')).toBe(true);
+      expect((e as Error).message).toContain('no-such-paper-anywhere');
+    }
+  });
+
+  it('HNSW at full dims agrees with exact search', () => {
+    const agreement = sampleIds().map((id) => overlap(ids(engine.similar(id)), ids(engine.similar(id, { exact: true }))));
+    expect(agreement.reduce((a, b) => a + b) / agreement.length).toBeGreaterThanOrEqual(0.99);
+  });
+});
+
+describe('SearchEngine: Matryoshka dims', () => {
+  const meanOverlap = (options: { dims: number; adaptive?: boolean; exact?: boolean; shortlist?: number }) => {
+    const all = sampleIds().map((id) => overlap(ids(engine.similar(id, options)), ids(engine.similar(id, { exact: true }))));
+    return all.reduce((a, b) => a + b) / all.length;
+  };
+
+  it('a rotated 64-d prefix keeps most of the full-dim top 10', () => {
+    expect(meanOverlap({ dims: 64, exact: true })).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('a 32-d shortlist of 50 re-ranked at full dims recovers the full-dim top 10', () => {
+    const plain32 = meanOverlap({ dims: 32, exact: true });
+    const adaptive32 = meanOverlap({ dims: 32, adaptive: true, shortlist: 50 });
+    expect(adaptive32).toBeGreaterThanOrEqual(0.98);
+    expect(adaptive32).toBeGreaterThan(plain32);
+  });
+
+  it('reports full-dim scores after an adaptive re-rank', () => {
+    const source = engine.papers[3].id;
+    const adaptive = engine.similar(source, { dims: 32, adaptive: true });
+    const exact = engine.similar(source, { exact: true });
+    expect(adaptive.adaptive).toBe(true);
+    expect(adaptive.reranked).toBe(50);
+    expect(adaptive.hits[0].score).toBeCloseTo(exact.hits[0].score, 5);
+  });
+
+  it('refuses dims, k and shortlist out of range', () => {
+    const id = engine.papers[0].id;
+    for (const options of [{ dims: 0 }, { dims: 385 }, { dims: 12.5 }, { k: 0 }, { k: 5000 }, { shortlist: -1 }]) {
+      expect(() => engine.similar(id, options)).toThrow(/must be a whole number/);
+    }
+  });
+});
