@@ -26,6 +26,8 @@ export interface OpenOptions {
   dir?: string;
   /** Rebuild even when the artifacts on disk match. */
   rebuild?: boolean;
+  /** The corpus to serve; default: the seed files. */
+  corpus?: { papers: Paper[]; problems: { source: string; line: number; message: string }[] };
   /** Progress and decisions go here (stderr), never to stdout, which carries results. */
   log?: (line: string) => void;
 }
@@ -60,7 +62,7 @@ export async function openEngine(options: OpenOptions = {}): Promise<OpenedEngin
   const model = getModel(options.modelId ?? DEFAULT_MODEL_ID);
   const dtype = resolveDtype(model, options.dtype);
   const dir = options.dir ?? defaultArtifactsDir(model.id, dtype);
-  const corpus = readSeedCorpus();
+  const corpus = options.corpus ?? readSeedCorpus();
   for (const problem of corpus.problems) log(`warning: ${problem.source}:${problem.line}: ${problem.message}`);
   const hash = corpusHash(corpus.papers);
   const embedder = await createEmbedder({ modelId: model.id, dtype, localModelPath: modelsDir() });
