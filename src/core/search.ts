@@ -26,7 +26,10 @@ export interface SearchOptions {
   adaptive?: boolean;
   /** Shortlist size for adaptive search. Default 50. */
   shortlist?: number;
-  /** Brute force instead of HNSW: the reference for recall. */
+  /**
+   * Brute force (true) or HNSW (false). Default: brute force below EXACT_SEARCH_BELOW papers, where it is
+   * both exact and faster (one hnswlib call costs ~0.15 ms; bench/hnsw.ts), HNSW above.
+   */
   exact?: boolean;
   /** HNSW search breadth; higher is slower and more exact. */
   efSearch?: number;
@@ -53,6 +56,7 @@ export const DEFAULT_K = 10;
 export const DEFAULT_SHORTLIST = 50;
 export const MAX_K = 1000;
 export const MAX_QUERY_CHARS = 10_000;
+export const EXACT_SEARCH_BELOW = 1000;
 
 export class SearchEngine {
   readonly manifest: Manifest;
@@ -180,7 +184,7 @@ export class SearchEngine {
     if (!Number.isInteger(shortlist) || shortlist < 1 || shortlist > MAX_K) {
       throw new PapersiftError('invalid-option', `shortlist must be a whole number from 1 to ${MAX_K}; got ${options.shortlist}`);
     }
-    return { k, dims, shortlist, adaptive: adaptive && dims < this.dims, exact: options.exact ?? false, efSearch: options.efSearch };
+    return { k, dims, shortlist, adaptive: adaptive && dims < this.dims, exact: options.exact ?? this.papers.length < EXACT_SEARCH_BELOW, efSearch: options.efSearch };
   }
 }
 
