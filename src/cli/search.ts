@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import type { Embedder } from '../core/embed/types';
 import { describeError } from '../core/errors';
 import type { Dtype } from '../core/models';
-import type { SearchEngine, SearchOptions, SearchResult } from '../core/search';
+import { SEARCH_MODES, type SearchEngine, type SearchMode, type SearchOptions, type SearchResult } from '../core/search';
 import { openEngine } from './open-engine';
 
 const USAGE = `Usage:
@@ -17,6 +17,7 @@ const USAGE = `Usage:
   npm run search -- --batch queries.jsonl [options]
 
 Options:
+  --mode M         hybrid (default: BM25 and embeddings fused), semantic or lexical
   --k N            results to return (default 10)
   --dims D         leading rotated dimensions to compare: 32, 64, 128, 256 or 384 (default full)
   --adaptive       shortlist at --dims with HNSW, re-rank at full dims
@@ -105,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
       args: argv,
       allowPositionals: true,
       options: {
+        mode: { type: 'string' },
         k: { type: 'string' },
         dims: { type: 'string' },
         adaptive: { type: 'boolean' },
@@ -135,7 +137,11 @@ async function main(argv: string[]): Promise<number> {
   }
   let options: SearchOptions;
   try {
+    if (values.mode !== undefined && !SEARCH_MODES.includes(values.mode as SearchMode)) {
+      throw new Error(`--mode must be one of ${SEARCH_MODES.join(', ')}; got "${values.mode}"`);
+    }
     options = {
+      mode: values.mode as SearchMode | undefined,
       k: intOption(values.k, 'k'),
       dims: intOption(values.dims, 'dims'),
       adaptive: values.adaptive,
@@ -175,7 +181,8 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify({ query: values.similar ?? query, results: compact(result) })}\n`);
     } else {
       const what = values.similar !== undefined ? `Similar to "${engine.paper(values.similar).title}"` : `"${query}"`;
-      const mode = result.adaptive ? `adaptive ${result.dims}→${engine.dims} dims` : `${result.dims} dims`;
+      const dims = result.adaptive ? `adaptive ${result.dims}→${engine.dims} dims` : `${result.dims} dims`;
+      const mode = result.mode === 'lexical' ? 'lexical (BM25)' : `${result.mode}, ${dims}`;
       process.stdout.write(`${what} — ${mode}, ${ms.toFixed(0)} ms\n${formatTable(result)}\n`);
     }
     return 0;

@@ -6,9 +6,11 @@
 import { PapersiftError } from './errors';
 import { sha256Hex } from './hash';
 import type { Dtype, ModelSpec, Pooling } from './models';
+import { LEXICAL_FILE, loadLexical, serialiseLexical, type LexicalIndex } from './lexical';
 import type { Paper } from './types';
 
-export const FORMAT_VERSION = 1;
+/** 2: adds the lexical index (lexical.json). */
+export const FORMAT_VERSION = 2;
 
 export const FILES = {
   manifest: 'manifest.json',
@@ -16,6 +18,7 @@ export const FILES = {
   vectors: 'vectors.f32',
   rotation: 'rotation.f32',
   hnsw: (dims: number) => `hnsw-${dims}.bin`,
+  lexical: LEXICAL_FILE,
 } as const;
 
 export interface Manifest {
@@ -44,6 +47,8 @@ export interface Artifacts {
   rotation: Float32Array;
   /** Serialised HNSW graph per prefix length. */
   hnsw: Map<number, Uint8Array>;
+  /** BM25 over title + abstract, rows aligned with `papers`. */
+  lexical: LexicalIndex;
 }
 
 /** What the running code expects; anything else in a manifest means the artifacts must be rebuilt. */
@@ -88,6 +93,7 @@ export async function encodeArtifacts(
   out.set(FILES.vectors, floatsToBytes(parts.vectors));
   out.set(FILES.rotation, floatsToBytes(parts.rotation));
   for (const [dims, bytes] of parts.hnsw) out.set(FILES.hnsw(dims), bytes);
+  out.set(FILES.lexical, serialiseLexical(parts.lexical));
   const files: Manifest['files'] = {};
   for (const [name, bytes] of out) files[name] = { bytes: bytes.byteLength, sha256: await sha256Hex(bytes) };
   const manifest: Manifest = { ...parts.manifest, files };
@@ -150,7 +156,8 @@ export async function decodeArtifacts(
   }
   const hnsw = new Map<number, Uint8Array>();
   for (const d of manifest.indexDims) hnsw.set(d, need(FILES.hnsw(d)));
-  return { manifest, papers, vectors, rotation, hnsw };
+  const lexical = loadLexical(need(FILES.lexical), papers.map((p) => p.id));
+  return { manifest, papers, vectors, rotation, hnsw, lexical };
 }
 
 /** Little-endian float32, whatever the platform (all current ones are little-endian; say so explicitly). */

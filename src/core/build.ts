@@ -1,10 +1,12 @@
 /**
- * Corpus → artifacts: embed every paper, fit the rotation, build one HNSW graph per prefix length.
+ * Corpus → artifacts: embed every paper, fit the rotation, build one HNSW graph per prefix length and
+ * the lexical index.
  * Runs in Node (`npm run build-index`) and in the browser worker when shipped artifacts are stale.
  */
 import { FORMAT_VERSION, decodeArtifacts, encodeArtifacts, type Artifacts } from './artifacts';
 import type { EmbedProgress, Embedder } from './embed/types';
 import { HnswIndex, type HnswParams } from './index/hnsw';
+import { buildLexicalIndex } from './lexical';
 import { fitRotation, rotateRows } from './matryoshka/rotation';
 import { paperText } from './models';
 import type { Paper } from './types';
@@ -62,6 +64,7 @@ export async function buildArtifacts(papers: Paper[], embedder: Embedder, option
     vectors,
     rotation: rotation.matrix,
     hnsw,
+    lexical: buildLexicalIndex(papers),
   });
   const artifacts = await decodeArtifacts(async (name) => files.get(name), {
     model: embedder.model,

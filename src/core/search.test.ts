@@ -17,6 +17,7 @@ beforeAll(async () => {
 });
 afterAll(async () => embedder?.dispose());
 
+const SEMANTIC = { mode: 'semantic' } as const;
 const ids = (r: { hits: { paper: { id: string } }[] }) => r.hits.map((h) => h.paper.id);
 const overlap = (a: string[], b: string[]) => a.filter((x) => b.includes(x)).length / b.length;
 /** A spread of papers used as "similar" queries, so properties hold across the corpus, not for one paper. */
@@ -43,13 +44,45 @@ describe('SearchEngine: text queries', () => {
   });
 });
 
+describe('SearchEngine: modes', () => {
+  it('answers lexically before the model is ready, and says so', () => {
+    const result = engine.searchText('sparse autoencoders monosemantic features', null);
+    expect(result.mode).toBe('lexical');
+    expect(result.hits[0].terms?.length).toBeGreaterThan(0);
+  });
+
+  it('hybrid keeps a keyword hit that semantic search alone ranks lower, and lists matched terms', async () => {
+    const query = 'matryoshka embeddings';
+    const embedding = await embedder.embedQuery(query);
+    const hybrid = engine.searchText(query, embedding);
+    const lexical = engine.searchText(query, embedding, { mode: 'lexical' });
+    expect(hybrid.mode).toBe('hybrid');
+    const matryoshka = engine.papers.filter((p) => /matryoshka/i.test(p.title)).map((p) => p.id);
+    expect(matryoshka.length).toBeGreaterThanOrEqual(2);
+    // Both Matryoshka papers lead the fused list, as they lead the lexical one.
+    expect(ids(hybrid).slice(0, 2).sort()).toEqual(matryoshka.sort());
+    expect(ids(lexical).slice(0, 2).sort()).toEqual(matryoshka.sort());
+    expect(hybrid.hits[0].terms).toContain('matryoshka');
+  });
+
+  it('a stored paper\'s embedding (rotation undone) finds the paper itself first', () => {
+    const paper = engine.papers[77];
+    const result = engine.searchEmbedding(engine.embeddingOf(paper.id), { mode: 'semantic' });
+    expect(result.hits[0].paper.id).toBe(paper.id);
+    expect(result.hits[0].score).toBeCloseTo(1, 4);
+  });
+});
+
 describe('SearchEngine: similar', () => {
   it('never returns the paper itself, and finds it by id or exact title', () => {
     const source = engine.papers[42];
-    const byId = engine.similar(source.id, { k: 20 });
-    expect(ids(byId)).not.toContain(source.id);
-    expect(byId.hits).toHaveLength(20);
-    expect(ids(engine.similar(source.title.toUpperCase(), { k: 20 }))).toEqual(ids(byId));
+    for (const mode of ['semantic', 'lexical', 'hybrid'] as const) {
+      const byId = engine.similar(source.id, { k: 20, mode });
+      expect(byId.mode).toBe(mode);
+      expect(ids(byId)).not.toContain(source.id);
+      expect(byId.hits).toHaveLength(20);
+      expect(ids(engine.similar(source.title.toUpperCase(), { k: 20, mode }))).toEqual(ids(byId));
+    }
   });
 
   it('names an unknown paper in its error', () => {
@@ -63,14 +96,14 @@ describe('SearchEngine: similar', () => {
   });
 
   it('HNSW at full dims agrees with exact search', () => {
-    const agreement = sampleIds().map((id) => overlap(ids(engine.similar(id, { exact: false })), ids(engine.similar(id, { exact: true }))));
+    const agreement = sampleIds().map((id) => overlap(ids(engine.similar(id, { ...SEMANTIC, exact: false })), ids(engine.similar(id, { ...SEMANTIC, exact: true }))));
     expect(agreement.reduce((a, b) => a + b) / agreement.length).toBeGreaterThanOrEqual(0.99);
   });
 });
 
 describe('SearchEngine: Matryoshka dims', () => {
   const meanOverlap = (options: { dims: number; adaptive?: boolean; exact?: boolean; shortlist?: number }) => {
-    const all = sampleIds().map((id) => overlap(ids(engine.similar(id, options)), ids(engine.similar(id, { exact: true }))));
+    const all = sampleIds().map((id) => overlap(ids(engine.similar(id, { ...SEMANTIC, ...options })), ids(engine.similar(id, { ...SEMANTIC, exact: true }))));
     return all.reduce((a, b) => a + b) / all.length;
   };
 
@@ -87,8 +120,8 @@ describe('SearchEngine: Matryoshka dims', () => {
 
   it('reports full-dim scores after an adaptive re-rank', () => {
     const source = engine.papers[3].id;
-    const adaptive = engine.similar(source, { dims: 32, adaptive: true });
-    const exact = engine.similar(source, { exact: true });
+    const adaptive = engine.similar(source, { ...SEMANTIC, dims: 32, adaptive: true });
+    const exact = engine.similar(source, { ...SEMANTIC, exact: true });
     expect(adaptive.adaptive).toBe(true);
     expect(adaptive.reranked).toBe(50);
     expect(adaptive.hits[0].score).toBeCloseTo(exact.hits[0].score, 5);
@@ -99,5 +132,6 @@ describe('SearchEngine: Matryoshka dims', () => {
     for (const options of [{ dims: 0 }, { dims: 385 }, { dims: 12.5 }, { k: 0 }, { k: 5000 }, { shortlist: -1 }]) {
       expect(() => engine.similar(id, options)).toThrow(/must be a whole number/);
     }
+    expect(() => engine.similar(id, { mode: 'fuzzy' as never })).toThrow(/mode must be one of hybrid, semantic, lexical/);
   });
 });

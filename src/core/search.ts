@@ -12,12 +12,25 @@ import { PapersiftError } from './errors';
 import { ExactIndex } from './index/exact';
 import { HnswIndex } from './index/hnsw';
 import type { AnnIndex } from './index/types';
+import { FUSION_DEPTH, fuseHybrid, hybridSearch } from './hybrid/hybrid';
+import type { Scored } from './hybrid/fuse';
+import { searchLexical, similarLexical, type LexicalHit, type LexicalIndex } from './lexical';
 import { rotateVector } from './matryoshka/rotation';
 import { normaliseTitle } from './corpus/ids';
 import type { Paper } from './types';
 import { dot, normaliseInPlace, prefixRows, prefixVector, row } from './vectors';
 
+/**
+ * lexical: BM25 alone (needs no model); semantic: embeddings alone; hybrid: both fused (hybrid/hybrid.ts),
+ * the default because it beats either alone on every kind of judged query (docs/QUALITY.md).
+ */
+export type SearchMode = 'lexical' | 'semantic' | 'hybrid';
+export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'semantic', 'lexical'];
+export const DEFAULT_MODE: SearchMode = 'hybrid';
+
 export interface SearchOptions {
+  /** Which signals rank the papers. Default hybrid. */
+  mode?: SearchMode;
   /** How many papers to return (1..1000). Default 10. */
   k?: number;
   /** Leading rotated dimensions to compare (1..full). Default full. */
@@ -37,12 +50,18 @@ export interface SearchOptions {
 
 export interface SearchHit {
   paper: Paper;
-  /** Cosine at the dims used for the final ranking (full dims after an adaptive re-rank). */
+  /**
+   * semantic: cosine at the dims of the final ranking (full dims after an adaptive re-rank);
+   * lexical: BM25; hybrid: the fused score (a sum of z-scores, comparable within one result list only).
+   */
   score: number;
   row: number;
+  /** Query terms (stemmed) the paper contains, when the lexical side saw it. */
+  terms?: string[];
 }
 
 export interface SearchResult {
+  mode: SearchMode;
   hits: SearchHit[];
   dims: number;
   adaptive: boolean;
@@ -66,6 +85,7 @@ export class SearchEngine {
   readonly vectors: Float32Array;
   private readonly rotation: Float32Array;
   private readonly graphs: Map<number, AnnIndex>;
+  private readonly lexical: LexicalIndex;
   private readonly exactByDims = new Map<number, ExactIndex>();
   private readonly rowById = new Map<string, number>();
   private readonly rowByTitle = new Map<string, number>();
@@ -77,6 +97,7 @@ export class SearchEngine {
     this.vectors = artifacts.vectors;
     this.rotation = artifacts.rotation;
     this.graphs = graphs;
+    this.lexical = artifacts.lexical;
     this.papers.forEach((paper, i) => {
       this.rowById.set(paper.id, i);
       this.rowByTitle.set(normaliseTitle(paper.title), i);
@@ -104,26 +125,108 @@ export class SearchEngine {
     return this.papers[this.rowOf(idOrTitle)];
   }
 
-  /** Embeds a query and searches. */
+  /** Embeds the query (unless the mode is lexical) and searches. */
   async search(embedder: Embedder, text: string, options: SearchOptions = {}): Promise<SearchResult> {
     const query = checkQueryText(text);
-    return this.searchEmbedding(await embedder.embedQuery(query), options);
+    const mode = options.mode ?? DEFAULT_MODE;
+    return this.searchText(query, mode === 'lexical' ? null : await embedder.embedQuery(query), options);
   }
 
-  /** Searches with a raw (unrotated) model embedding, e.g. a query or a pasted abstract. */
+  /**
+   * A typed query with its raw (unrotated) embedding; with no embedding yet (model still loading) it
+   * answers lexically and says so in `mode`.
+   */
+  searchText(text: string, embedding: Float32Array | null, options: SearchOptions = {}): SearchResult {
+    const query = checkQueryText(text);
+    const mode = embedding ? (options.mode ?? DEFAULT_MODE) : 'lexical';
+    const { k } = this.resolve(options);
+    if (mode === 'lexical') return this.lexicalResult(searchLexical(this.lexical, query, k));
+    if (mode === 'semantic') return this.searchEmbedding(embedding as Float32Array, options);
+    const rotated = this.rotate(embedding as Float32Array);
+    const lexicalHits = searchLexical(this.lexical, query, Math.max(k, FUSION_DEPTH));
+    let distanceEvaluations = 0;
+    const fused = hybridSearch({
+      lexical: lexicalHits,
+      query: rotated,
+      vectors: this.vectors,
+      dims: this.dims,
+      searchVector: (v) => {
+        const side = this.searchRotated(v, { ...options, k: Math.max(k, FUSION_DEPTH) }, new Set());
+        distanceEvaluations += side.distanceEvaluations;
+        return side.hits;
+      },
+    });
+    return this.hybridResult(fused, lexicalHits, k, options, distanceEvaluations);
+  }
+
+  /** Semantic search with a raw (unrotated) model embedding, e.g. a query or a pasted abstract. */
   searchEmbedding(embedding: Float32Array, options: SearchOptions = {}): SearchResult {
-    if (embedding.length !== this.dims) {
-      throw new PapersiftError('invalid-option', `Expected a ${this.dims}-d embedding, got ${embedding.length}`);
-    }
-    const rotated = rotateVector(this.rotation, this.dims, embedding);
-    normaliseInPlace(rotated);
-    return this.searchRotated(rotated, options, new Set());
+    return this.searchRotated(this.rotate(embedding), options, new Set());
   }
 
   /** Papers nearest to a stored paper, the paper itself excluded. */
   similar(idOrTitle: string, options: SearchOptions = {}): SearchResult {
     const source = this.rowOf(idOrTitle);
-    return this.searchRotated(row(this.vectors, this.dims, source).slice(), options, new Set([source]));
+    const mode = options.mode ?? DEFAULT_MODE;
+    const { k } = this.resolve(options);
+    const semantic = (depth: number) =>
+      this.searchRotated(row(this.vectors, this.dims, source).slice(), { ...options, k: depth }, new Set([source]));
+    if (mode === 'semantic') return semantic(k);
+    const lexicalHits = similarLexical(this.lexical, this.papers[source], Math.max(k, FUSION_DEPTH)).filter((h) => h.row !== source);
+    if (mode === 'lexical') return this.lexicalResult(lexicalHits.slice(0, k));
+    const semanticSide = semantic(Math.max(k, FUSION_DEPTH));
+    const fused = fuseHybrid(lexicalHits, semanticSide.hits);
+    return this.hybridResult(fused, lexicalHits, k, options, semanticSide.distanceEvaluations);
+  }
+
+  /** The raw embedding of a stored paper (undoing the rotation), e.g. to explain a "similar" match. */
+  embeddingOf(idOrTitle: string): Float32Array {
+    const stored = row(this.vectors, this.dims, this.rowOf(idOrTitle));
+    const out = new Float32Array(this.dims);
+    for (let i = 0; i < this.dims; i++) {
+      const coefficient = stored[i];
+      for (let j = 0; j < this.dims; j++) out[j] += this.rotation[i * this.dims + j] * coefficient;
+    }
+    return out;
+  }
+
+  private rotate(embedding: Float32Array): Float32Array {
+    if (embedding.length !== this.dims) {
+      throw new PapersiftError('invalid-option', `Expected a ${this.dims}-d embedding, got ${embedding.length}`);
+    }
+    const rotated = rotateVector(this.rotation, this.dims, embedding);
+    normaliseInPlace(rotated);
+    return rotated;
+  }
+
+  private lexicalResult(hits: LexicalHit[]): SearchResult {
+    return {
+      mode: 'lexical',
+      hits: hits.map((h) => ({ ...this.hit(h.row, h.score), terms: h.terms })),
+      dims: this.dims,
+      adaptive: false,
+      reranked: 0,
+      distanceEvaluations: 0,
+    };
+  }
+
+  private hybridResult(
+    fused: Scored[],
+    lexicalHits: LexicalHit[],
+    k: number,
+    options: SearchOptions,
+    distanceEvaluations: number,
+  ): SearchResult {
+    const { dims, adaptive } = this.resolve(options);
+    const termsByRow = new Map(lexicalHits.map((h) => [h.row, h.terms]));
+    return {
+      mode: 'hybrid',
+      hits: fused.slice(0, k).map((f) => ({ ...this.hit(f.row, f.score), terms: termsByRow.get(f.row) ?? [] })),
+      dims,
+      adaptive,
+      reranked: 0,
+      distanceEvaluations,
+    };
   }
 
   private searchRotated(query: Float32Array, options: SearchOptions, exclude: Set<number>): SearchResult {
@@ -133,6 +236,7 @@ export class SearchEngine {
     if (!adaptive) {
       const found = index.search(lowQuery, k, { exclude, efSearch });
       return {
+        mode: 'semantic',
         hits: found.labels.map((label, i) => this.hit(label, found.scores[i])),
         dims,
         adaptive: false,
@@ -146,6 +250,7 @@ export class SearchEngine {
       .sort((a, b) => b.score - a.score)
       .slice(0, k);
     return {
+      mode: 'semantic',
       hits: reranked.map(({ label, score }) => this.hit(label, score)),
       dims,
       adaptive: true,
@@ -175,6 +280,9 @@ export class SearchEngine {
     const dims = options.dims ?? this.dims;
     const shortlist = options.shortlist ?? DEFAULT_SHORTLIST;
     const adaptive = options.adaptive ?? false;
+    if (options.mode !== undefined && !SEARCH_MODES.includes(options.mode)) {
+      throw new PapersiftError('invalid-option', `mode must be one of ${SEARCH_MODES.join(', ')}; got ${String(options.mode)}`);
+    }
     if (!Number.isInteger(k) || k < 1 || k > MAX_K) {
       throw new PapersiftError('invalid-option', `k must be a whole number from 1 to ${MAX_K}; got ${options.k}`);
     }
