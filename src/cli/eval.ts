@@ -53,7 +53,7 @@ async function main(): Promise<number> {
   await opened.embedder.dispose();
   if (values['second-model']) {
     const second = await openEngine({ modelId: SECOND_MODEL, log });
-    inputs.second = { engine: second.engine, queryVectors: await embedQueries(second.embedder, queries) };
+    inputs.second = { engine: second.engine, rotation: second.artifacts.rotation, queryVectors: await embedQueries(second.embedder, queries) };
     await second.embedder.dispose();
   }
 
