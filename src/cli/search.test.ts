@@ -62,7 +62,7 @@ describe('npm run search', () => {
     expect(code).toBe(0);
     expect(stderr).toMatch(/Reusing artifacts in public\/artifacts/);
     expect(stdout).toMatch(/^rank +score +title \/ id$/m);
-    expect(stdout.match(/^ +[123] +0\.\d{4} +\S/gm)).toHaveLength(3);
+    expect(stdout.match(/^ +[123] +-?\d+\.\d{4} +\S/gm)).toHaveLength(3);
   });
 
   it('runs a batch file: JSON line per entry, exit 0 when some ran, 1 when none did', () => {

@@ -87,9 +87,9 @@ function round(x: number): number {
 export function formatTable(result: SearchResult): string {
   const rows = result.hits.map((h, i) => {
     const title = h.paper.title.length > 78 ? `${h.paper.title.slice(0, 77)}…` : h.paper.title;
-    return `${String(i + 1).padStart(3)}  ${h.score.toFixed(4)}  ${title}\n              ${h.paper.id}`;
+    return `${String(i + 1).padStart(4)}  ${h.score.toFixed(4).padStart(7)}  ${title}\n               ${h.paper.id}`;
   });
-  return [`rank  score   title / id`, ...rows].join('\n');
+  return [`rank    score  title / id`, ...rows].join('\n');
 }
 
 function intOption(value: string | undefined, name: string): number | undefined {
