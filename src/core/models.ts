@@ -12,6 +12,13 @@ export interface ModelFile {
   path: string;
   bytes: number;
   sha256: string;
+  /**
+   * The graph quantises activations while it runs (onnxruntime quantize_dynamic: DynamicQuantizeLinear, one
+   * scale for the whole input tensor). Texts batched together share that scale, so a text's vector would
+   * depend on its batch neighbours (measured: up to 2e-2 per component); the embedder runs such graphs one
+   * text at a time so that a vector depends on its text alone.
+   */
+  dynamicQuantization?: boolean;
 }
 
 export interface ModelSpec {
@@ -58,7 +65,7 @@ export const MODELS: Record<string, ModelSpec> = {
     ],
     weights: {
       fp32: { path: 'onnx/model.onnx', bytes: 133093490, sha256: '828e1496d7fabb79cfa4dcd84fa38625c0d3d21da474a00f08db0f559940cf35' },
-      q8: { path: 'onnx/model_quantized.onnx', bytes: 34015106, sha256: '8335c20d42885f36d88f49d9efcc2e8b276f7e59206b7155c2de5e48483ce88d' },
+      q8: { path: 'onnx/model_quantized.onnx', bytes: 34015106, sha256: '8335c20d42885f36d88f49d9efcc2e8b276f7e59206b7155c2de5e48483ce88d', dynamicQuantization: true },
     },
     defaultDtype: 'q8',
   },
@@ -76,7 +83,7 @@ export const MODELS: Record<string, ModelSpec> = {
       { path: 'tokenizer_config.json', bytes: 245, sha256: '12c26fbf5d447b879fdb8c0c7d9c8865dfb9aeb8c13426dbafc094182401b798' },
     ],
     weights: {
-      q8: { path: 'onnx/model_quantized.onnx', bytes: 23035869, sha256: '6e9bc8f39381f6561f8a8040ca3cf05193509caebfe04b1a56a07b48f6a2702c' },
+      q8: { path: 'onnx/model_quantized.onnx', bytes: 23035869, sha256: '6e9bc8f39381f6561f8a8040ca3cf05193509caebfe04b1a56a07b48f6a2702c', dynamicQuantization: true },
     },
     defaultDtype: 'q8',
   },

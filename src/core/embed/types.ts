@@ -12,7 +12,10 @@ export interface Embedder {
   readonly model: ModelSpec;
   readonly dtype: Dtype;
   readonly backend: Backend;
-  /** Row-major N x dims, every row L2-normalised, in input order. */
+  /**
+   * Row-major N x dims, every row L2-normalised, in input order. A text's vector depends on that text alone,
+   * never on the others in the call or on batchSize (graphs that quantise activations run one text at a time).
+   */
   embedDocuments(
     texts: string[],
     options?: { batchSize?: number; onProgress?: (p: EmbedProgress) => void },
@@ -27,10 +30,22 @@ export interface EmbedderOptions {
   dtype?: Dtype;
   /** Where model folders live: a filesystem path in Node, a URL path ('/models/') in the browser. */
   localModelPath: string;
-  /** 'cpu' (onnxruntime-node) in Node; 'wasm' or 'webgpu' in a browser. */
+  /** 'cpu' (onnxruntime-node) in Node; 'wasm' or 'webgpu' in a browser. Left out: 'cpu' in Node, 'wasm' in a browser. */
   backend?: Backend;
   /** Browser only: where onnxruntime-web's .wasm/.mjs are served (absolute URL). */
   wasmPaths?: string;
-  /** Browser only: WASM threads (needs cross-origin isolation). */
+  /**
+   * Inference threads: WASM threads in a browser (they need cross-origin isolation), onnxruntime-node's
+   * intra-op threads in Node. Left out: the runtime's default.
+   */
   numThreads?: number;
+  /** Bytes of each model file as it loads (a browser fetches 23-133 MB the first time). */
+  onLoadProgress?: (p: ModelLoadProgress) => void;
+}
+
+export interface ModelLoadProgress {
+  /** Path inside the model folder, e.g. "onnx/model_quantized.onnx". */
+  file: string;
+  loaded: number;
+  total: number;
 }

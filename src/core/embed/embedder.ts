@@ -1,0 +1,316 @@
+/**
+ * The Embedder over transformers.js v4: its tokenizer and its ONNX session, with truncation, batching, pooling and
+ * normalisation done here from the model registry.
+ *
+ * Why AutoTokenizer + AutoModel and not pipeline('feature-extraction'): the pipeline pads every batch to its
+ * longest text and truncates by cutting the token list, which drops the closing [SEP] of long texts (Python
+ * transformers and sentence-transformers keep it). Driving the tokenizer and the session ourselves lets us truncate
+ * the way the models were trained and measured, sort texts by length so batches carry little padding, and pool
+ * straight from the output buffer. bench/embed.ts compares this with onnxruntime-node called directly.
+ *
+ * Runs in Node and in a browser module worker: no Node built-ins and no DOM here; what differs between the two comes
+ * in through EmbedderOptions.
+ */
+import { AutoModel, AutoTokenizer, ModelRegistry, Tensor, env } from '@huggingface/transformers';
+import type { PreTrainedModel, PreTrainedTokenizer, ProgressInfo } from '@huggingface/transformers';
+import { PapersiftError, describeError } from '../errors';
+import { getModel, resolveDtype, type Dtype, type ModelFile, type ModelSpec } from '../models';
+import type { Backend, EmbedProgress, Embedder, EmbedderOptions } from './types';
+
+/**
+ * Texts per ONNX run when the caller does not say (graphs with dynamicQuantization always run one text at a time).
+ * PLACEHOLDER
+ */
+export function defaultBatchSize(backend: Backend): number {
+  return backend === 'webgpu' ? 8 : 8;
+}
+
+/**
+ * Texts are tokenized and sorted by length this many at a time: enough for neighbours of almost equal length,
+ * few enough that a 100k-paper corpus never holds all its token ids at once.
+ */
+const SORT_WINDOW = 4096;
+
+/** Where transformers.js looks for the ONNX graph of each dtype (its subfolder and suffix convention). */
+const TRANSFORMERS_WEIGHTS_PATH: Record<Dtype, string> = {
+  fp32: 'onnx/model.onnx',
+  q8: 'onnx/model_quantized.onnx',
+};
+
+/** transformers.js reads env.localModelPath while it loads, so two loads must not interleave. */
+let loadQueue: Promise<unknown> = Promise.resolve();
+
+export async function createEmbedder(options: EmbedderOptions): Promise<Embedder> {
+  const spec = getModel(options.modelId);
+  const dtype = resolveDtype(spec, options.dtype);
+  const weights = spec.weights[dtype] as ModelFile;
+  if (weights.path !== TRANSFORMERS_WEIGHTS_PATH[dtype]) {
+    throw new PapersiftError(
+      'invalid-option',
+      `Model "${spec.id}" lists ${dtype} weights at ${weights.path}, but transformers.js loads ${TRANSFORMERS_WEIGHTS_PATH[dtype]}`,
+      { model: spec.id, dtype },
+    );
+  }
+  const backend = chooseBackend(options.backend);
+  const load = loadQueue.then(() => loadModel(spec, dtype, backend, options));
+  loadQueue = load.catch(() => undefined);
+  const { tokenizer, model } = await load;
+  return new TransformersEmbedder(spec, dtype, backend, tokenizer, model);
+}
+
+/** Which onnxruntime transformers.js runs on decides which backends exist: onnxruntime-node has no 'wasm'. */
+function chooseBackend(asked: Backend | undefined): Backend {
+  const runtimeIsWeb = Boolean(env.backends.onnx.versions?.web);
+  const backend = asked ?? (runtimeIsWeb ? 'wasm' : 'cpu');
+  const available: Backend[] = runtimeIsWeb ? ['wasm', 'webgpu'] : ['cpu'];
+  if (!available.includes(backend)) {
+    throw new PapersiftError(
+      'invalid-option',
+      `Backend "${backend}" is not available here (onnxruntime-${runtimeIsWeb ? 'web' : 'node'}); use ${available.map((b) => `"${b}"`).join(' or ')}`,
+      { backend },
+    );
+  }
+  return backend;
+}
+
+async function loadModel(
+  spec: ModelSpec,
+  dtype: Dtype,
+  backend: Backend,
+  options: EmbedderOptions,
+): Promise<{ tokenizer: PreTrainedTokenizer; model: PreTrainedModel }> {
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true; // the browser build refuses local models without it
+  env.localModelPath = options.localModelPath;
+  const wasm = env.backends.onnx.wasm;
+  if (wasm && backend !== 'cpu') {
+    if (options.wasmPaths) wasm.wasmPaths = withTrailingSlash(options.wasmPaths);
+    if (options.numThreads) wasm.numThreads = options.numThreads;
+  }
+  const onLoadProgress = options.onLoadProgress;
+  const progress_callback = onLoadProgress
+    ? (info: ProgressInfo) => {
+        if (info.status === 'progress') onLoadProgress({ file: info.file, loaded: info.loaded, total: info.total });
+      }
+    : undefined;
+  // allSettled, not all: transformers.js shares in-flight file reads by model id, not folder, so a load must not be
+  // left running after a failure or the next load (from another folder) would be handed its files.
+  const [tokenizer, model] = await Promise.allSettled([
+    AutoTokenizer.from_pretrained(spec.id, { progress_callback }),
+    AutoModel.from_pretrained(spec.id, {
+      dtype,
+      device: backend,
+      progress_callback,
+      session_options: backend === 'cpu' && options.numThreads ? { intraOpNumThreads: options.numThreads } : {},
+    }),
+  ]);
+  if (tokenizer.status === 'fulfilled' && model.status === 'fulfilled') {
+    return { tokenizer: tokenizer.value, model: model.value };
+  }
+  if (model.status === 'fulfilled') await model.value.dispose();
+  const cause = tokenizer.status === 'rejected' ? tokenizer.reason : (model as PromiseRejectedResult).reason;
+  throw await loadError(spec, dtype, options.localModelPath, cause);
+}
+
+/**
+ * transformers.js says little when a file is missing or wrong (a missing tokenizer_config.json surfaces as "Cannot
+ * read properties of undefined"), so on failure we check every file the registry lists and name the culprits.
+ */
+async function loadError(spec: ModelSpec, dtype: Dtype, localModelPath: string, cause: unknown): Promise<PapersiftError> {
+  const folder = `${withTrailingSlash(localModelPath)}${spec.id}/`;
+  const missing: string[] = [];
+  const wrongSize: string[] = [];
+  for (const file of [...spec.commonFiles, spec.weights[dtype] as ModelFile]) {
+    const found = await fileMetadata(folder, file.path);
+    if (!found.exists) {
+      missing.push(file.path);
+    } else if (found.size !== undefined && found.size !== file.bytes) {
+      // A dev server answers a missing file with its index.html: say so rather than "corrupt".
+      const html = found.contentType?.includes('html') ? ', an HTML page' : '';
+      wrongSize.push(`${file.path} (${found.size} bytes${html}; expected ${file.bytes})`);
+    }
+  }
+  const problems = [
+    missing.length ? `missing ${missing.join(', ')}` : '',
+    wrongSize.length ? `wrong size ${wrongSize.join(', ')}` : '',
+  ].filter(Boolean);
+  const what = problems.length
+    ? problems.join('; ')
+    : `its files are there with the expected sizes but could not be loaded (${describeError(cause)})`;
+  return new PapersiftError(
+    'model-load',
+    `Could not load model "${spec.id}" (${dtype}) from ${folder}: ${what}. \`npm run setup\` copies and checks the model files.`,
+    { model: spec.id, dtype, folder, missing, wrongSize, cause: describeError(cause) },
+    { cause },
+  );
+}
+
+/**
+ * Size and type of one file in a model folder, through transformers.js's own file access (fs in Node, fetch in a
+ * browser). Asked by folder path, not model id: transformers.js memoises these answers per id, so asking by id would
+ * repeat what an earlier load from another folder saw.
+ */
+async function fileMetadata(folder: string, path: string): Promise<{ exists: boolean; size?: number; contentType?: string }> {
+  // A leading "./" keeps a relative "models/<id>" from reading as a Hugging Face "owner/name" id.
+  const location = /^(\/|\.|[a-z]+:)/i.test(folder) ? folder : `./${folder}`;
+  try {
+    return await ModelRegistry.get_file_metadata(location.replace(/\/$/, ''), path);
+  } catch {
+    return { exists: false };
+  }
+}
+
+class TransformersEmbedder implements Embedder {
+  /** How many special tokens the tokenizer puts after the text ([SEP]); truncation keeps them. */
+  private readonly closingSpecialTokens: number;
+  private readonly needsTokenTypeIds: boolean;
+  private disposed = false;
+
+  constructor(
+    readonly model: ModelSpec,
+    readonly dtype: Dtype,
+    readonly backend: Backend,
+    private readonly tokenizer: PreTrainedTokenizer,
+    private readonly session: PreTrainedModel,
+  ) {
+    const withSpecials = tokenizer.encode('a');
+    const bare = tokenizer.encode('a', { add_special_tokens: false });
+    this.closingSpecialTokens = withSpecials.length - withSpecials.indexOf(bare[0]) - bare.length;
+    const inputNames: string[] = session.sessions.model?.inputNames ?? [];
+    this.needsTokenTypeIds = inputNames.includes('token_type_ids');
+  }
+
+  async embedDocuments(
+    texts: string[],
+    options: { batchSize?: number; onProgress?: (p: EmbedProgress) => void } = {},
+  ): Promise<Float32Array> {
+    this.assertOpen();
+    const dims = this.model.dims;
+    const total = texts.length;
+    const out = new Float32Array(total * dims);
+    const batchSize = this.effectiveBatchSize(options.batchSize);
+    let done = 0;
+    options.onProgress?.({ done, total });
+    for (let start = 0; start < total; start += SORT_WINDOW) {
+      const group = texts.slice(start, start + SORT_WINDOW).map((text, i) => ({
+        row: start + i,
+        ids: this.tokenize(this.model.documentPrefix + text),
+      }));
+      // Short texts with short texts: a batch is padded to its longest member.
+      group.sort((a, b) => a.ids.length - b.ids.length || a.row - b.row);
+      for (let b = 0; b < group.length; b += batchSize) {
+        const batch = group.slice(b, b + batchSize);
+        const vectors = await this.embedTokenized(batch.map((item) => item.ids));
+        batch.forEach((item, i) => out.set(vectors.subarray(i * dims, (i + 1) * dims), item.row * dims));
+        done += batch.length;
+        options.onProgress?.({ done, total });
+      }
+    }
+    return out;
+  }
+
+  async embedQuery(text: string): Promise<Float32Array> {
+    this.assertOpen();
+    return this.embedTokenized([this.tokenize(this.model.queryPrefix + text)]);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.session.dispose();
+  }
+
+  private effectiveBatchSize(asked: number | undefined): number {
+    if (asked !== undefined && !(Number.isInteger(asked) && asked >= 1)) {
+      throw new PapersiftError('invalid-option', `batchSize must be a whole number ≥ 1, got ${asked}`, { batchSize: asked });
+    }
+    // One scale per batch tensor would tie a text's vector to its neighbours (see ModelFile.dynamicQuantization).
+    if (this.model.weights[this.dtype]?.dynamicQuantization) return 1;
+    return asked ?? defaultBatchSize(this.backend);
+  }
+
+  /**
+   * Token ids with the model's special tokens, at most maxTokens long. Long texts keep their first
+   * maxTokens - 2 word pieces between [CLS] and [SEP], as Python transformers truncates.
+   */
+  private tokenize(text: string): number[] {
+    const ids = this.tokenizer.encode(text);
+    const max = this.model.maxTokens;
+    if (ids.length <= max) return ids;
+    const closing = this.closingSpecialTokens;
+    return [...ids.slice(0, max - closing), ...ids.slice(ids.length - closing)];
+  }
+
+  /** One ONNX run over texts padded to the longest; returns rows of pooled, L2-normalised vectors. */
+  private async embedTokenized(batch: number[][]): Promise<Float32Array> {
+    const rows = batch.length;
+    const width = Math.max(...batch.map((ids) => ids.length));
+    const inputIds = new BigInt64Array(rows * width); // zeros are [PAD] for both models' tokenizers
+    const attentionMask = new BigInt64Array(rows * width);
+    batch.forEach((ids, r) => {
+      for (let t = 0; t < ids.length; t++) {
+        inputIds[r * width + t] = BigInt(ids[t]);
+        attentionMask[r * width + t] = 1n;
+      }
+    });
+    const shape = [rows, width];
+    const feeds: Record<string, Tensor> = {
+      input_ids: new Tensor('int64', inputIds, shape),
+      attention_mask: new Tensor('int64', attentionMask, shape),
+    };
+    if (this.needsTokenTypeIds) feeds.token_type_ids = new Tensor('int64', new BigInt64Array(rows * width), shape);
+
+    const output = await this.session(feeds);
+    const hidden = output.last_hidden_state as Tensor | undefined;
+    const hiddenSize = hidden?.dims[2];
+    if (!hidden || hiddenSize !== this.model.dims) {
+      throw new PapersiftError(
+        'model-load',
+        `Model "${this.model.id}" (${this.dtype}) returned ${hidden ? `${hiddenSize}-d token states` : 'no last_hidden_state'}; the registry says ${this.model.dims}-d`,
+        { model: this.model.id, dtype: this.dtype },
+      );
+    }
+    return poolAndNormalise(hidden.data as Float32Array, batch.map((ids) => ids.length), width, hiddenSize, this.model.pooling);
+  }
+
+  private assertOpen(): void {
+    if (this.disposed) throw new Error(`The ${this.model.id} embedder was disposed`);
+  }
+}
+
+/**
+ * From token states (rows x width x dims, row-major) to one unit vector per row: the [CLS] state, or the mean over
+ * the row's real tokens (special tokens included, padding excluded, as sentence-transformers pools).
+ */
+export function poolAndNormalise(
+  states: Float32Array,
+  lengths: number[],
+  width: number,
+  dims: number,
+  pooling: ModelSpec['pooling'],
+): Float32Array {
+  const out = new Float32Array(lengths.length * dims);
+  const sum = new Float64Array(dims);
+  lengths.forEach((length, r) => {
+    const rowStart = r * width * dims;
+    if (pooling === 'cls') {
+      for (let d = 0; d < dims; d++) sum[d] = states[rowStart + d];
+    } else {
+      sum.fill(0);
+      for (let t = 0; t < length; t++) {
+        const at = rowStart + t * dims;
+        for (let d = 0; d < dims; d++) sum[d] += states[at + d];
+      }
+      for (let d = 0; d < dims; d++) sum[d] /= length;
+    }
+    let squares = 0;
+    for (let d = 0; d < dims; d++) squares += sum[d] * sum[d];
+    const scale = 1 / Math.max(Math.sqrt(squares), 1e-12);
+    for (let d = 0; d < dims; d++) out[r * dims + d] = sum[d] * scale;
+  });
+  return out;
+}
+
+function withTrailingSlash(path: string): string {
+  return path.endsWith('/') ? path : `${path}/`;
+}
