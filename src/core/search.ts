@@ -14,7 +14,7 @@ import { HnswIndex } from './index/hnsw';
 import type { AnnIndex } from './index/types';
 import { FUSION_DEPTH, fuseHybrid, hybridSearch } from './hybrid/hybrid';
 import type { Scored } from './hybrid/fuse';
-import { searchLexical, similarLexical, type LexicalHit, type LexicalIndex } from './lexical';
+import { addToLexical, removeFromLexical, searchLexical, similarLexical, type LexicalHit, type LexicalIndex } from './lexical';
 import { rotateVector } from './matryoshka/rotation';
 import { normaliseTitle } from './corpus/ids';
 import type { Paper } from './types';
@@ -77,12 +77,35 @@ export const MAX_K = 1000;
 export const MAX_QUERY_CHARS = 10_000;
 export const EXACT_SEARCH_BELOW = 1000;
 
+/** A paper that addPapers left out because the engine already holds it. */
+export interface DuplicatePaper {
+  paper: Paper;
+  /** The paper already held (stored corpus or earlier import) with the same id or normalised title. */
+  existing: Paper;
+}
+
+export interface AddPapersResult {
+  added: Paper[];
+  duplicates: DuplicatePaper[];
+}
+
+export interface RemovePapersResult {
+  removed: string[];
+  /** Ids that were not removed, with why: unknown (or already removed), or part of the stored corpus. */
+  refused: { id: string; reason: string }[];
+}
+
 export class SearchEngine {
   readonly manifest: Manifest;
+  /** Row-aligned with `vectors`: the stored corpus, then imported papers; removed ones stay (see isLive). */
   readonly papers: Paper[];
   readonly dims: number;
-  /** N x D rotated unit rows. */
-  readonly vectors: Float32Array;
+  /** Rotated unit rows; room for imported papers is kept past `papers.length` (grown by half again when full). */
+  private storage: Float32Array;
+  /** Raw model embeddings of imported papers by row, kept so a collection exports exactly what was embedded. */
+  private readonly rawByRow = new Map<number, Float32Array>();
+  /** Rows of removed papers: allocated, never returned again. */
+  private readonly deadRows = new Set<number>();
   private readonly rotation: Float32Array;
   private readonly graphs: Map<number, AnnIndex>;
   private readonly lexical: LexicalIndex;
@@ -94,7 +117,7 @@ export class SearchEngine {
     this.manifest = artifacts.manifest;
     this.papers = artifacts.papers;
     this.dims = artifacts.manifest.model.dims;
-    this.vectors = artifacts.vectors;
+    this.storage = artifacts.vectors;
     this.rotation = artifacts.rotation;
     this.graphs = graphs;
     this.lexical = artifacts.lexical;
@@ -104,11 +127,126 @@ export class SearchEngine {
     });
   }
 
-  /** Loads the shipped HNSW graphs; the artifacts are assumed verified (decodeArtifacts does that). */
+  /**
+   * Loads the shipped HNSW graphs; the artifacts are assumed verified (decodeArtifacts does that). The
+   * engine takes the artifacts over: imports extend their papers and lexical index in place.
+   */
   static async open(artifacts: Artifacts): Promise<SearchEngine> {
     const graphs = new Map<number, AnnIndex>();
     for (const [dims, bytes] of artifacts.hnsw) graphs.set(dims, await HnswIndex.fromBytes(bytes, dims));
     return new SearchEngine(artifacts, graphs);
+  }
+
+  /** N x D rotated unit rows, one per entry of `papers`. */
+  get vectors(): Float32Array {
+    return this.storage.subarray(0, this.papers.length * this.dims);
+  }
+
+  /** Whether a row can still be returned (false once its imported paper was removed). */
+  isLive(row: number): boolean {
+    return row >= 0 && row < this.papers.length && !this.deadRows.has(row);
+  }
+
+  /** The user's papers still in the collection, in the order they were added. */
+  importedPapers(): Paper[] {
+    return [...this.rawByRow.keys()].filter((r) => this.isLive(r)).map((r) => this.papers[r]);
+  }
+
+  /** The raw (unrotated) embedding an imported paper was added with. */
+  importedEmbedding(id: string): Float32Array {
+    const raw = this.rawByRow.get(this.rowOf(id));
+    if (!raw) throw new PapersiftError('unknown-paper', `"${truncate(id, 120)}" is not an imported paper`, { input: id });
+    return raw;
+  }
+
+  /**
+   * The paper already held under `paper`'s id or normalised title, if any. Imports check this first so
+   * that only new papers are embedded.
+   */
+  existingPaper(paper: Pick<Paper, 'id' | 'title'>): Paper | undefined {
+    const found = this.rowById.get(paper.id) ?? this.rowByTitle.get(normaliseTitle(paper.title));
+    return found === undefined ? undefined : this.papers[found];
+  }
+
+  /**
+   * Adds the user's papers with their raw model embeddings (row-major, one `dims` row per paper, same
+   * model as the manifest). Rows are rotated with the corpus's rotation, never refitted: the stored rows,
+   * graphs and shipped artifacts stay valid. Each graph gets the new rows' prefixes inserted (hnswlib
+   * grows its capacity), the lexical index gets their terms, and exact indexes built so far get the rows.
+   * Papers already held (same id or normalised title, or repeated in the batch) are reported, not added.
+   */
+  addPapers(papers: Paper[], rawEmbeddings: Float32Array): AddPapersResult {
+    if (rawEmbeddings.length !== papers.length * this.dims) {
+      throw new PapersiftError(
+        'invalid-option',
+        `Got ${rawEmbeddings.length / this.dims} ${this.dims}-d embeddings for ${papers.length} papers`,
+        { papers: papers.length, values: rawEmbeddings.length },
+      );
+    }
+    const duplicates: DuplicatePaper[] = [];
+    const fresh: { paper: Paper; raw: Float32Array; rotated: Float32Array }[] = [];
+    const batchById = new Map<string, Paper>();
+    const batchByTitle = new Map<string, Paper>();
+    papers.forEach((paper, i) => {
+      const existing = this.existingPaper(paper) ?? batchById.get(paper.id) ?? batchByTitle.get(normaliseTitle(paper.title));
+      if (existing) {
+        duplicates.push({ paper, existing });
+        return;
+      }
+      batchById.set(paper.id, paper);
+      batchByTitle.set(normaliseTitle(paper.title), paper);
+      const raw = rawEmbeddings.slice(i * this.dims, (i + 1) * this.dims);
+      fresh.push({ paper, raw, rotated: this.rotate(raw) });
+    });
+    if (fresh.length === 0) return { added: [], duplicates };
+
+    const first = this.papers.length;
+    const rows = fresh.map((_, i) => first + i);
+    const block = new Float32Array(fresh.length * this.dims);
+    fresh.forEach(({ rotated }, i) => block.set(rotated, i * this.dims));
+    // Indexes before the engine's own arrays: every index checks its input before changing anything, so a
+    // refused row (a non-finite value) throws from the first graph and leaves the engine as it was.
+    for (const [d, graph] of this.graphs) graph.add(d === this.dims ? block : prefixRows(block, this.dims, d), rows);
+    for (const [d, brute] of this.exactByDims) brute.add(d === this.dims ? block : prefixRows(block, this.dims, d), rows);
+    this.reserveRows(first + fresh.length);
+    this.storage.set(block, first * this.dims);
+    fresh.forEach(({ paper, raw }, i) => {
+      this.papers.push(paper);
+      this.rawByRow.set(rows[i], raw);
+      this.rowById.set(paper.id, rows[i]);
+      this.rowByTitle.set(normaliseTitle(paper.title), rows[i]);
+    });
+    addToLexical(this.lexical, fresh.map((f) => f.paper));
+    return { added: fresh.map((f) => f.paper), duplicates };
+  }
+
+  /**
+   * Removes imported papers: marked deleted in every graph and exact index, dropped from the lexical index
+   * and from id/title lookup, so search, similar and rowOf never return them again. Their rows stay
+   * allocated (labels are never reused). Stored corpus papers cannot be removed.
+   */
+  removePapers(ids: string[]): RemovePapersResult {
+    const removed: string[] = [];
+    const refused: RemovePapersResult['refused'] = [];
+    for (const id of ids) {
+      const found = this.rowById.get(id);
+      if (found === undefined) {
+        refused.push({ id, reason: 'no such paper (or already removed)' });
+        continue;
+      }
+      if (!this.rawByRow.has(found)) {
+        refused.push({ id, reason: 'part of the stored corpus, not an imported paper' });
+        continue;
+      }
+      for (const graph of this.graphs.values()) graph.remove(found);
+      for (const brute of this.exactByDims.values()) brute.remove(found);
+      removeFromLexical(this.lexical, id);
+      this.rowById.delete(id);
+      this.rowByTitle.delete(normaliseTitle(this.papers[found].title));
+      this.deadRows.add(found);
+      removed.push(id);
+    }
+    return { removed, refused };
   }
 
   /** The row of a paper given its id or its exact title (case and punctuation ignored). */
@@ -270,9 +408,18 @@ export class SearchEngine {
     if (!brute) {
       brute = new ExactIndex(dims);
       brute.add(dims === this.dims ? this.vectors : prefixRows(this.vectors, this.dims, dims));
+      for (const dead of this.deadRows) brute.remove(dead);
       this.exactByDims.set(dims, brute);
     }
     return brute;
+  }
+
+  /** Makes room for `rows` rows in `storage`, growing by half again so a run of imports copies O(n) in total. */
+  private reserveRows(rows: number): void {
+    if (rows * this.dims <= this.storage.length) return;
+    const grown = new Float32Array(Math.max(rows, Math.ceil(this.storage.length / this.dims * 1.5)) * this.dims);
+    grown.set(this.vectors);
+    this.storage = grown;
   }
 
   private resolve(options: SearchOptions) {

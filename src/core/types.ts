@@ -12,6 +12,8 @@ export interface Paper {
   sources: string[];
   /** Set on papers the user added; absent on the shipped corpus. */
   imported?: boolean;
+  /** A link the import gave for the paper (imported papers only; the seed listings carry none). */
+  url?: string;
 }
 
 /** A row-major matrix of float32: `rows` vectors of `dims` components each. */

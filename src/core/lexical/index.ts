@@ -162,9 +162,33 @@ export function similarLexical(index: LexicalIndex, paper: Pick<Paper, 'id' | 't
   return rank(index, results, k, undefined, self === undefined ? undefined : new Set([self]));
 }
 
-/** BM25's idf, as MiniSearch computes it. */
+/**
+ * Adds papers (the user's own) at the next rows. MiniSearch indexes a document on `add` without touching
+ * the others, so this costs the new papers' terms only; document frequencies change, hence the cache reset.
+ */
+export function addToLexical(index: LexicalIndex, papers: Pick<Paper, 'id' | 'title' | 'abstract'>[]): void {
+  for (const { id, title, abstract } of papers) {
+    index.search.add({ id, title, abstract });
+    index.rowById.set(id, index.ids.length);
+    index.ids.push(id);
+  }
+  dfCache.delete(index);
+}
+
+/**
+ * Drops a paper from search. Its row keeps its place in `ids` (rows are positions in the engine's
+ * matrix); MiniSearch's `discard` removes it from results at once and vacuums its terms later.
+ */
+export function removeFromLexical(index: LexicalIndex, id: string): void {
+  if (!index.rowById.has(id)) return;
+  index.search.discard(id);
+  index.rowById.delete(id);
+  dfCache.delete(index);
+}
+
+/** BM25's idf, as MiniSearch computes it (over the papers still indexed). */
 function idf(index: LexicalIndex, df: number): number {
-  const total = index.ids.length;
+  const total = index.search.documentCount;
   return Math.log(1 + (total - df + 0.5) / (df + 0.5));
 }
 

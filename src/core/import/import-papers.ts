@@ -1,0 +1,53 @@
+/**
+ * Imported papers → the engine: embeds only the papers it does not hold yet (in the corpus's form,
+ * paperText, so an imported paper sits where it would had it been in the corpus), then adds them.
+ */
+import type { EmbedProgress, Embedder } from '../embed/types';
+import { PapersiftError } from '../errors';
+import { paperText } from '../models';
+import type { DuplicatePaper, SearchEngine } from '../search';
+import type { Paper } from '../types';
+import type { ImportedPaper } from './imported-paper';
+
+export interface ImportPapersResult {
+  added: Paper[];
+  /** Papers the engine (or an earlier one in the same list) already holds; not embedded, not added. */
+  duplicates: DuplicatePaper[];
+  /** Papers that were not added for another reason, by id. */
+  problems: { id: string; reason: string }[];
+}
+
+export async function importPapers(
+  engine: SearchEngine,
+  embedder: Embedder,
+  papers: ImportedPaper[],
+  onProgress?: (p: EmbedProgress) => void,
+): Promise<ImportPapersResult> {
+  if (embedder.model.id !== engine.manifest.model.id || embedder.dtype !== engine.manifest.model.dtype) {
+    throw new PapersiftError(
+      'invalid-option',
+      `Papers must be embedded with the engine's model (${engine.manifest.model.id} ${engine.manifest.model.dtype}), not ${embedder.model.id} ${embedder.dtype}`,
+    );
+  }
+  const duplicates: DuplicatePaper[] = [];
+  const problems: ImportPapersResult['problems'] = [];
+  const seen = new Map<string, Paper>();
+  const fresh: ImportedPaper[] = [];
+  for (const paper of papers) {
+    if (!paper.imported) {
+      problems.push({ id: paper.id, reason: 'not marked as imported' });
+      continue;
+    }
+    const existing = engine.existingPaper(paper) ?? seen.get(paper.id);
+    if (existing) {
+      duplicates.push({ paper, existing });
+      continue;
+    }
+    seen.set(paper.id, paper);
+    fresh.push(paper);
+  }
+  if (fresh.length === 0) return { added: [], duplicates, problems };
+  const embeddings = await embedder.embedDocuments(fresh.map(paperText), { onProgress });
+  const result = engine.addPapers(fresh, embeddings);
+  return { added: result.added, duplicates: [...duplicates, ...result.duplicates], problems };
+}
