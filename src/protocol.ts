@@ -1,0 +1,192 @@
+/**
+ * The one message contract between the page and the engine worker.
+ *
+ * Page → worker: `{command, payload, requestId}`. Worker → page: a reply to exactly one request
+ * (`{requestId, ok: true, result}` or `{requestId, ok: false, error}`) or an unsolicited status event
+ * (`{event: 'status', status}`). Both sides import these types, so a renamed field is a compile error.
+ */
+import type { Backend } from './core/embed/types';
+import type { ErrorCode } from './core/errors';
+import type { Dtype } from './core/models';
+import type { SearchMode } from './core/search';
+import type { Paper } from './core/types';
+
+export type { SearchMode };
+
+/** Where queries are embedded. The corpus vectors do not depend on it, so switching never rebuilds. */
+export type QueryBackend = Extract<Backend, 'wasm' | 'webgpu'>;
+
+export interface EngineSettings {
+  modelId: string;
+  /** Must equal the artifacts' dtype; a different one makes the worker re-embed the corpus. */
+  dtype: Dtype;
+  backend: QueryBackend;
+  /** onnxruntime-web WASM threads; more than 1 needs cross-origin isolation. */
+  numThreads: number;
+}
+
+export interface SearchParams {
+  text: string;
+  /** hybrid (default), semantic or lexical; see src/core/search.ts. */
+  mode?: SearchMode;
+  k?: number;
+  /** Leading rotated dimensions; omitted means full. */
+  dims?: number;
+  /** Shortlist at `dims`, re-rank at full dims. */
+  adaptive?: boolean;
+}
+
+export interface SimilarParams {
+  paperId: string;
+  mode?: SearchMode;
+  k?: number;
+  dims?: number;
+  adaptive?: boolean;
+}
+
+export interface ResultHit {
+  paper: Paper;
+  /** semantic: cosine at the dims of the final ranking; lexical: BM25; hybrid: fused (comparable within one list). */
+  score: number;
+  /** Query terms (stemmed, as the lexical analyzer makes them) the paper contains. */
+  terms?: string[];
+}
+
+export interface SearchReply {
+  /** How the results were ranked: lexical while the model is still loading, whatever was asked. */
+  mode: SearchMode;
+  /** True when a semantic or hybrid search was answered lexically because the model is not loaded yet. */
+  modelPending: boolean;
+  hits: ResultHit[];
+  dims: number;
+  adaptive: boolean;
+  /** Set for `similar`: the paper the others are similar to. */
+  source?: Paper;
+  /** True when the query was longer than the engine accepts and was cut. */
+  truncated: boolean;
+  timings: {
+    /** Waiting behind earlier model/index calls in the worker. */
+    queueMs: number;
+    /** Query embedding (0 for `similar`). */
+    embedMs: number;
+    searchMs: number;
+  };
+  /** The worker's counters after this command. */
+  counters: EngineCounters;
+}
+
+/** How the current artifact set reached the worker. */
+export type ArtifactSource = 'network' | 'indexeddb' | 'built';
+
+/** Per worker (so per page load): a reload that re-embedded the corpus would show here. */
+export interface EngineCounters {
+  documentsEmbedded: number;
+  queriesEmbedded: number;
+  /** Artifact files fetched from the server this session. */
+  artifactFilesFetched: number;
+}
+
+export interface EngineInfo {
+  settings: EngineSettings;
+  /** The backend actually in use (WebGPU falls back to WASM when no adapter exists). */
+  activeBackend: QueryBackend;
+  source: ArtifactSource;
+  corpus: { count: number; corpusHash: string; createdBy: string; createdAt: string };
+  /** Model dims (full) and the prefix lengths that have an HNSW graph. */
+  dims: number;
+  indexDims: number[];
+  counters: EngineCounters;
+  /** Milliseconds from the start of loading until the index was open and until the model was loaded (0: reused). */
+  loadTimings: { indexMs: number; modelMs: number };
+  /** Something the user should know about how loading went, e.g. a corrupted store that was replaced. */
+  notice?: string;
+}
+
+export interface EmbedParams {
+  texts: string[];
+  /** 'query' adds the model's query prefix, exactly as a search does. */
+  kind: 'query' | 'document';
+  /**
+   * Other weights than the engine's, e.g. fp32 while the index is q8: a second model is loaded for
+   * this alone (and kept for the next call); the engine and its index are untouched.
+   */
+  dtype?: Dtype;
+}
+
+export interface EmbedReply {
+  /** One unit vector per text, in input order. */
+  vectors: Float32Array[];
+  ms: number;
+}
+
+/** Every command with what it takes and what it answers. */
+export interface Commands {
+  /** Loads model and artifacts; answers when search works. Idempotent for equal settings. */
+  init: { payload: Partial<EngineSettings>; result: EngineInfo };
+  /** Changes model, dtype or backend; reloads what the change needs. */
+  setOptions: { payload: Partial<EngineSettings>; result: EngineInfo };
+  search: { payload: SearchParams; result: SearchReply };
+  similar: { payload: SimilarParams; result: SearchReply };
+  /** Debug and test hook: the worker's own embeddings for some texts. */
+  embed: { payload: EmbedParams; result: EmbedReply };
+  stats: { payload: Record<string, never>; result: EngineInfo };
+  /** Drops a queued request that has not started; a running one finishes and is answered. */
+  cancel: { payload: { requestId: number }; result: { cancelled: boolean } };
+  /** Deletes every stored artifact set (the next load fetches or rebuilds). */
+  clearStore: { payload: Record<string, never>; result: { cleared: true } };
+}
+
+export type Command = keyof Commands;
+
+export type EngineRequest = {
+  [C in Command]: { command: C; payload: Commands[C]['payload']; requestId: number };
+}[Command];
+
+export type ReplyErrorCode = ErrorCode | 'cancelled' | 'not-ready' | 'internal';
+
+export interface ReplyError {
+  code: ReplyErrorCode;
+  message: string;
+}
+
+export type EngineReply<C extends Command = Command> =
+  | { requestId: number; ok: true; result: Commands[C]['result'] }
+  | { requestId: number; ok: false; error: ReplyError };
+
+/** One part of start-up: the model, or the search index. */
+export interface LoadStep {
+  message: string;
+  done: boolean;
+  /** Bytes so far and in all, when the step can tell. */
+  loaded?: number;
+  total?: number;
+}
+
+export type IndexingStatus = {
+  phase: 'indexing';
+  stage: 'embed' | 'index';
+  message: string;
+  done: number;
+  total: number;
+  /** Items per second so far, and the seconds left at that rate. */
+  rate: number;
+  etaSeconds: number;
+};
+
+export type EngineStatus =
+  /** Model and index load side by side; each reports on its own. `searchable`: keyword search works already. */
+  | { phase: 'loading'; model: LoadStep; index: LoadStep; searchable: boolean }
+  | IndexingStatus
+  | { phase: 'ready'; info: EngineInfo }
+  | { phase: 'error'; error: ReplyError };
+
+export interface StatusEvent {
+  event: 'status';
+  status: EngineStatus;
+}
+
+export type WorkerMessage = EngineReply | StatusEvent;
+
+export function isStatusEvent(message: WorkerMessage): message is StatusEvent {
+  return 'event' in message && message.event === 'status';
+}

@@ -1,0 +1,448 @@
+/**
+ * The page: keeps the view in the URL, runs each worker round trip as a @lit/task Task, and lays out
+ * the components. Nothing here searches; the worker does (src/protocol.ts).
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, query, state } from 'lit/decorators.js';
+import { Task, TaskStatus, initialState } from '@lit/task';
+import type { EngineInfo, EngineSettings, EngineStatus, SearchMode, SearchReply } from '../protocol';
+import { EngineClient, EngineError } from './engine-client';
+import type { ResultList } from './result-list';
+import type { SearchBar } from './search-bar';
+import { shared } from './theme';
+import { formatViewState, readViewState, sameView, type ViewState } from './url-state';
+import './engine-panel';
+import './load-status';
+import './result-list';
+import './search-bar';
+
+const RESULTS = 10;
+const TYPING_DEBOUNCE_MS = 250;
+const SETTINGS_KEY = 'papersift.settings';
+const MODE_NAMES: Record<SearchMode, string> = { hybrid: 'hybrid', semantic: 'semantic', lexical: 'keywords' };
+const EXAMPLES = [
+  'why do language models make things up',
+  'embeddings that can be cut to fewer dimensions',
+  'how does in-context learning work',
+];
+
+interface Shown {
+  view: ViewState;
+  reply: SearchReply;
+}
+
+/** Fired on window after results are on screen: what a benchmark or test needs to know. */
+export interface ResultsShownDetail {
+  view: ViewState;
+  count: number;
+  mode: SearchMode;
+  /** Keyword results standing in while the model loads. */
+  modelPending: boolean;
+  timings: SearchReply['timings'] & { renderMs: number };
+}
+
+@customElement('papersift-app')
+export class PapersiftApp extends LitElement {
+  static styles = [
+    shared,
+    css`
+      :host {
+        display: block;
+        max-width: 56rem;
+        margin: 0 auto;
+        padding: 2.5rem 1.25rem 3rem;
+      }
+      header {
+        margin-bottom: 1.5rem;
+      }
+      .brand {
+        display: flex;
+        align-items: center;
+        gap: 0.6rem;
+      }
+      .brand svg {
+        width: 2rem;
+        height: 2rem;
+      }
+      h1 {
+        margin: 0;
+        font-size: 1.6rem;
+        letter-spacing: -0.02em;
+      }
+      .tagline {
+        margin: 0.35rem 0 0;
+        color: var(--ps-muted);
+      }
+      ps-load-status,
+      .notice {
+        margin-top: 1.25rem;
+      }
+      .notice {
+        display: flex;
+        gap: 1rem;
+        align-items: start;
+        justify-content: space-between;
+        padding: 0.75rem 1rem;
+        border-radius: 12px;
+        background: var(--ps-accent-soft);
+        font-size: 0.9rem;
+      }
+      .summary {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: baseline;
+        gap: 0.25rem 1rem;
+        justify-content: space-between;
+        min-height: 1.5rem;
+        margin: 1.5rem 0 0.75rem;
+        font-size: 0.9rem;
+        color: var(--ps-muted);
+      }
+      .summary strong {
+        color: var(--ps-text);
+        font-weight: 600;
+      }
+      .timings {
+        font-variant-numeric: tabular-nums;
+      }
+      .message {
+        padding: 1rem 1.15rem;
+        border: 1px dashed var(--ps-border-strong);
+        border-radius: 14px;
+        color: var(--ps-text-soft);
+      }
+      .message.error {
+        border-style: solid;
+        border-color: var(--ps-danger);
+      }
+      .examples {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+        margin-top: 0.75rem;
+      }
+      .stale {
+        opacity: 0.55;
+        transition: opacity 0.2s;
+      }
+      footer {
+        margin-top: 2.5rem;
+        padding-top: 1rem;
+        border-top: 1px solid var(--ps-border);
+      }
+    `,
+  ];
+
+  /** Set before the element connects to share a client; otherwise it makes its own. */
+  client?: EngineClient;
+
+  @state() private status!: EngineStatus;
+  @state() private info?: EngineInfo;
+  @state() private view: ViewState = readViewState(location.search);
+  @state() private draft = this.view.q;
+  @state() private settings: Partial<EngineSettings> = readSettings();
+  @state() private renderMs?: number;
+  @state() private noticeDismissed = false;
+
+  @query('ps-search-bar') private searchBar!: SearchBar;
+  @query('ps-result-list') private resultList?: ResultList;
+
+  /** True while a run of typing owns the current history entry (replaced, not pushed, per keystroke). */
+  private typingEntry = false;
+  private typingTimer?: ReturnType<typeof setTimeout>;
+  private replyAt = 0;
+  private measured?: Shown;
+  private unsubscribe?: () => void;
+
+  private engineTask = new Task(this, {
+    task: ([settings], { signal }) => this.engine.request(this.info ? 'setOptions' : 'init', settings, signal),
+    args: () => [this.settings] as const,
+  });
+
+  private searchTask = new Task(this, {
+    task: async ([view], { signal }): Promise<Shown | typeof initialState> => {
+      const options = { k: RESULTS, mode: view.mode, dims: view.dims ?? undefined, adaptive: view.adaptive };
+      let reply: SearchReply;
+      if (view.similar) reply = await this.engine.request('similar', { paperId: view.similar, ...options }, signal);
+      else if (view.q) {
+        reply = await this.engine.request('search', { text: view.q, ...options }, signal);
+        // The model may have become ready while this keyword answer was on its way (the status
+        // listener re-runs searches only for answers that arrived before).
+        if (reply.modelPending && this.status.phase === 'ready') reply = await this.engine.request('search', { text: view.q, ...options }, signal);
+      } else return initialState;
+      this.replyAt = performance.now();
+      if (this.info) this.info = { ...this.info, counters: reply.counters };
+      return { view, reply };
+    },
+    args: () => [this.view] as const,
+    argsEqual: ([a], [b]) => sameView(a, b),
+  });
+
+  private get engine(): EngineClient {
+    this.client ??= new EngineClient();
+    return this.client;
+  }
+
+  connectedCallback(): void {
+    super.connectedCallback();
+    this.unsubscribe = this.engine.onStatus((status) => {
+      this.status = status;
+      if (status.phase !== 'ready') return;
+      this.info = status.info;
+      // Keyword answers given while the model loaded are replaced by the search that was asked for.
+      if (this.searchTask.value?.reply.modelPending) void this.searchTask.run();
+    });
+    window.addEventListener('popstate', this.onPopState);
+    window.addEventListener('keydown', this.onGlobalKeydown);
+  }
+
+  disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.unsubscribe?.();
+    window.removeEventListener('popstate', this.onPopState);
+    window.removeEventListener('keydown', this.onGlobalKeydown);
+  }
+
+  protected willUpdate(): void {
+    // The test hook: loading | indexing | ready | error, on the element itself.
+    this.dataset.status = this.status.phase;
+    const view = this.view;
+    document.title = view.q.trim() ? `${view.q.trim().slice(0, 60)} · papersift` : 'papersift';
+  }
+
+  protected updated(): void {
+    const shown = this.searchTask.status === TaskStatus.COMPLETE ? this.searchTask.value : undefined;
+    if (!shown || shown === this.measured) return;
+    this.measured = shown;
+    // Render time: from the worker's reply until the cards are in the DOM.
+    void (this.resultList?.updateComplete ?? Promise.resolve()).then(() => {
+      this.renderMs = performance.now() - this.replyAt;
+      const detail: ResultsShownDetail = {
+        view: shown.view,
+        count: shown.reply.hits.length,
+        mode: shown.reply.mode,
+        modelPending: shown.reply.modelPending,
+        timings: { ...shown.reply.timings, renderMs: this.renderMs },
+      };
+      window.dispatchEvent(new CustomEvent('papersift:results', { detail }));
+    });
+  }
+
+  protected render() {
+    const info = this.info;
+    const notice = info?.notice && !this.noticeDismissed ? info.notice : undefined;
+    return html`
+      <header>
+        <div class="brand">
+          <svg viewBox="0 0 32 32" aria-hidden="true">
+            <rect x="3" y="3" width="26" height="26" rx="8" fill="var(--ps-accent)"></rect>
+            <path d="M10 11h12M10 16h8M10 21h5" stroke="var(--ps-on-accent)" stroke-width="2.4" stroke-linecap="round"></path>
+            <circle cx="21.5" cy="20.5" r="3.2" fill="none" stroke="var(--ps-on-accent)" stroke-width="2"></circle>
+          </svg>
+          <h1>papersift</h1>
+        </div>
+        <p class="tagline">
+          Search ${info ? `${info.corpus.count} research papers` : 'research papers'} by meaning — the model and the index run
+          in your browser.
+        </p>
+      </header>
+      <ps-search-bar
+        .value=${this.draft}
+        .dimsOptions=${info?.indexDims ?? [32, 64, 128, 256]}
+        .fullDims=${info?.dims ?? 384}
+        .dims=${this.view.dims}
+        .adaptive=${this.view.adaptive}
+        .mode=${this.view.mode}
+        @query-input=${this.onQueryInput}
+        @query-submit=${this.onQuerySubmit}
+        @dims-change=${(e: CustomEvent<{ dims: number | null }>) => this.commit({ ...this.view, dims: e.detail.dims }, 'push')}
+        @adaptive-change=${(e: CustomEvent<{ adaptive: boolean }>) => this.commit({ ...this.view, adaptive: e.detail.adaptive }, 'push')}
+        @mode-change=${(e: CustomEvent<{ mode: SearchMode }>) => this.commit({ ...this.view, mode: e.detail.mode }, 'push')}
+        @enter-results=${() => this.resultList?.focusFirst()}
+      ></ps-search-bar>
+      ${this.status.phase === 'ready' ? nothing : html`<ps-load-status .status=${this.status}></ps-load-status>`}
+      ${notice
+        ? html`<div class="notice" role="status">
+            <span>${notice}</span>
+            <button class="link" @click=${() => (this.noticeDismissed = true)}>Dismiss</button>
+          </div>`
+        : nothing}
+      <main>${this.renderResults()}</main>
+      <footer>
+        <ps-engine-panel .info=${info} @settings-change=${this.onSettingsChange}></ps-engine-panel>
+        ${info
+          ? this.engineTask.render({
+              error: (e) => html`<p class="message error" role="alert">Could not apply the settings: ${errorText(e)}</p>`,
+            })
+          : nothing}
+      </footer>
+    `;
+  }
+
+  private renderResults() {
+    // The load panel already says why nothing could be searched.
+    if (this.status.phase === 'error' && this.searchTask.status !== TaskStatus.COMPLETE) return nothing;
+    const list = (shown: Shown, stale: boolean) => html`
+      <div class="summary" aria-live="polite">${this.renderSummary(shown, stale)}</div>
+      <ps-result-list
+        class=${stale ? 'stale' : ''}
+        .hits=${shown.reply.hits}
+        .mode=${shown.reply.mode}
+        @find-similar=${(e: CustomEvent<{ paperId: string }>) => this.commit({ ...this.view, q: '', similar: e.detail.paperId }, 'push')}
+        @leave-results=${() => this.searchBar.focusInput()}
+      ></ps-result-list>
+    `;
+    return this.searchTask.render({
+      initial: () => this.renderIntro(),
+      pending: () => {
+        const previous = this.searchTask.value;
+        const waiting = this.status.phase !== 'ready' ? 'Waiting for the search engine to load…' : 'Searching…';
+        return previous
+          ? list(previous, true)
+          : html`<div class="summary" aria-live="polite"><span>${waiting}</span></div>`;
+      },
+      complete: (shown) => list(shown, false),
+      error: (e) => html`<div class="summary"></div>
+        <p class="message ${isInputProblem(e) ? '' : 'error'}" role=${isInputProblem(e) ? 'status' : 'alert'}>
+          ${isInputProblem(e) ? errorText(e) : `Search failed: ${errorText(e)}`}
+        </p>`,
+    });
+  }
+
+  private renderSummary({ view, reply }: Shown, stale: boolean) {
+    const t = reply.timings;
+    const timing = [
+      reply.mode === 'lexical' ? nothing : html`embed ${ms(t.embedMs)}`,
+      html`search ${ms(t.searchMs)}`,
+      this.renderMs !== undefined && !stale ? html`render ${ms(this.renderMs)}` : nothing,
+    ].filter((part) => part !== nothing);
+    const how =
+      reply.mode === 'lexical'
+        ? 'keywords'
+        : `${MODE_NAMES[reply.mode]}, ${reply.dims} dims${reply.adaptive ? ' re-ranked at full' : ''}`;
+    return html`
+      <span>
+        ${reply.source
+          ? html`<strong>${reply.hits.length}</strong> papers similar to <strong dir="auto">${reply.source.title}</strong>`
+          : html`<strong>${reply.hits.length}</strong> results for <strong dir="auto">“${shorten(view.q.trim(), 80)}”</strong>`}
+        · ${how}
+        ${reply.modelPending ? html`<br />Keyword matches for now: results by meaning follow when the model has loaded.` : nothing}
+        ${reply.truncated ? html`<br />Only the first 10,000 characters of the query were used.` : nothing}
+      </span>
+      <span class="timings">${timing.map((part, i) => html`${i ? ' · ' : ''}${part}`)}</span>
+    `;
+  }
+
+  private renderIntro() {
+    return html`<div class="summary"></div>
+      <div class="message">
+        Describe a topic in your own words: the engine compares meanings as well as keywords.
+        <kbd>/</kbd> focuses the box, <kbd>↓</kbd> <kbd>↑</kbd> move through results, <kbd>Enter</kbd> expands one,
+        <kbd>s</kbd> finds similar papers.
+        <div class="examples">
+          ${EXAMPLES.map((text) => html`<button class="button" @click=${() => this.submitQuery(text)}>${text}</button>`)}
+        </div>
+      </div>`;
+  }
+
+  private onQueryInput = (event: CustomEvent<{ text: string }>): void => {
+    this.draft = event.detail.text;
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => {
+      this.commit({ ...this.view, q: this.draft, similar: '' }, this.typingEntry ? 'replace' : 'push');
+      this.typingEntry = true;
+    }, TYPING_DEBOUNCE_MS);
+  };
+
+  private onQuerySubmit = (event: CustomEvent<{ text: string }>): void => this.submitQuery(event.detail.text);
+
+  /** Enter, or an example: search now. */
+  private submitQuery(text: string): void {
+    clearTimeout(this.typingTimer);
+    this.draft = text;
+    const next = { ...this.view, q: text, similar: '' };
+    // Enter on what is already shown searches again (e.g. after an error).
+    if (sameView(next, this.view)) void this.searchTask.run();
+    else this.commit(next, this.typingEntry ? 'replace' : 'push');
+    this.typingEntry = false;
+  }
+
+  private onSettingsChange = (event: CustomEvent<Partial<EngineSettings>>): void => {
+    this.settings = { ...this.settings, ...event.detail };
+    try {
+      localStorage.setItem(SETTINGS_KEY, JSON.stringify(this.settings));
+    } catch {
+      // Private modes may refuse storage; the setting still holds for this visit.
+    }
+  };
+
+  private onPopState = (): void => {
+    clearTimeout(this.typingTimer);
+    this.typingEntry = false;
+    this.view = readViewState(location.search);
+    this.draft = this.view.q;
+  };
+
+  private onGlobalKeydown = (event: KeyboardEvent): void => {
+    if (event.key !== '/' || event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.composedPath()[0] as HTMLElement | undefined;
+    if (target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))) return;
+    event.preventDefault();
+    this.searchBar.focusInput();
+  };
+
+  /** Makes `view` current: the URL first (push = a new Back step), then the state that follows it. */
+  private commit(view: ViewState, mode: 'push' | 'replace'): void {
+    if (sameView(view, this.view)) return;
+    if (view.similar) this.draft = '';
+    const url = formatViewState(view) || location.pathname;
+    if (mode === 'push') history.pushState(null, '', url);
+    else history.replaceState(null, '', url);
+    if (mode === 'push') this.typingEntry = false; // typing pushes its first step itself, then replaces
+    this.view = view;
+  }
+}
+
+function readSettings(): Partial<EngineSettings> {
+  try {
+    const saved: unknown = JSON.parse(localStorage.getItem(SETTINGS_KEY) ?? '{}');
+    return saved && typeof saved === 'object' ? (saved as Partial<EngineSettings>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Problems with what was typed are guidance, not failures. */
+function isInputProblem(e: unknown): boolean {
+  return e instanceof EngineError && (e.code === 'empty-query' || e.code === 'unknown-paper' || e.code === 'invalid-option');
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof EngineError) {
+    switch (e.code) {
+      case 'empty-query':
+        return 'Type a few words to search for.';
+      case 'unknown-paper':
+        return 'That paper is not in this collection; the link may come from another version of the index.';
+      case 'invalid-option':
+        return e.message;
+      default:
+        return e.message;
+    }
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+function ms(value: number): string {
+  return value < 10 ? `${value.toFixed(1)} ms` : `${Math.round(value)} ms`;
+}
+
+function shorten(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'papersift-app': PapersiftApp;
+  }
+}

@@ -1,0 +1,305 @@
+/**
+ * Ranked papers as cards, with keyboard navigation: ↑/↓ or k/j move, Enter expands, s finds similar.
+ * One card is tabbable at a time (roving tabindex), so Tab leaves the list instead of walking it.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { processTerm, tokenize } from '../core/lexical/analyzer';
+import type { ResultHit, SearchMode } from '../protocol';
+import { shared } from './theme';
+
+const SNIPPET_CHARS = 260;
+
+export type ResultListEvents = {
+  'find-similar': CustomEvent<{ paperId: string }>;
+  /** Moving up from the first card: back to the query box. */
+  'leave-results': CustomEvent<void>;
+};
+
+@customElement('ps-result-list')
+export class ResultList extends LitElement {
+  static styles = [
+    shared,
+    css`
+      :host {
+        display: block;
+      }
+      ol {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+        display: grid;
+        gap: 0.75rem;
+      }
+      article {
+        position: relative;
+        display: grid;
+        grid-template-columns: 1fr auto;
+        gap: 0 1.25rem;
+        padding: 1rem 1.15rem 1rem 3.1rem;
+        border: 1px solid var(--ps-border);
+        border-radius: 14px;
+        background: var(--ps-surface);
+        box-shadow: var(--ps-shadow);
+        transition:
+          border-color 0.15s,
+          box-shadow 0.15s;
+      }
+      article:hover {
+        border-color: var(--ps-border-strong);
+      }
+      article:focus {
+        outline: none;
+      }
+      article:focus-visible,
+      article.current {
+        border-color: var(--ps-accent);
+        box-shadow:
+          0 0 0 3px var(--ps-accent-soft),
+          var(--ps-shadow);
+      }
+      .rank {
+        position: absolute;
+        left: 1rem;
+        top: 1.05rem;
+        width: 1.5rem;
+        text-align: right;
+        color: var(--ps-muted);
+        font-size: 0.85rem;
+        font-variant-numeric: tabular-nums;
+      }
+      .side {
+        display: flex;
+        flex-direction: column;
+        align-items: flex-end;
+        justify-content: space-between;
+        gap: 0.75rem;
+      }
+      h2 {
+        margin: 0;
+        font-size: 1.05rem;
+        line-height: 1.35;
+        font-weight: 620;
+        text-wrap: pretty;
+      }
+      .score {
+        display: inline-flex;
+        padding-top: 0.2rem;
+        align-items: center;
+        gap: 0.4rem;
+        color: var(--ps-muted);
+        font-size: 0.8rem;
+        font-variant-numeric: tabular-nums;
+      }
+      .meter {
+        width: 3rem;
+        height: 0.3rem;
+        border-radius: 999px;
+        background: var(--ps-track);
+        overflow: hidden;
+      }
+      .meter span {
+        display: block;
+        height: 100%;
+        background: var(--ps-accent);
+      }
+      .meta {
+        margin: 0.25rem 0 0;
+        color: var(--ps-muted);
+        font-size: 0.85rem;
+      }
+      .abstract {
+        margin: 0.55rem 0 0;
+        line-height: 1.55;
+        font-size: 0.93rem;
+        color: var(--ps-text-soft);
+      }
+      /* A highlighter stroke under the lower half: visible, yet quiet when a word repeats a lot. */
+      mark {
+        background: linear-gradient(transparent 55%, var(--ps-mark) 55%);
+        color: inherit;
+      }
+      @media (max-width: 560px) {
+        article {
+          grid-template-columns: 1fr;
+        }
+        .side {
+          flex-direction: row-reverse;
+          align-items: center;
+          margin-top: 0.6rem;
+        }
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) hits: ResultHit[] = [];
+  /** How `hits` were ranked: says what a score is. */
+  @property() mode: SearchMode = 'hybrid';
+  @state() private expanded = new Set<string>();
+  @state() private current = -1;
+
+  /** Moves keyboard focus to the first card (from the query box). */
+  focusFirst(): void {
+    this.moveTo(0);
+  }
+
+  protected willUpdate(changed: Map<string, unknown>): void {
+    if (changed.has('hits')) {
+      this.expanded = new Set();
+      this.current = -1;
+    }
+  }
+
+  protected render() {
+    if (this.hits.length === 0) return nothing;
+    return html`<ol aria-label="Results" @keydown=${this.onKeydown}>
+      ${this.hits.map((hit, i) => this.renderCard(hit, i))}
+    </ol>`;
+  }
+
+  private renderCard({ paper, score, terms }: ResultHit, index: number) {
+    const open = this.expanded.has(paper.id);
+    const long = paper.abstract.length > SNIPPET_CHARS;
+    const text = open || !long ? paper.abstract : snippet(paper.abstract);
+    const meta = [authorsLine(paper.authors), paper.date].filter(Boolean).join(' · ');
+    const titleId = `title-${index}`;
+    const abstractId = `abstract-${index}`;
+    return html`<li>
+      <article
+        data-paper-id=${paper.id}
+        tabindex=${index === Math.max(this.current, 0) ? 0 : -1}
+        class=${index === this.current ? 'current' : ''}
+        aria-labelledby=${titleId}
+        @focus=${() => (this.current = index)}
+      >
+        <span class="rank" aria-hidden="true">${index + 1}</span>
+        <div class="main">
+          <h2 id=${titleId} dir="auto">${highlight(paper.title, terms)}</h2>
+          ${meta ? html`<p class="meta" dir="auto">${meta}</p>` : nothing}
+          <p class="abstract" id=${abstractId} dir="auto">
+            ${highlight(text, terms)}
+            ${long
+              ? html`<button class="link" aria-expanded=${open} aria-controls=${abstractId} @click=${() => this.toggle(paper.id)}>
+                  ${open ? 'less' : 'more'}
+                </button>`
+              : nothing}
+          </p>
+        </div>
+        <div class="side">
+          <span class="score" title=${SCORE_MEANING[this.mode]}>
+            <span class="meter" aria-hidden="true"><span style="width:${this.meterWidth(score)}%"></span></span>
+            <span><span class="visually-hidden">Score </span>${score.toFixed(this.mode === 'semantic' ? 3 : 2)}</span>
+          </span>
+          <button class="button" data-action="similar" @click=${() => this.findSimilar(paper.id)}>
+            <svg width="14" height="14" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true">
+              <circle cx="7" cy="12" r="3"></circle>
+              <circle cx="17" cy="6" r="3"></circle>
+              <circle cx="17" cy="18" r="3"></circle>
+              <path d="m9.6 10.6 4.8-3.2M9.6 13.4l4.8 3.2"></path>
+            </svg>
+            Similar<span class="visually-hidden"> papers to ${paper.title}</span>
+          </button>
+        </div>
+      </article>
+    </li>`;
+  }
+
+  private onKeydown(event: KeyboardEvent): void {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    const onCard = (event.target as HTMLElement).tagName === 'ARTICLE';
+    const from = this.current;
+    switch (event.key) {
+      case 'ArrowDown':
+      case 'j':
+        event.preventDefault();
+        this.moveTo(Math.min(from + 1, this.hits.length - 1));
+        break;
+      case 'ArrowUp':
+      case 'k':
+        event.preventDefault();
+        if (from <= 0) this.dispatchEvent(new CustomEvent('leave-results', { bubbles: true, composed: true }));
+        else this.moveTo(from - 1);
+        break;
+      case 'Enter':
+      case 'o':
+        // Enter on a button inside the card is that button's click.
+        if (!onCard || from < 0) return;
+        event.preventDefault();
+        this.toggle(this.hits[from].paper.id);
+        break;
+      case 's':
+        if (from < 0) return;
+        event.preventDefault();
+        this.findSimilar(this.hits[from].paper.id);
+        break;
+    }
+  }
+
+  /**
+   * Cosines of related texts under these models sit between about 0.5 and 1, so a semantic bar spans
+   * that range; BM25 and fused scores have no fixed scale, so their bars are relative to the best hit.
+   */
+  private meterWidth(score: number): number {
+    const top = this.hits[0]?.score ?? 1;
+    const share = this.mode === 'semantic' ? (score - 0.5) / 0.5 : top > 0 ? score / top : 0;
+    return Math.round(Math.max(0, Math.min(1, share)) * 100);
+  }
+
+  private moveTo(index: number): void {
+    if (index < 0 || index >= this.hits.length) return;
+    this.current = index;
+    this.updateComplete.then(() => {
+      const card = this.renderRoot.querySelectorAll('article')[index];
+      card?.focus();
+      card?.scrollIntoView({ block: 'nearest' });
+    });
+  }
+
+  private toggle(id: string): void {
+    const next = new Set(this.expanded);
+    if (!next.delete(id)) next.add(id);
+    this.expanded = next;
+  }
+
+  private findSimilar(paperId: string): void {
+    this.dispatchEvent(new CustomEvent('find-similar', { detail: { paperId }, bubbles: true, composed: true }));
+  }
+}
+
+const SCORE_MEANING: Record<SearchMode, string> = {
+  semantic: 'Cosine similarity of query and paper',
+  lexical: 'BM25 keyword score',
+  hybrid: 'Fused keyword and meaning score (compare within this list only)',
+};
+
+/** Marks the words whose index term the paper matched (the engine's own analyzer decides). */
+function highlight(text: string, terms: string[] | undefined) {
+  if (!terms || terms.length === 0) return text;
+  const wanted = new Set(terms);
+  const words = new Set(tokenize(text).filter((word) => wanted.has(processTerm(word) ?? '')));
+  if (words.size === 0) return text;
+  const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(${[...words].map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`, 'gu');
+  return text.split(pattern).map((part, i) => (i % 2 ? html`<mark>${part}</mark>` : part));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function authorsLine(authors: string[] | null): string {
+  if (!authors || authors.length === 0) return '';
+  return authors.length > 3 ? `${authors.slice(0, 3).join(', ')} et al.` : authors.join(', ');
+}
+
+/** The abstract's start, cut at a word boundary. */
+function snippet(text: string): string {
+  const cut = text.slice(0, SNIPPET_CHARS);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > SNIPPET_CHARS * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,.;:]+$/, '')}…`;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'ps-result-list': ResultList;
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * The query box and the search options (dims, adaptive). Renders what it is given and reports what
+ * the user does; the app decides what that means for the URL and the engine.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, query } from 'lit/decorators.js';
+import type { SearchMode } from '../protocol';
+import { shared } from './theme';
+
+const MODE_LABELS: [SearchMode, string, string][] = [
+  ['hybrid', 'Hybrid', 'Meaning and keywords together (best on most queries)'],
+  ['semantic', 'Semantic', 'Meaning only: embeddings of the query and the papers'],
+  ['lexical', 'Keyword', 'Keywords only (BM25); needs no model'],
+];
+
+export type SearchBarEvents = {
+  /** Every keystroke; the app debounces. */
+  'query-input': CustomEvent<{ text: string }>;
+  /** Enter: search now. */
+  'query-submit': CustomEvent<{ text: string }>;
+  'dims-change': CustomEvent<{ dims: number | null }>;
+  'adaptive-change': CustomEvent<{ adaptive: boolean }>;
+  'mode-change': CustomEvent<{ mode: SearchMode }>;
+  /** Arrow down in the box: move into the results. */
+  'enter-results': CustomEvent<void>;
+};
+
+@customElement('ps-search-bar')
+export class SearchBar extends LitElement {
+  static styles = [
+    shared,
+    css`
+      :host {
+        display: block;
+      }
+      .box {
+        position: relative;
+      }
+      .box svg {
+        position: absolute;
+        left: 1rem;
+        top: 50%;
+        width: 1.25rem;
+        height: 1.25rem;
+        transform: translateY(-50%);
+        color: var(--ps-muted);
+        pointer-events: none;
+      }
+      input[type='search'] {
+        width: 100%;
+        padding: 0.85rem 3.2rem 0.85rem 2.9rem;
+        border: 1px solid var(--ps-border);
+        border-radius: 14px;
+        background: var(--ps-surface);
+        color: var(--ps-text);
+        font: inherit;
+        font-size: 1.1rem;
+        box-shadow: var(--ps-shadow);
+        transition:
+          border-color 0.15s,
+          box-shadow 0.15s;
+      }
+      input[type='search']::placeholder {
+        color: var(--ps-muted);
+      }
+      input[type='search']:focus {
+        outline: none;
+        border-color: var(--ps-accent);
+        box-shadow:
+          0 0 0 3px var(--ps-accent-soft),
+          var(--ps-shadow);
+      }
+      .box kbd {
+        position: absolute;
+        right: 1rem;
+        top: 50%;
+        transform: translateY(-50%);
+        color: var(--ps-muted);
+      }
+      input[type='search']:focus ~ kbd {
+        display: none;
+      }
+      .options {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 0.75rem 1.5rem;
+        margin-top: 0.85rem;
+        font-size: 0.9rem;
+        color: var(--ps-muted);
+      }
+      fieldset {
+        display: flex;
+        align-items: center;
+        gap: 0.6rem;
+        margin: 0;
+        padding: 0;
+        border: 0;
+      }
+      legend {
+        float: left;
+        padding: 0;
+        margin-right: 0.6rem;
+      }
+      .segmented {
+        display: inline-flex;
+        border: 1px solid var(--ps-border);
+        border-radius: 999px;
+        background: var(--ps-surface);
+        overflow: hidden;
+      }
+      .segmented label {
+        position: relative;
+      }
+      .segmented input {
+        position: absolute;
+        opacity: 0;
+        inset: 0;
+        margin: 0;
+        cursor: pointer;
+      }
+      .segmented span {
+        display: block;
+        padding: 0.2rem 0.7rem;
+        color: var(--ps-text);
+        font-variant-numeric: tabular-nums;
+      }
+      .segmented input:checked + span {
+        background: var(--ps-accent);
+        color: var(--ps-on-accent);
+      }
+      .segmented input:focus-visible + span {
+        outline: 2px solid var(--ps-focus);
+        outline-offset: -3px;
+      }
+      .toggle {
+        display: inline-flex;
+        align-items: center;
+        gap: 0.45rem;
+        cursor: pointer;
+        color: var(--ps-text);
+      }
+      .toggle input {
+        width: 1rem;
+        height: 1rem;
+        accent-color: var(--ps-accent);
+      }
+    `,
+  ];
+
+  @property() value = '';
+  /** Prefix lengths with a graph, e.g. [32, 64, 128, 256]; full width is offered on its own. */
+  @property({ attribute: false }) dimsOptions: number[] = [32, 64, 128, 256];
+  @property({ type: Number }) fullDims = 384;
+  @property({ attribute: false }) dims: number | null = null;
+  @property({ type: Boolean }) adaptive = false;
+  @property() mode: SearchMode = 'hybrid';
+
+  @query('input[type="search"]') private input!: HTMLInputElement;
+
+  focusInput(): void {
+    this.input.focus();
+    this.input.select();
+  }
+
+  protected firstUpdated(): void {
+    this.input.focus();
+  }
+
+  protected render() {
+    const choices: (number | null)[] = [...this.dimsOptions.filter((d) => d < this.fullDims), null];
+    const chosen = this.dims !== null && this.dims >= this.fullDims ? null : this.dims;
+    return html`
+      <form role="search" @submit=${this.onSubmit}>
+        <div class="box">
+          <label for="query" class="visually-hidden">Search papers</label>
+          <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true">
+            <circle cx="11" cy="11" r="7"></circle>
+            <path d="m20 20-3.5-3.5" stroke-linecap="round"></path>
+          </svg>
+          <input
+            id="query"
+            type="search"
+            name="q"
+            .value=${this.value}
+            placeholder="Describe what you are looking for…"
+            autocomplete="off"
+            spellcheck="false"
+            enterkeyhint="search"
+            dir="auto"
+            @input=${this.onInput}
+            @keydown=${this.onKeydown}
+          />
+          <kbd aria-hidden="true">/</kbd>
+        </div>
+      </form>
+      <div class="options">
+        <fieldset>
+          <legend>Ranking</legend>
+          <div class="segmented">
+            ${MODE_LABELS.map(
+              ([mode, label, title]) => html`<label title=${title}>
+                <input type="radio" name="mode" value=${mode} .checked=${mode === this.mode} @change=${() => this.emit('mode-change', { mode })} />
+                <span>${label}</span>
+              </label>`,
+            )}
+          </div>
+        </fieldset>
+        ${this.mode === 'lexical'
+          ? nothing
+          : html`<fieldset>
+                <legend>Dimensions</legend>
+                <div class="segmented">
+                  ${choices.map(
+                    (d) => html`<label>
+                      <input type="radio" name="dims" value=${d ?? 'full'} .checked=${d === chosen} @change=${() => this.emit('dims-change', { dims: d })} />
+                      <span>${d ?? 'full'}</span>
+                    </label>`,
+                  )}
+                </div>
+              </fieldset>
+              <label class="toggle" title="Shortlist with the low-dimensional prefix, then re-rank with full vectors">
+                <input type="checkbox" .checked=${this.adaptive} @change=${this.onAdaptive} />
+                Adaptive re-rank
+              </label>`}
+      </div>
+    `;
+  }
+
+  private onSubmit(event: SubmitEvent): void {
+    event.preventDefault();
+    this.emit('query-submit', { text: this.input.value });
+  }
+
+  private onInput(): void {
+    this.emit('query-input', { text: this.input.value });
+  }
+
+  private onKeydown(event: KeyboardEvent): void {
+    if (event.key === 'ArrowDown') {
+      event.preventDefault();
+      this.emit('enter-results', undefined);
+    } else if (event.key === 'Escape' && this.input.value) {
+      // Browsers clear a search field on Escape without an input event everywhere; report it.
+      event.preventDefault();
+      this.input.value = '';
+      this.emit('query-input', { text: '' });
+    }
+  }
+
+  private onAdaptive(event: Event): void {
+    this.emit('adaptive-change', { adaptive: (event.target as HTMLInputElement).checked });
+  }
+
+  private emit<K extends keyof SearchBarEvents>(type: K, detail: SearchBarEvents[K]['detail']): void {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'ps-search-bar': SearchBar;
+  }
+}

@@ -1,0 +1,50 @@
+import { defineConfig, type Plugin } from 'vite';
+
+/**
+ * Cross-origin isolation lets onnxruntime-web use WASM threads (SharedArrayBuffer). Hosts that cannot
+ * send these headers still work, on one thread.
+ */
+const crossOriginIsolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+/** `PAPERSIFT_BASE=/papersift/ npm run build` deploys under a sub-path; it must be absolute. */
+function basePath(): string {
+  const raw = process.env.PAPERSIFT_BASE ?? '/';
+  return `/${raw.replace(/^\/+|\/+$/g, '')}/`.replace(/^\/\/$/, '/');
+}
+
+/**
+ * onnxruntime-web's bundle names its wasm with `new URL(…, import.meta.url)`, so Vite emits a 27 MB copy.
+ * The app loads the wasm from `<base>ort/` (wasmPaths; without it transformers.js would use a CDN), so
+ * that copy would only be dead weight in dist/ and in any precache.
+ */
+function dropBundledOrtWasm(): Plugin {
+  return {
+    name: 'papersift:drop-bundled-ort-wasm',
+    generateBundle(_options, bundle) {
+      for (const name of Object.keys(bundle)) if (/ort-wasm-[\w.-]*\.wasm$/.test(name)) delete bundle[name];
+    },
+  };
+}
+
+export default defineConfig({
+  base: basePath(),
+  // hnswlib-wasm and transformers.js run in a module worker; a classic worker cannot import them.
+  worker: { format: 'es', plugins: () => [dropBundledOrtWasm()] },
+  optimizeDeps: {
+    // Dependencies only the worker imports: Vite finds them late, and pre-bundling them then reloads the
+    // page mid-load. hnswlib-wasm also ships only a `module` build.
+    include: ['hnswlib-wasm/dist/hnswlib.js', 'idb-keyval', 'minisearch', 'ml-matrix', 'stemmer'],
+    // transformers.js loads onnxruntime-web's wasm from `wasmPaths` at run time; pre-bundling breaks that.
+    exclude: ['@huggingface/transformers', 'onnxruntime-web'],
+  },
+  server: { headers: crossOriginIsolation },
+  preview: { headers: crossOriginIsolation },
+  build: {
+    target: 'es2022',
+    // The worker bundles onnxruntime-web and hnswlib's inlined wasm: large by nature, loaded once.
+    chunkSizeWarningLimit: 4096,
+  },
+});

@@ -1,0 +1,81 @@
+/// <reference lib="webworker" />
+/**
+ * The engine worker: hosts model, index and storage, and speaks src/protocol.ts. Everything slow
+ * (model load, corpus embedding, index building) happens here so the page never blocks.
+ */
+import { describeError, isPapersiftError } from '../src/core/errors';
+import type { Command, Commands, EngineReply, EngineRequest, EngineStatus, ReplyError, WorkerMessage } from '../src/protocol';
+import { clearArtifactStore } from '../src/store/artifact-store';
+import { EngineHost } from './engine-host';
+import { CancelledError, JobQueue } from './job-queue';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const queue = new JobQueue();
+const host = new EngineHost(
+  (status: EngineStatus) => post({ event: 'status', status }),
+  // Disposing a replaced model: after the searches queued before it; a failure there harms nobody.
+  (task) => void queue.push(-1, task).catch(() => {}),
+);
+
+self.addEventListener('message', (event: MessageEvent<EngineRequest>) => {
+  const request = event.data;
+  // Loading runs beside the queue (searches get keyword answers meanwhile); cancel and stats must not
+  // wait behind the job they are about.
+  if (request.command === 'init' || request.command === 'setOptions') {
+    answer(request.requestId, host.configure(request.payload));
+    return;
+  }
+  if (request.command === 'cancel') {
+    answer(request.requestId, Promise.resolve({ cancelled: queue.cancel(request.payload.requestId) }));
+    return;
+  }
+  if (request.command === 'stats') {
+    answer(request.requestId, Promise.resolve().then(() => host.stats()));
+    return;
+  }
+  answer(request.requestId, queue.push(request.requestId, async (queueMs) => handle(request, queueMs)));
+});
+
+function handle(request: EngineRequest, queueMs: number): Promise<Commands[Command]['result']> | Commands[Command]['result'] {
+  switch (request.command) {
+    case 'search':
+      return host.search(request.payload, queueMs);
+    case 'similar':
+      return host.similar(request.payload, queueMs);
+    case 'embed':
+      return host.embed(request.payload);
+    case 'clearStore':
+      return clearArtifactStore().then(() => ({ cleared: true as const }));
+    case 'init':
+    case 'setOptions':
+    case 'cancel':
+    case 'stats':
+      throw new Error(`${request.command} is answered before the queue`);
+  }
+}
+
+function answer(requestId: number, result: Promise<Commands[Command]['result']>): void {
+  result.then(
+    (value) => post({ requestId, ok: true, result: value } as EngineReply, transferables(value)),
+    (e: unknown) => post({ requestId, ok: false, error: toReplyError(e) }),
+  );
+}
+
+function toReplyError(e: unknown): ReplyError {
+  if (e instanceof CancelledError) return { code: 'cancelled', message: e.message };
+  if (isPapersiftError(e)) return { code: e.code, message: e.message };
+  return { code: 'internal', message: describeError(e) };
+}
+
+function post(message: WorkerMessage, transfer: Transferable[] = []): void {
+  self.postMessage(message, transfer);
+}
+
+/** Embedding vectors move to the page instead of being copied. */
+function transferables(value: unknown): Transferable[] {
+  if (value && typeof value === 'object' && 'vectors' in value && Array.isArray(value.vectors)) {
+    return (value.vectors as Float32Array[]).map((v) => v.buffer as ArrayBuffer);
+  }
+  return [];
+}
