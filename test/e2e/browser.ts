@@ -1,0 +1,89 @@
+/**
+ * Chromium for the e2e tests and the browser benchmark: Debian's binary (never a downloaded one),
+ * headless, no network beyond the local server, and a record of every page error.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.PAPERSIFT_CHROMIUM ?? '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
+ * A browser with a fresh profile on disk. Incognito contexts keep the HTTP cache in a small memory
+ * cache, and Chromium then fails downloads as large as the model (ERR_CACHE_WRITE_FAILURE); a real
+ * profile also keeps IndexedDB and Cache Storage the way a user's browser does.
+ */
+export async function launchProfile(viewport = { width: 1100, height: 1000 }): Promise<Profile> {
+  const dir = await mkdtemp(join(tmpdir(), 'papersift-chromium-'));
+  const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, viewport });
+  return {
+    context,
+    page: context.pages()[0] ?? (await context.newPage()),
+    version: context.browser()?.version() ?? 'unknown',
+    close: async () => {
+      await context.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Profile {
+  context: BrowserContext;
+  page: Page;
+  version: string;
+  close(): Promise<void>;
+}
+
+/** Uncaught exceptions and console errors of a page, its workers included. */
+export interface PageProblems {
+  errors: string[];
+}
+
+export function watchProblems(page: Page): PageProblems {
+  const problems: PageProblems = { errors: [] };
+  page.on('pageerror', (error) => problems.errors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.errors.push(`console.error: ${message.text()}`);
+  });
+  page.on('worker', (worker) => {
+    worker.on('console', (message) => {
+      if (message.type() === 'error') problems.errors.push(`worker console.error: ${message.text()}`);
+    });
+  });
+  return problems;
+}
+
+/** Waits until the app says the engine is ready (or fails loudly if it says error). */
+export async function waitForReady(page: Page, timeout = 180_000): Promise<void> {
+  const app = page.locator('papersift-app');
+  await app.and(page.locator('[data-status="ready"], [data-status="error"]')).waitFor({ timeout });
+  const status = await app.getAttribute('data-status');
+  if (status !== 'ready') {
+    const text = await page.locator('ps-load-status').innerText().catch(() => '');
+    throw new Error(`The engine failed to start: ${text}`);
+  }
+}
+
+/** Waits for the next `papersift:results` event: results are on screen. */
+export function nextResults(page: Page): Promise<{ count: number; timings: Record<string, number> }> {
+  return page.evaluate(
+    () =>
+      new Promise<{ count: number; timings: Record<string, number> }>((resolve) =>
+        window.addEventListener('papersift:results', (event) => resolve((event as CustomEvent).detail), { once: true }),
+      ),
+  );
+}
+
+export type { BrowserContext, Page };

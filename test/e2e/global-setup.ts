@@ -1,0 +1,24 @@
+/**
+ * Builds the site once and serves it on a free port for every e2e file.
+ * PAPERSIFT_E2E_URL=http://host:port/ tests a site that is already running instead.
+ */
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { REPO_ROOT, startSite } from './site-server';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    siteUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const given = process.env.PAPERSIFT_E2E_URL;
+  if (given) {
+    project.provide('siteUrl', given.endsWith('/') ? given : `${given}/`);
+    return async () => {};
+  }
+  const site = await startSite(join(REPO_ROOT, '.cache', 'e2e-site'));
+  project.provide('siteUrl', site.url);
+  return () => site.close();
+}
