@@ -1,0 +1,87 @@
+/// <reference lib="webworker" />
+/**
+ * The yardstick for bench/browser.ts: a query embedded with onnxruntime-web directly (the build
+ * transformers.js uses, the same wasm, model file and tokenizer), in its own module worker like the
+ * app's. What the app's worker spends beyond this is transformers.js and the engine's plumbing.
+ */
+import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
+import * as ort from 'onnxruntime-web/webgpu';
+
+export interface RawOrtLoad {
+  /** The site's root URL, ending in '/'. */
+  siteRoot: string;
+  modelId: string;
+  /** Path inside the model folder, e.g. onnx/model_quantized.onnx. */
+  modelFile: string;
+  queryPrefix: string;
+  pooling: 'cls' | 'mean';
+  numThreads: number;
+}
+
+export type RawOrtRequest = { load: RawOrtLoad } | { embed: string[] };
+
+export type RawOrtReply =
+  | { ok: true; loadMs: number }
+  | { ok: true; ms: number[]; vectors: number[][] }
+  | { ok: false; error: string };
+
+declare const self: DedicatedWorkerGlobalScope;
+
+let loaded: { tokenizer: PreTrainedTokenizer; session: ort.InferenceSession; config: RawOrtLoad } | undefined;
+
+self.addEventListener('message', async (event: MessageEvent<RawOrtRequest>) => {
+  try {
+    if ('load' in event.data) {
+      const t0 = performance.now();
+      await load(event.data.load);
+      self.postMessage({ ok: true, loadMs: performance.now() - t0 } satisfies RawOrtReply);
+    } else {
+      self.postMessage({ ok: true, ...(await embed(event.data.embed)) } satisfies RawOrtReply);
+    }
+  } catch (e) {
+    self.postMessage({ ok: false, error: String((e as Error)?.stack ?? e) } satisfies RawOrtReply);
+  }
+});
+
+async function load(config: RawOrtLoad): Promise<void> {
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = `${new URL(config.siteRoot).pathname}models/`;
+  ort.env.wasm.wasmPaths = `${config.siteRoot}ort/`;
+  ort.env.wasm.numThreads = config.numThreads;
+  const tokenizer = await AutoTokenizer.from_pretrained(config.modelId);
+  const session = await ort.InferenceSession.create(`${config.siteRoot}models/${config.modelId}/${config.modelFile}`, {
+    executionProviders: ['wasm'],
+  });
+  loaded = { tokenizer, session, config };
+}
+
+/** One text per run, as a query is embedded: tokenize, run, pool, normalise. */
+async function embed(texts: string[]): Promise<{ ms: number[]; vectors: number[][] }> {
+  if (!loaded) throw new Error('load first');
+  const { tokenizer, session, config } = loaded;
+  const ms: number[] = [];
+  const vectors: number[][] = [];
+  for (const text of texts) {
+    const start = performance.now();
+    const ids = tokenizer.encode(config.queryPrefix + text).slice(0, 512);
+    const shape = [1, ids.length];
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), shape),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), shape),
+    };
+    if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(ids.length), shape);
+    const output = await session.run(feeds);
+    const hidden = output[session.outputNames[0]];
+    const [, tokens, dims] = hidden.dims as number[];
+    const states = hidden.data as Float32Array;
+    const vector = new Float32Array(dims);
+    if (config.pooling === 'cls') vector.set(states.subarray(0, dims));
+    else for (let t = 0; t < tokens; t++) for (let d = 0; d < dims; d++) vector[d] += states[t * dims + d] / tokens;
+    const norm = Math.hypot(...vector);
+    for (let d = 0; d < dims; d++) vector[d] /= norm;
+    ms.push(performance.now() - start);
+    vectors.push(Array.from(vector));
+  }
+  return { ms, vectors };
+}
