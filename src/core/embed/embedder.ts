@@ -2,11 +2,12 @@
  * The Embedder over transformers.js v4: its tokenizer and its ONNX session, with truncation, batching, pooling and
  * normalisation done here from the model registry.
  *
- * Why AutoTokenizer + AutoModel and not pipeline('feature-extraction'): the pipeline pads every batch to its
- * longest text and truncates by cutting the token list, which drops the closing [SEP] of long texts (Python
- * transformers and sentence-transformers keep it). Driving the tokenizer and the session ourselves lets us truncate
- * the way the models were trained and measured, sort texts by length so batches carry little padding, and pool
- * straight from the output buffer. bench/embed.ts compares this with onnxruntime-node called directly.
+ * Why AutoTokenizer + AutoModel and not pipeline('feature-extraction'): per ONNX run both cost the same as
+ * onnxruntime-node called directly (bench/embed.ts: 0.92-1.00 of raw), but the pipeline takes batches as given, padded
+ * to their longest text (27% extra tokens on the seed papers in batches of 8, 5% once sorted by length: 1.25x the
+ * throughput for bge fp32), and truncates by cutting the token list, which drops the closing [SEP] of long texts
+ * (Python transformers and sentence-transformers keep it). Driving tokenizer and session ourselves gives length-sorted
+ * batches, truncation as the models were trained and measured, and pooling straight from the output buffer.
  *
  * Runs in Node and in a browser module worker: no Node built-ins and no DOM here; what differs between the two comes
  * in through EmbedderOptions.
@@ -18,12 +19,11 @@ import { getModel, resolveDtype, type Dtype, type ModelFile, type ModelSpec } fr
 import type { Backend, EmbedProgress, Embedder, EmbedderOptions } from './types';
 
 /**
- * Texts per ONNX run when the caller does not say (graphs with dynamicQuantization always run one text at a time).
- * PLACEHOLDER
+ * Texts per ONNX run when the caller does not say; graphs with dynamicQuantization always run one text at a time.
+ * On the 2-core CPU (bench/embed.ts, docs/bench-sections/embed.md) batches of 8 sorted by length were level with or
+ * up to ~20% faster than one text at a time for bge fp32; a GPU (WebGPU) gains more from batches.
  */
-export function defaultBatchSize(backend: Backend): number {
-  return backend === 'webgpu' ? 8 : 8;
-}
+export const DEFAULT_BATCH_SIZE = 8;
 
 /**
  * Texts are tokenized and sorted by length this many at a time: enough for neighbours of almost equal length,
@@ -164,6 +164,7 @@ class TransformersEmbedder implements Embedder {
   /** How many special tokens the tokenizer puts after the text ([SEP]); truncation keeps them. */
   private readonly closingSpecialTokens: number;
   private readonly needsTokenTypeIds: boolean;
+  private readonly padTokenId: bigint;
   private disposed = false;
 
   constructor(
@@ -178,6 +179,7 @@ class TransformersEmbedder implements Embedder {
     this.closingSpecialTokens = withSpecials.length - withSpecials.indexOf(bare[0]) - bare.length;
     const inputNames: string[] = session.sessions.model?.inputNames ?? [];
     this.needsTokenTypeIds = inputNames.includes('token_type_ids');
+    this.padTokenId = BigInt(tokenizer.pad_token_id ?? 0);
   }
 
   async embedDocuments(
@@ -226,7 +228,7 @@ class TransformersEmbedder implements Embedder {
     }
     // One scale per batch tensor would tie a text's vector to its neighbours (see ModelFile.dynamicQuantization).
     if (this.model.weights[this.dtype]?.dynamicQuantization) return 1;
-    return asked ?? defaultBatchSize(this.backend);
+    return asked ?? DEFAULT_BATCH_SIZE;
   }
 
   /**
@@ -245,7 +247,7 @@ class TransformersEmbedder implements Embedder {
   private async embedTokenized(batch: number[][]): Promise<Float32Array> {
     const rows = batch.length;
     const width = Math.max(...batch.map((ids) => ids.length));
-    const inputIds = new BigInt64Array(rows * width); // zeros are [PAD] for both models' tokenizers
+    const inputIds = new BigInt64Array(rows * width).fill(this.padTokenId);
     const attentionMask = new BigInt64Array(rows * width);
     batch.forEach((ids, r) => {
       for (let t = 0; t < ids.length; t++) {

@@ -1,2 +1,2 @@
-export { createEmbedder, defaultBatchSize, poolAndNormalise } from './embedder';
+export { createEmbedder, DEFAULT_BATCH_SIZE, poolAndNormalise } from './embedder';
 export type { Backend, EmbedProgress, Embedder, EmbedderOptions, ModelLoadProgress } from './types';
