@@ -5,7 +5,7 @@
  *   npx tsx bench/browser.ts [--rounds 40] [--repeats 5] [--dtypes q8,fp32] [--write]
  *
  * Builds the site (plus bench/browser-compare.html) into .cache/bench-site and serves it with
- * `vite preview`. --write puts the tables into docs/bench-sections/site.md, between its markers.
+ * `vite preview`. --write puts the tables into docs/BENCHMARKS.md, between its markers.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -68,8 +68,8 @@ async function main(): Promise<void> {
     const report = formatReport(profile.version, visits, warm, comparisons, duel, others);
     console.log(report);
     if (values.write) {
-      await writeSection(join(REPO_ROOT, 'docs', 'bench-sections', 'site.md'), report);
-      console.log('wrote docs/bench-sections/site.md');
+      await writeSection(join(REPO_ROOT, 'docs', 'BENCHMARKS.md'), report);
+      console.log('wrote docs/BENCHMARKS.md');
     }
   } finally {
     await profile.close();

@@ -39,7 +39,7 @@ function parseArgs(argv: string[]): Args {
   let rounds = 3;
   let batch = DEFAULT_BATCH_SIZE;
   let policy = true;
-  let out = join(REPO_ROOT, 'docs', 'bench-sections', 'embed.md');
+  let out = join(REPO_ROOT, 'out', 'bench-embed.md'); // a section to paste into docs/BENCHMARKS.md
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const next = () => argv[++i] ?? '';

@@ -20,7 +20,7 @@ import type { Backend, EmbedProgress, Embedder, EmbedderOptions } from './types'
 
 /**
  * Texts per ONNX run when the caller does not say; graphs with dynamicQuantization always run one text at a time.
- * On the 2-core CPU (bench/embed.ts, docs/bench-sections/embed.md) batches of 8 sorted by length were level with or
+ * On the 2-core CPU (bench/embed.ts, docs/BENCHMARKS.md) batches of 8 sorted by length were level with or
  * up to ~20% faster than one text at a time for bge fp32; a GPU (WebGPU) gains more from batches.
  */
 export const DEFAULT_BATCH_SIZE = 8;

@@ -5,7 +5,7 @@
  * dependency, runs in a worker and in Node, and takes its random source as a parameter, which makes a
  * seeded map reproducible. It starts from a random layout (no spectral init) and, by default, spends
  * 500 epochs below 2,500 points, 400 to 5k, 300 to 7.5k, 200 above; times are in
- * docs/bench-sections/collection.md.
+ * docs/BENCHMARKS.md.
  */
 import { UMAP } from 'umap-js';
 import { PapersiftError } from '../errors';
