@@ -3,22 +3,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmbedder } from '../core/embed';
+import { openShippedEngine } from '../../test/helpers/shipped-engine';
 import type { Embedder } from '../core/embed/types';
-import { DEFAULT_MODEL_ID, getModel } from '../core/models';
-import { SearchEngine } from '../core/search';
-import { REPO_ROOT, SITE_ARTIFACTS_DIR, modelsDir } from './node-env';
-import { readArtifactsDir } from './open-engine';
+import type { SearchEngine } from '../core/search';
+import { REPO_ROOT } from './node-env';
 import { runBatch } from './search';
-
-const model = getModel(DEFAULT_MODEL_ID);
 
 describe('runBatch', () => {
   let engine: SearchEngine;
   let embedder: Embedder;
   beforeAll(async () => {
-    engine = await SearchEngine.open(await readArtifactsDir(SITE_ARTIFACTS_DIR, { model, dtype: model.defaultDtype }));
-    embedder = await createEmbedder({ modelId: model.id, dtype: model.defaultDtype, localModelPath: modelsDir() });
+    ({ engine, embedder } = await openShippedEngine());
   });
   afterAll(async () => embedder?.dispose());
 

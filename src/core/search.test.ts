@@ -1,19 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelsDir, SITE_ARTIFACTS_DIR } from '../cli/node-env';
-import { readArtifactsDir } from '../cli/open-engine';
-import { createEmbedder } from './embed';
+import { openShippedEngine } from '../../test/helpers/shipped-engine';
 import type { Embedder } from './embed/types';
 import { isPapersiftError } from './errors';
-import { DEFAULT_MODEL_ID, getModel } from './models';
 import { SearchEngine, checkQueryText, MAX_QUERY_CHARS } from './search';
 
-const model = getModel(DEFAULT_MODEL_ID);
 let engine: SearchEngine;
 let embedder: Embedder;
 
 beforeAll(async () => {
-  engine = await SearchEngine.open(await readArtifactsDir(SITE_ARTIFACTS_DIR, { model, dtype: model.defaultDtype }));
-  embedder = await createEmbedder({ modelId: model.id, dtype: model.defaultDtype, localModelPath: modelsDir() });
+  ({ engine, embedder } = await openShippedEngine());
 });
 afterAll(async () => embedder?.dispose());
 

@@ -9,6 +9,7 @@
  */
 import { UMAP } from 'umap-js';
 import { PapersiftError } from '../errors';
+import { mulberry32 } from '../random';
 
 export interface ProjectMapOptions {
   /** Same seed, same vectors → the same map. Default 1. */
@@ -56,16 +57,4 @@ export function projectMap(vectors: Float32Array, dims: number, options: Project
     out[r * 2 + 1] = y;
   });
   return out;
-}
-
-/** A small, fast seeded PRNG (Mulberry32) in [0, 1): umap-js otherwise uses Math.random. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
