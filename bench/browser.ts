@@ -11,6 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { QUERIES } from './queries';
 import type { CompareResult } from './browser-compare';
 import { getModel, DEFAULT_MODEL_ID, MODELS, type Dtype } from '../src/core/models';
 import { launchProfile, type Page, type Profile } from '../test/e2e/browser';
@@ -28,19 +29,6 @@ const ROUNDS = Number(values.rounds);
 const REPEATS = Number(values.repeats);
 const DTYPES = (values.dtypes?.split(',') ?? Object.keys(getModel(DEFAULT_MODEL_ID).weights)) as Dtype[];
 
-/** Short, varied queries like people type. */
-const QUERIES = [
-  'why do language models make things up',
-  'sparse attention for long documents',
-  'embeddings that can be cut to fewer dimensions',
-  'how does in-context learning work',
-  'graph neural networks for molecules',
-  'contrastive learning of sentence representations',
-  'interpretability of neurons in transformers',
-  'diverse decoding instead of beam search',
-  'brain activity predicted from language models',
-  'unlearning facts from a trained model',
-];
 
 interface ShownTimings {
   queueMs: number;
