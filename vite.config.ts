@@ -1,4 +1,6 @@
 import { defineConfig, type Plugin } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
+import { DEFAULT_MODEL_ID, getModel } from './src/core/models';
 
 /**
  * Cross-origin isolation lets onnxruntime-web use WASM threads (SharedArrayBuffer). Hosts that cannot
@@ -29,8 +31,44 @@ function dropBundledOrtWasm(): Plugin {
   };
 }
 
+/**
+ * The service worker that makes the site work offline: it precaches the app, the ORT wasm, the default
+ * model at its default dtype (other models and dtypes are fetched on demand, online) and the shipped index.
+ * The index, manifest included, is precached as one versioned set, so the worker never mixes a new
+ * manifest with old files; a deploy that changes any of them is a new service worker, which takes over
+ * at once (skipWaiting + clientsClaim) and reloads open tabs (registerType 'autoUpdate'), so they never
+ * run old page code against new assets.
+ */
+function offlineSupport(): Plugin[] {
+  const model = getModel(DEFAULT_MODEL_ID);
+  const modelDir = `models/${model.id}`;
+  return VitePWA({
+    registerType: 'autoUpdate',
+    injectRegister: false, // src/main.ts registers it, in production builds only
+    manifest: false,
+    workbox: {
+      globPatterns: [
+        '*.{html,svg}',
+        'assets/**/*.{js,css,wasm}',
+        'ort/*.{mjs,wasm}',
+        'artifacts/*.{json,bin,f32}',
+        `${modelDir}/*.json`,
+        `${modelDir}/${model.weights[model.defaultDtype]!.path}`,
+      ],
+      // The model and the ORT wasm are each tens of MB; the default limit (2 MiB) would skip them.
+      maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
+      skipWaiting: true,
+      clientsClaim: true,
+      cleanupOutdatedCaches: true,
+      // Any URL of the app (?q=…&dims=…) is the single page.
+      navigateFallback: 'index.html',
+    },
+  });
+}
+
 export default defineConfig({
   base: basePath(),
+  plugins: [offlineSupport()],
   // hnswlib-wasm and transformers.js run in a module worker; a classic worker cannot import them.
   worker: { format: 'es', plugins: () => [dropBundledOrtWasm()] },
   optimizeDeps: {

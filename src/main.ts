@@ -2,6 +2,7 @@
  * Page entry: starts the engine worker, mounts the app and installs `window.__papersift`, a small
  * documented debug/test hook over the same worker (the e2e tests compare its embeddings with Node's).
  */
+/// <reference types="vite-plugin-pwa/client" />
 import type { EmbedParams, EngineInfo, SearchParams, SearchReply } from './protocol';
 import './ui/app';
 import { EngineClient } from './ui/engine-client';
@@ -40,3 +41,14 @@ window.__papersift = {
 const app = document.createElement('papersift-app');
 app.client = client;
 document.getElementById('boot')?.replaceWith(app) ?? document.body.append(app);
+
+// The service worker exists only in production builds (vite-plugin-pwa, see vite.config.ts); in dev it
+// would serve stale modules. MODE, not PROD: PROD follows NODE_ENV, which is 'test' when the e2e suite
+// builds. An active worker has precached everything (its install fails otherwise), so from then on a
+// reload works offline.
+if (import.meta.env.MODE === 'production' && 'serviceWorker' in navigator) {
+  void import('virtual:pwa-register').then(({ registerSW }) => {
+    registerSW({ immediate: true });
+    void navigator.serviceWorker.ready.then(() => (app.offlineReady = true));
+  });
+}

@@ -3,7 +3,7 @@
  * the components. Nothing here searches; the worker does (src/protocol.ts).
  */
 import { LitElement, css, html, nothing } from 'lit';
-import { customElement, query, state } from 'lit/decorators.js';
+import { customElement, property, query, state } from 'lit/decorators.js';
 import { Task, TaskStatus, initialState } from '@lit/task';
 import type { EngineInfo, EngineSettings, EngineStatus, SearchMode, SearchReply } from '../protocol';
 import { EngineClient, EngineError } from './engine-client';
@@ -130,11 +130,19 @@ export class PapersiftApp extends LitElement {
         padding-top: 1rem;
         border-top: 1px solid var(--ps-border);
       }
+      .offline {
+        margin: 0.75rem 0 0;
+        color: var(--ps-muted);
+        font-size: 0.85rem;
+      }
     `,
   ];
 
   /** Set before the element connects to share a client; otherwise it makes its own. */
   client?: EngineClient;
+
+  /** Set by src/main.ts once a service worker holds everything needed to reload offline. */
+  @property({ type: Boolean, attribute: false }) offlineReady = false;
 
   @state() private status!: EngineStatus;
   @state() private info?: EngineInfo;
@@ -275,6 +283,7 @@ export class PapersiftApp extends LitElement {
               error: (e) => html`<p class="message error" role="alert">Could not apply the settings: ${errorText(e)}</p>`,
             })
           : nothing}
+        ${this.offlineReady ? html`<p class="offline" data-offline="ready">Available offline: this page reloads without a network.</p>` : nothing}
       </footer>
     `;
   }
