@@ -1,6 +1,7 @@
 /**
  * Builds the site once and serves it on a free port for every e2e file.
- * PAPERSIFT_E2E_URL=http://host:port/ tests a site that is already running instead.
+ * PAPERSIFT_E2E_URL=http://host:port/ tests a site that is already running instead;
+ * PAPERSIFT_E2E_DIR=<dir> builds into another folder (two suites at once must not share one).
  */
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -18,7 +19,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('siteUrl', given.endsWith('/') ? given : `${given}/`);
     return async () => {};
   }
-  const site = await startSite(join(REPO_ROOT, '.cache', 'e2e-site'));
+  const site = await startSite(process.env.PAPERSIFT_E2E_DIR ?? join(REPO_ROOT, '.cache', 'e2e-site'));
   project.provide('siteUrl', site.url);
   return () => site.close();
 }
