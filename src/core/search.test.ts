@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openShippedEngine } from '../../test/helpers/shipped-engine';
 import type { Embedder } from './embed/types';
 import { isPapersiftError } from './errors';
+import { pastedPaper } from './pasted-paper';
 import { SearchEngine, checkQueryText, MAX_QUERY_CHARS } from './search';
 
 let engine: SearchEngine;
@@ -93,6 +94,44 @@ describe('SearchEngine: similar', () => {
   it('HNSW at full dims agrees with exact search', () => {
     const agreement = sampleIds().map((id) => overlap(ids(engine.similar(id, { ...SEMANTIC, exact: false })), ids(engine.similar(id, { ...SEMANTIC, exact: true }))));
     expect(agreement.reduce((a, b) => a + b) / agreement.length).toBeGreaterThanOrEqual(0.99);
+  });
+});
+
+describe('SearchEngine: related (a pasted paper)', () => {
+  it('a stored paper pasted as text finds itself first, then the same neighbours as similar', async () => {
+    const source = engine.papers[120];
+    const pasted = pastedPaper(`${source.title}\n${source.abstract}`);
+    expect(pasted.title).toBe(source.title);
+    const embedding = (await embedder.embedDocuments([pasted.text])).slice();
+    for (const mode of ['semantic', 'hybrid'] as const) {
+      const related = engine.related(pasted, embedding, { k: 11, mode });
+      expect(related.mode).toBe(mode);
+      expect(related.hits[0].paper.id).toBe(source.id);
+      const similar = engine.similar(source.id, { k: 10, mode });
+      // Semantic: the same text gives the same vector, so the same neighbours. Hybrid: the paper itself
+      // now sits in both candidate lists and shifts the z-scores, so the order may move a little.
+      expect(overlap(ids(related).slice(1), ids(similar))).toBeGreaterThanOrEqual(mode === 'semantic' ? 1 : 0.6);
+    }
+  });
+
+  it('honours dims and adaptive like search', async () => {
+    const pasted = pastedPaper('We shorten sentence embeddings without retraining by truncating dimensions, and re-rank a shortlist at full width.');
+    expect(pasted.title).toBe('');
+    const embedding = (await embedder.embedDocuments([pasted.text])).slice();
+    const low = engine.related(pasted, embedding, { mode: 'semantic', dims: 64 });
+    const adaptive = engine.related(pasted, embedding, { mode: 'semantic', dims: 64, adaptive: true });
+    const full = engine.related(pasted, embedding, { mode: 'semantic', exact: true });
+    expect(low.dims).toBe(64);
+    expect(adaptive.adaptive).toBe(true);
+    expect(overlap(ids(adaptive), ids(full))).toBeGreaterThanOrEqual(overlap(ids(low), ids(full)));
+    expect(ids(full).slice(0, 5).some((id) => /matryoshka/.test(id))).toBe(true);
+  });
+
+  it('refuses empty text and cuts text longer than an abstract', () => {
+    expect(() => pastedPaper(' \n\t ')).toThrow(/Paste a title and abstract/);
+    const long = pastedPaper('x '.repeat(30_000));
+    expect(long.truncated).toBe(true);
+    expect(long.title).toBe('');
   });
 });
 

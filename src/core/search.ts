@@ -305,12 +305,26 @@ export class SearchEngine {
   /** Papers nearest to a stored paper, the paper itself excluded. */
   similar(idOrTitle: string, options: SearchOptions = {}): SearchResult {
     const source = this.rowOf(idOrTitle);
+    return this.neighbours(row(this.vectors, this.dims, source).slice(), this.papers[source], new Set([source]), options);
+  }
+
+  /**
+   * Papers related to a paper the engine does not hold (a pasted title and abstract), ranked as
+   * `similar` ranks a stored paper's neighbours. `embedding` is the raw model embedding of the paper's
+   * text, made as a document's (paperText), not a query's. Nothing is excluded: a paper already held
+   * comes first, which tells the user so.
+   */
+  related(paper: Pick<Paper, 'title' | 'abstract'>, embedding: Float32Array, options: SearchOptions = {}): SearchResult {
+    return this.neighbours(this.rotate(embedding), { id: '', ...paper }, new Set(), options);
+  }
+
+  /** Neighbours of a paper-shaped query: its rotated vector and its most distinctive terms, fused without PRF. */
+  private neighbours(rotated: Float32Array, paper: Pick<Paper, 'id' | 'title' | 'abstract'>, exclude: Set<number>, options: SearchOptions): SearchResult {
     const mode = options.mode ?? DEFAULT_MODE;
     const { k } = this.resolve(options);
-    const semantic = (depth: number) =>
-      this.searchRotated(row(this.vectors, this.dims, source).slice(), { ...options, k: depth }, new Set([source]));
+    const semantic = (depth: number) => this.searchRotated(rotated, { ...options, k: depth }, exclude);
     if (mode === 'semantic') return semantic(k);
-    const lexicalHits = similarLexical(this.lexical, this.papers[source], Math.max(k, FUSION_DEPTH)).filter((h) => h.row !== source);
+    const lexicalHits = similarLexical(this.lexical, paper, Math.max(k, FUSION_DEPTH)).filter((h) => !exclude.has(h.row));
     if (mode === 'lexical') return this.lexicalResult(lexicalHits.slice(0, k));
     const semanticSide = semantic(Math.max(k, FUSION_DEPTH));
     const fused = fuseHybrid(lexicalHits, semanticSide.hits);
