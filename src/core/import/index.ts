@@ -5,3 +5,4 @@ export { parsePastedList, PASTED_SOURCE } from './parse-pasted-list';
 export { importPapers, type ImportPapersResult } from './import-papers';
 export { exportCollection, readCollection, COLLECTION_FORMAT, COLLECTION_VERSION, type Collection, type CollectionHeader } from './collection-file';
 export type { ImportedPaper, ImportProblem, ImportResult } from './imported-paper';
+export { detectImportFormat, parseImportFile, IMPORT_FORMATS, type ImportFormat } from './parse-import-file';

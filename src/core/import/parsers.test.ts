@@ -6,6 +6,7 @@ import { paperId } from '../corpus/ids';
 import { parseBibtex } from './parse-bibtex';
 import { parseJsonPapers } from './parse-json-papers';
 import { parsePastedList } from './parse-pasted-list';
+import { detectImportFormat, parseImportFile } from './parse-import-file';
 
 const fixture = (name: string) => readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'import', name), 'utf8');
 
@@ -93,5 +94,21 @@ describe('parsePastedList', () => {
 
   it('says when nothing was pasted', () => {
     expect(parsePastedList('  \n\n').problems).toEqual([{ line: 1, reason: 'nothing pasted' }]);
+  });
+});
+
+describe('detectImportFormat', () => {
+  it('trusts the file name, else the first meaningful character', () => {
+    expect(detectImportFormat('refs.BIB', '{"title": 1}')).toBe('bibtex');
+    expect(detectImportFormat('list.jsonl', '')).toBe('json');
+    expect(detectImportFormat('clipboard', '% exported by Zotero\n\n@article{a, title={T}}')).toBe('bibtex');
+    expect(detectImportFormat('clipboard', '\uFEFF  [{"title": "T"}]')).toBe('json');
+    expect(detectImportFormat('notes.txt', 'A title\nIts abstract.')).toBe('pasted');
+  });
+
+  it('parseImportFile reports the format it used', () => {
+    const result = parseImportFile(fixture('papers.bib'), 'mine.bib');
+    expect(result.format).toBe('bibtex');
+    expect(result.papers.length).toBeGreaterThan(0);
   });
 });
