@@ -25,10 +25,15 @@ export interface ProjectMapOptions {
   minDist?: number;
   /** Optimisation epochs; default: umap-js's choice by size (see above). */
   nEpochs?: number;
+  /** Called after each epoch. The layout yields to the event loop between epochs, so a worker stays responsive. */
+  onProgress?: (epoch: number, epochs: number) => void;
 }
 
+/** Epochs between progress reports (and turns of the event loop): an epoch at 10k points takes ~0.1 s. */
+const YIELD_EVERY = 5;
+
 /** Rows of `vectors` (N × dims, row-major, unit length) → N × 2 coordinates, row-major. */
-export function projectMap(vectors: Float32Array, dims: number, options: ProjectMapOptions = {}): Float32Array {
+export async function projectMap(vectors: Float32Array, dims: number, options: ProjectMapOptions = {}): Promise<Float32Array> {
   const prefix = options.prefixDims ?? dims;
   if (!Number.isInteger(dims) || dims < 1 || vectors.length % dims !== 0) {
     throw new PapersiftError('invalid-option', `vectors hold ${vectors.length} numbers, not whole ${dims}-d rows`);
@@ -52,7 +57,15 @@ export function projectMap(vectors: Float32Array, dims: number, options: Project
     nEpochs: options.nEpochs,
     random: mulberry32(options.seed ?? 1),
   });
-  umap.fit(points).forEach(([x, y], r) => {
+  const epochs = umap.initializeFit(points);
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    umap.step();
+    if (epoch % YIELD_EVERY === 0 || epoch === epochs) {
+      options.onProgress?.(epoch, epochs);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  }
+  umap.getEmbedding().forEach(([x, y], r) => {
     out[r * 2] = x;
     out[r * 2 + 1] = y;
   });
