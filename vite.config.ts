@@ -1,5 +1,5 @@
 import { defineConfig, type Plugin } from 'vite';
-import { VitePWA } from 'vite-plugin-pwa';
+import { VitePWA, type ManifestOptions } from 'vite-plugin-pwa';
 import { DEFAULT_MODEL_ID, getModel } from './src/core/models';
 
 /**
@@ -18,6 +18,32 @@ function basePath(): string {
 }
 
 /**
+ * What installs the site as an app. Paths are relative to the manifest (served at `<base>`), so one
+ * build works under any base; colours are --ps-accent and --ps-bg (light) from index.html.
+ */
+const webAppManifest = {
+  name: 'papersift',
+  short_name: 'papersift',
+  description: 'Search research papers by meaning, entirely in your browser.',
+  start_url: './',
+  scope: './',
+  display: 'standalone',
+  theme_color: '#4453c4',
+  background_color: '#f6f6f3',
+  icons: [
+    { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+    { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+    { src: 'icons/icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+  ],
+} satisfies Partial<ManifestOptions>;
+
+/**
+ * Names this build in the page (`<html data-build>`), so a deploy can be told from the one before it.
+ * Set PAPERSIFT_BUILD_ID (e.g. to a commit id) when building for a deploy.
+ */
+const buildId = process.env.PAPERSIFT_BUILD_ID ?? 'local';
+
+/**
  * onnxruntime-web's bundle names its wasm with `new URL(…, import.meta.url)`, so Vite emits a 27 MB copy.
  * The app loads the wasm from `<base>ort/` (wasmPaths; without it transformers.js would use a CDN), so
  * that copy would only be dead weight in dist/ and in any precache.
@@ -33,19 +59,24 @@ function dropBundledOrtWasm(): Plugin {
 
 /**
  * The service worker that makes the site work offline: it precaches the app, the ORT wasm, the default
- * model at its default dtype (other models and dtypes are fetched on demand, online) and the shipped index.
- * The index, manifest included, is precached as one versioned set, so the worker never mixes a new
- * manifest with old files; a deploy that changes any of them is a new service worker, which takes over
- * at once (skipWaiting + clientsClaim) and reloads open tabs (registerType 'autoUpdate'), so they never
- * run old page code against new assets.
+ * model at its default dtype (other models and dtypes are fetched on demand, online), the shipped index
+ * and the app icons. The index, manifest included, is precached as one versioned set, so the worker never
+ * mixes a new manifest with old files.
+ *
+ * Updates ask first (registerType 'prompt'): a deploy's new worker installs next to the old one and waits,
+ * so open tabs keep running their own version from the old worker's precache, lazy chunks included, even
+ * though the server no longer has them. The page then offers a reload (src/ui/update-notice.ts); the
+ * new worker takes over on that request (SKIP_WAITING) and its activation drops the old precache entries.
+ * The very first worker has nothing to wait for: it activates at once and claims the page (clientsClaim).
  */
 function offlineSupport(): Plugin[] {
   const model = getModel(DEFAULT_MODEL_ID);
   const modelDir = `models/${model.id}`;
   return VitePWA({
-    registerType: 'autoUpdate',
+    registerType: 'prompt',
     injectRegister: false, // src/main.ts registers it, in production builds only
-    manifest: false,
+    manifest: webAppManifest,
+    // The manifest's icons join the precache (includeManifestIcons), so an installed app has them offline.
     workbox: {
       globPatterns: [
         '*.{html,svg}',
@@ -57,7 +88,7 @@ function offlineSupport(): Plugin[] {
       ],
       // The model and the ORT wasm are each tens of MB; the default limit (2 MiB) would skip them.
       maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
-      skipWaiting: true,
+      skipWaiting: false,
       clientsClaim: true,
       cleanupOutdatedCaches: true,
       // Any URL of the app (?q=…&dims=…) is the single page.
@@ -68,6 +99,7 @@ function offlineSupport(): Plugin[] {
 
 export default defineConfig({
   base: basePath(),
+  define: { __PAPERSIFT_BUILD_ID__: JSON.stringify(buildId) },
   plugins: [offlineSupport()],
   // hnswlib-wasm and transformers.js run in a module worker; a classic worker cannot import them.
   worker: { format: 'es', plugins: () => [dropBundledOrtWasm()] },

@@ -6,6 +6,10 @@
 import type { EmbedParams, EngineInfo, SearchParams, SearchReply } from './protocol';
 import './ui/app';
 import { EngineClient } from './ui/engine-client';
+import { showUpdateNotice } from './ui/update-notice';
+
+/** Set by vite.config.ts from PAPERSIFT_BUILD_ID. */
+declare const __PAPERSIFT_BUILD_ID__: string;
 
 export interface PapersiftDebugHook {
   /**
@@ -37,18 +41,76 @@ window.__papersift = {
   },
 };
 
+// Which deploy this page runs: tells an open old tab from a reloaded new one.
+document.documentElement.dataset.build = __PAPERSIFT_BUILD_ID__;
+
 // The app replaces the static placeholder index.html shows until this module has run.
 const app = document.createElement('papersift-app');
 app.client = client;
 document.getElementById('boot')?.replaceWith(app) ?? document.body.append(app);
+
+// Without persistence the browser may evict the stored index and the offline copy (~70 MB) under
+// storage pressure. Asked once per page load, and only while not granted yet.
+void requestPersistentStorage().then((granted) => (app.storagePersisted = granted));
 
 // The service worker exists only in production builds (vite-plugin-pwa, see vite.config.ts); in dev it
 // would serve stale modules. MODE, not PROD: PROD follows NODE_ENV, which is 'test' when the e2e suite
 // builds. An active worker has precached everything (its install fails otherwise), so from then on a
 // reload works offline.
 if (import.meta.env.MODE === 'production' && 'serviceWorker' in navigator) {
+  reloadWhenReplaced(navigator.serviceWorker);
   void import('virtual:pwa-register').then(({ registerSW }) => {
-    registerSW({ immediate: true });
+    const updateSW = registerSW({
+      immediate: true,
+      // A deploy's worker is installed and waits: offer it, and let this tab run on until asked.
+      onNeedRefresh: () => showUpdateNotice(() => activateWaitingWorker(() => updateSW(true))),
+      // reloadWhenReplaced reloads every tab, also those whose first visit installed the worker, which
+      // workbox-window does not count as updates.
+      onNeedReload: () => {},
+      onRegisteredSW: (_url, registration) => registration && checkForUpdates(registration),
+    });
     void navigator.serviceWorker.ready.then(() => (app.offlineReady = true));
   });
+}
+
+/**
+ * When a newer worker takes over (the user chose Reload here or in another tab), it has dropped the
+ * precache this page's code came from; lazy chunks would then miss, so the page reloads into the new
+ * version. The first worker claiming a page that had none is no such change.
+ */
+function reloadWhenReplaced(container: ServiceWorkerContainer): void {
+  let controlled = container.controller !== null;
+  container.addEventListener('controllerchange', () => {
+    if (controlled) location.reload();
+    controlled = true;
+  });
+}
+
+/**
+ * Asks the waiting worker to take over; reloadWhenReplaced then reloads. Without a waiting worker (another
+ * tab took it over, and this one is reloading or about to) a plain reload gets the current version.
+ */
+async function activateWaitingWorker(skipWaiting: () => Promise<void>): Promise<void> {
+  const registration = await navigator.serviceWorker.getRegistration();
+  if (registration?.waiting) await skipWaiting();
+  else location.reload();
+}
+
+/** Browsers look for a new worker on navigations; a tab left open for days also looks hourly and on return. */
+function checkForUpdates(registration: ServiceWorkerRegistration): void {
+  const check = () => {
+    if (navigator.onLine && document.visibilityState === 'visible') registration.update().catch(() => {});
+  };
+  setInterval(check, 60 * 60 * 1000);
+  document.addEventListener('visibilitychange', check);
+}
+
+async function requestPersistentStorage(): Promise<boolean | undefined> {
+  const storage = navigator.storage;
+  if (!storage?.persist || !storage.persisted) return undefined;
+  try {
+    return (await storage.persisted()) || (await storage.persist());
+  } catch {
+    return undefined;
+  }
 }

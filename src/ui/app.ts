@@ -15,6 +15,7 @@ import './engine-panel';
 import './load-status';
 import './result-list';
 import './search-bar';
+import './storage-status';
 
 const RESULTS = 10;
 const TYPING_DEBOUNCE_MS = 250;
@@ -143,6 +144,8 @@ export class PapersiftApp extends LitElement {
 
   /** Set by src/main.ts once a service worker holds everything needed to reload offline. */
   @property({ type: Boolean, attribute: false }) offlineReady = false;
+  /** Set by src/main.ts: whether the browser granted persistent storage (undefined: unknown). */
+  @property({ attribute: false }) storagePersisted?: boolean;
 
   @state() private status!: EngineStatus;
   @state() private info?: EngineInfo;
@@ -284,6 +287,11 @@ export class PapersiftApp extends LitElement {
             })
           : nothing}
         ${this.offlineReady ? html`<p class="offline" data-offline="ready">Available offline: this page reloads without a network.</p>` : nothing}
+        <ps-storage-status
+          .persisted=${this.storagePersisted}
+          .engineReady=${this.status.phase === 'ready'}
+          .offlineReady=${this.offlineReady}
+        ></ps-storage-status>
       </footer>
     `;
   }

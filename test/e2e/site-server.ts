@@ -1,10 +1,16 @@
 /**
  * The built site on a free local port: `vite build` into a scratch folder, then `vite preview` (same
  * headers as production: COOP/COEP). Shared by the e2e tests and bench/browser.ts.
+ *
+ * `buildSite` + `startStaticHost` are the plainer deploy the e2e tests of hosting and updates need: any
+ * base path, isolation headers on or off, and the served folder swappable under a running server (a
+ * new deploy while a tab is open).
  */
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { extname, join, resolve, sep } from 'node:path';
 import { build, preview, type InlineConfig } from 'vite';
 import { DEFAULT_MODEL_ID } from '../../src/core/models';
 
@@ -40,6 +46,123 @@ export async function startSite(outDir: string, extraPages: string[] = []): Prom
     url: `http://127.0.0.1:${port}/`,
     close: () => new Promise<void>((done) => server.httpServer.close(() => done())),
   };
+}
+
+export interface BuildOptions {
+  outDir: string;
+  /** PAPERSIFT_BASE for this build, e.g. '/papersift/'; default '/'. */
+  base?: string;
+  /** PAPERSIFT_BUILD_ID: tells two deploys apart (and gives them different asset hashes). */
+  buildId?: string;
+}
+
+/**
+ * `npm run build` with these environment variables: vite.config.ts reads them when the build loads it.
+ * Builds one at a time (the variables are process-wide).
+ */
+export async function buildSite({ outDir, base = '/', buildId = 'local' }: BuildOptions): Promise<void> {
+  checkSiteInputs();
+  const saved = { base: process.env.PAPERSIFT_BASE, buildId: process.env.PAPERSIFT_BUILD_ID };
+  process.env.PAPERSIFT_BASE = base;
+  process.env.PAPERSIFT_BUILD_ID = buildId;
+  try {
+    await build({ root: REPO_ROOT, configFile: join(REPO_ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  } finally {
+    restoreEnv('PAPERSIFT_BASE', saved.base);
+    restoreEnv('PAPERSIFT_BUILD_ID', saved.buildId);
+  }
+}
+
+/** A scratch folder for one build variant, next to the suite's main build (see global-setup.ts). */
+export function variantDir(name: string): string {
+  return `${process.env.PAPERSIFT_E2E_DIR ?? join(REPO_ROOT, '.cache', 'e2e-site')}-variants/${name}`;
+}
+
+export interface StaticHostOptions {
+  /** The built site to serve. */
+  root: string;
+  /** Where the site lives on the host, e.g. '/papersift/'; default '/'. Nothing is served outside it. */
+  base?: string;
+  /** Send COOP/COEP (cross-origin isolation, WASM threads); hosts like GitHub Pages cannot. */
+  isolation?: boolean;
+}
+
+export interface StaticHost extends RunningSite {
+  /** `url` + `base`: where the site is. */
+  siteUrl: string;
+  /** Serves another folder from now on: a deploy. */
+  serve(root: string): void;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.webmanifest': 'application/manifest+json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.wasm': 'application/wasm',
+};
+
+/**
+ * A static file server as plain as a static host: files or 404, no fallback page, no compression. Every
+ * answer says `Cache-Control: no-cache` and carries no validator, so the browser's HTTP cache can never
+ * stand in for a file the server stopped serving: whatever a page gets after a deploy comes from the
+ * server or the service worker.
+ */
+export async function startStaticHost({ root, base = '/', isolation = false }: StaticHostOptions): Promise<StaticHost> {
+  let served = resolve(root);
+  const server = createHttpServer((request, response) => {
+    void answer(served, base, isolation, request, response).catch(() => {
+      if (!response.headersSent) response.writeHead(500);
+      response.end();
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  if (typeof address !== 'object' || !address) throw new Error('The static host has no port');
+  const url = `http://127.0.0.1:${address.port}/`;
+  return {
+    url,
+    siteUrl: new URL(base, url).href,
+    serve: (next) => (served = resolve(next)),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((done) => server.close(() => done()));
+    },
+  };
+}
+
+async function answer(root: string, base: string, isolation: boolean, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const headers: Record<string, string> = { 'Cache-Control': 'no-cache' };
+  if (isolation) {
+    headers['Cross-Origin-Opener-Policy'] = 'same-origin';
+    headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
+  }
+  const path = decodeURIComponent(new URL(request.url ?? '/', 'http://host').pathname);
+  let file = path.startsWith(base) ? resolve(root, `.${sep}${path.slice(base.length)}`) : undefined;
+  if (file && !(file === root || file.startsWith(root + sep))) file = undefined;
+  const info = file ? await stat(file).catch(() => undefined) : undefined;
+  if (file && info?.isDirectory()) file = join(file, 'index.html');
+  const found = file ? await stat(file).catch(() => undefined) : undefined;
+  if (!file || !found?.isFile()) {
+    response.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('Not found');
+    return;
+  }
+  response.writeHead(200, {
+    ...headers,
+    'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+    'Content-Length': String(found.size),
+  });
+  if (request.method === 'HEAD') response.end();
+  else createReadStream(file).pipe(response);
+}
+
+function restoreEnv(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
 }
 
 function freePort(): Promise<number> {

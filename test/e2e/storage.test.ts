@@ -1,0 +1,65 @@
+/**
+ * Storage that lasts: the footer says how much the site keeps and whether it is persistent, and two
+ * tabs loading at once with an empty store (both downloading and storing the index, each in its own
+ * worker) both end ready with the same results, leaving a store a reload reads without embedding.
+ * How concurrent writes stay whole is unit-tested in src/store/artifact-store.test.ts.
+ */
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { launchProfile, waitForReady, watchProblems, type Page, type PageProblems, type Profile } from './browser';
+
+const site = inject('siteUrl');
+const QUERY = 'a neural network whose outputs point to positions in its own input sequence';
+
+let profile: Profile;
+const problems: PageProblems[] = [];
+
+beforeAll(async () => {
+  profile = await launchProfile();
+});
+
+afterAll(async () => {
+  await profile?.close();
+});
+
+const topIds = (page: Page) => page.evaluate(async (text) => (await window.__papersift.search(text, { k: 10 })).hits.map((hit) => hit.paper.id), QUERY);
+
+it('shows storage used, of what quota, and whether it is persistent', async () => {
+  const { page } = profile;
+  problems.push(watchProblems(page));
+  await page.goto(site);
+  await waitForReady(page);
+  const line = page.locator('ps-storage-status p');
+  await line.waitFor({ timeout: 30_000 });
+  expect(await line.innerText()).toMatch(/^Stored on this device: [\d.]+ [KMGT]?B of [\d.]+ [KMGT]?B available · (not )?persistent/);
+  expect(['true', 'false']).toContain(await line.getAttribute('data-persisted'));
+  // Measured again once the engine is ready: the index (a few MB) is stored by then.
+  await expect.poll(async () => Number(await line.getAttribute('data-storage-usage')), { timeout: 30_000 }).toBeGreaterThan(1e6);
+});
+
+it('two tabs loading at once with an empty store both end ready, with the same results', async () => {
+  const first = profile.page;
+  await first.evaluate(() => window.__papersift.clearStore());
+  const second = await profile.context.newPage();
+  problems.push(watchProblems(second));
+
+  await Promise.all([first.reload(), second.goto(site)]);
+  await Promise.all([waitForReady(first), waitForReady(second)]);
+  for (const page of [first, second]) {
+    const info = await page.evaluate(() => window.__papersift.stats());
+    expect(info.source).toBe('network'); // neither found a stored set: both downloaded and stored one
+  }
+  const ids = await topIds(first);
+  expect(ids.length).toBe(10);
+  expect(await topIds(second)).toEqual(ids);
+
+  // What the two wrote at once is one whole set: a reload reads it back without embedding. (One tab:
+  // two loading models at once on two cores would only slow the suite.)
+  await second.close();
+  await first.reload();
+  await waitForReady(first);
+  const info = await first.evaluate(() => window.__papersift.stats());
+  expect(info.source).toBe('indexeddb');
+  expect(info.counters.documentsEmbedded).toBe(0);
+  expect(await topIds(first)).toEqual(ids);
+  expect(problems.flatMap((p) => p.errors)).toEqual([]);
+});
