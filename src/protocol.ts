@@ -13,14 +13,21 @@ import type { Paper } from './core/types';
 
 export type { SearchMode };
 
-/** Where queries are embedded. The corpus vectors do not depend on it, so switching never rebuilds. */
+/** Where the model runs: queries and any corpus embedding (a rebuild, the user's own papers). */
 export type QueryBackend = Extract<Backend, 'wasm' | 'webgpu'>;
 
+/** What the user asks for; 'auto' takes WebGPU only on a hardware GPU (workers/backend-choice.ts). */
+export type BackendChoice = 'auto' | QueryBackend;
+
+/** What was asked for. What runs (WebGPU always runs fp32) is in EngineInfo.activeBackend and activeDtype. */
 export interface EngineSettings {
   modelId: string;
-  /** Must equal the artifacts' dtype; a different one makes the worker re-embed the corpus. */
+  /**
+   * The weights WASM runs. The artifacts must come from the weights that run, so when the active dtype
+   * differs from the shipped index's, the worker re-embeds the corpus (once; the set is kept).
+   */
   dtype: Dtype;
-  backend: QueryBackend;
+  backend: BackendChoice;
   /** onnxruntime-web WASM threads; more than 1 needs cross-origin isolation. */
   numThreads: number;
 }
@@ -90,6 +97,10 @@ export interface EngineInfo {
   settings: EngineSettings;
   /** The backend actually in use (WebGPU falls back to WASM when no adapter exists). */
   activeBackend: QueryBackend;
+  /** The weights actually in use, and so the dtype of the index: fp32 on WebGPU, settings.dtype on WASM. */
+  activeDtype: Dtype;
+  /** Why this backend runs, in one sentence for the page. */
+  backendReason: string;
   source: ArtifactSource;
   corpus: { count: number; corpusHash: string; createdBy: string; createdAt: string };
   /** Model dims (full) and the prefix lengths that have an HNSW graph. */

@@ -8,10 +8,11 @@
  * loading runs beside them and swaps the new engine and model in when they are complete.
  */
 import type { Embedder, EmbedderOptions } from '../src/core/embed/types';
-import { describeError, PapersiftError } from '../src/core/errors';
+import { describeError, isPapersiftError, PapersiftError } from '../src/core/errors';
 import { DEFAULT_MODEL_ID, getModel, resolveDtype, type Dtype } from '../src/core/models';
 import { checkQueryText, DEFAULT_MODE, EXACT_SEARCH_BELOW, MAX_QUERY_CHARS, SearchEngine, type SearchResult } from '../src/core/search';
 import type {
+  BackendChoice,
   EmbedParams,
   EmbedReply,
   EngineCounters,
@@ -25,6 +26,7 @@ import type {
   SimilarParams,
 } from '../src/protocol';
 import { ArtifactStore } from '../src/store/artifact-store';
+import { chooseBackend, isSoftwareAdapter, WEBGPU_DTYPE, type AdapterFacts, type BackendDecision } from './backend-choice';
 import { loadArtifacts, type LoadedArtifacts } from './artifact-loader';
 
 /** The site's root URL path ('/' or a sub-path such as '/papersift/'), as Vite was told at build time. */
@@ -33,14 +35,27 @@ const BASE_PATH = import.meta.env.BASE_URL;
 const SITE_ROOT = new URL(BASE_PATH, self.location.origin).href;
 
 interface Current {
+  /** What runs: `dtype` is the active weights, and so the artifacts' dtype (fp32 on WebGPU). */
   settings: EngineSettings;
+  /** What the user asked for (EngineInfo.settings); `dtype` there is the weights WASM would run. */
+  asked: EngineSettings;
+  /** The backend and weights chosen for `asked` (workers/backend-choice.ts). */
+  decision: BackendDecision;
   engine: SearchEngine;
   /** Undefined until the model has loaded: searches are keyword-only until then. */
   embedder?: Embedder;
+  /** decision.backend, unless WebGPU failed to start and the same weights run on WASM. */
   activeBackend: QueryBackend;
+  backendReason: string;
   source: LoadedArtifacts['source'];
   notice?: string;
   loadTimings: EngineInfo['loadTimings'];
+}
+
+interface LoadedEmbedder {
+  embedder: Embedder;
+  backend: QueryBackend;
+  reason: string;
 }
 
 type Waiter = { resolve: (current: Current) => void; reject: (reason: unknown) => void };
@@ -51,9 +66,12 @@ export class EngineHost {
   /** The two halves of start-up, reported together so neither hides the other. */
   private steps: { model: LoadStep; index: LoadStep } = { model: waiting, index: waiting };
   private readonly sideEmbedders = new Map<string, Promise<Embedder>>();
+  /** Model files a HEAD request found on the server (see servesFile). */
+  private readonly servedFiles = new Set<string>();
   /** configure() calls, one after another. */
   private configuring: Promise<unknown> = Promise.resolve();
-  private loading = false;
+  /** configure() calls not yet settled: while any is, commands wait for an engine instead of failing. */
+  private loading = 0;
   /** Commands that arrived before the first engine opened. */
   private engineWaiters: Waiter[] = [];
 
@@ -68,7 +86,15 @@ export class EngineHost {
 
   /** Loads what the settings need, reusing the model or the artifacts when they do not change. */
   configure(partial: Partial<EngineSettings>): Promise<EngineInfo> {
-    const run = this.configuring.then(() => this.reconfigure(partial));
+    // Counted now, not when the chain reaches it: a search sent right after init must wait, not fail.
+    this.loading++;
+    const run = this.configuring
+      .then(() => this.reconfigure(partial))
+      .finally(() => {
+        this.loading--;
+        // Settings refused before loading began leave nothing to wait for.
+        if (this.loading === 0 && !this.current) this.settleWaiters(new PapersiftError('model-load', 'The search engine could not start'));
+      });
     this.configuring = run.catch(() => {});
     return run;
   }
@@ -128,21 +154,24 @@ export class EngineHost {
 
   private async reconfigure(partial: Partial<EngineSettings>): Promise<EngineInfo> {
     const current = this.current;
-    const settings = resolveSettings({ ...current?.settings, ...partial });
-    if (current?.embedder && sameSettings(current.settings, settings)) return this.info(current);
+    const asked = resolveSettings({ ...current?.asked, ...partial });
+    const decision = await this.decideBackend(asked);
+    // The index follows the weights that run: choosing WebGPU (fp32) over a q8 index re-embeds the corpus.
+    const settings: EngineSettings = { ...asked, dtype: decision.dtype };
+    const sameDecision = current !== undefined && current.decision.backend === decision.backend && current.decision.dtype === decision.dtype;
+    if (current?.embedder && sameDecision && sameSettings(current.asked, asked)) return this.info(current);
     const sameVectors = current !== undefined && current.settings.modelId === settings.modelId && current.settings.dtype === settings.dtype;
-    const sameModel =
-      sameVectors && current.embedder !== undefined && current.settings.backend === settings.backend && current.settings.numThreads === settings.numThreads;
+    // A new WASM dtype asked for while WebGPU runs fp32 changes nothing that runs.
+    const sameModel = sameVectors && sameDecision && current.embedder !== undefined && current.settings.numThreads === settings.numThreads;
     this.steps = { model: sameModel ? kept : waiting, index: sameVectors ? kept : waiting };
-    this.loading = true;
     const started = performance.now();
     const loadTimings = { indexMs: 0, modelMs: 0 };
     try {
-      let loadingModel: Promise<{ embedder: Embedder; backend: QueryBackend }> | undefined;
+      let loadingModel: Promise<LoadedEmbedder> | undefined;
       const model = () =>
         (loadingModel ??= sameModel
-          ? Promise.resolve({ embedder: current.embedder!, backend: current.activeBackend })
-          : this.loadEmbedder(settings).then((loaded) => ((loadTimings.modelMs = performance.now() - started), loaded)));
+          ? Promise.resolve({ embedder: current.embedder!, backend: current.activeBackend, reason: current.backendReason })
+          : this.loadEmbedder(settings, decision).then((loaded) => ((loadTimings.modelMs = performance.now() - started), loaded)));
       // A download is network-bound, so the model loads beside it. A stored index opens in well under a
       // second, but not while the model's wasm compiles on this same thread: it opens first, and keyword
       // search works that much sooner. A rebuild of the index asks for the model itself.
@@ -153,12 +182,12 @@ export class EngineHost {
       if (!sameVectors) loadTimings.indexMs = performance.now() - started;
       if (!this.current) {
         // First load: keyword search can start now.
-        this.current = { settings, ...index, activeBackend: settings.backend, loadTimings };
+        this.current = { settings, asked, decision, ...index, activeBackend: decision.backend, backendReason: decision.reason, loadTimings };
         this.settleWaiters();
       }
-      const { embedder, backend } = await model();
+      const { embedder, backend, reason } = await model();
       const replaced = this.current.embedder;
-      this.current = { settings, ...index, embedder, activeBackend: backend, loadTimings };
+      this.current = { settings, asked, decision, ...index, embedder, activeBackend: backend, backendReason: reason, loadTimings };
       if (replaced && replaced !== embedder) this.afterRunningJobs(() => replaced.dispose());
       const info = this.info(this.current);
       this.emit({ phase: 'ready', info });
@@ -169,8 +198,6 @@ export class EngineHost {
       if (current?.embedder) this.emit({ phase: 'ready', info: this.info(current) });
       else this.emit({ phase: 'error', error: { code: e instanceof PapersiftError ? e.code : 'internal', message: describeError(e) } });
       throw e;
-    } finally {
-      this.loading = false;
     }
   }
 
@@ -218,26 +245,65 @@ export class EngineHost {
     return { engine, source: loaded.source, notice: loaded.notice };
   }
 
-  private async loadEmbedder(settings: EngineSettings): Promise<{ embedder: Embedder; backend: QueryBackend }> {
+  private async loadEmbedder(settings: EngineSettings, decision: BackendDecision): Promise<LoadedEmbedder> {
     const spec = getModel(settings.modelId);
     const weights = spec.weights[settings.dtype];
-    const backend = settings.backend === 'webgpu' && !(await hasWebGpuAdapter()) ? 'wasm' : settings.backend;
-    const what = `${spec.id} (${settings.dtype}${weights ? `, ${Math.round(weights.bytes / 1e6)} MB` : ''}, ${backend})`;
-    this.step('model', { message: `Loading ${what}…`, done: false });
-    // Bytes per model file. Servers that compress send no length, so the registry's sizes set the total.
-    const expected = [...spec.commonFiles, ...(weights ? [weights] : [])].reduce((n, file) => n + file.bytes, 0);
-    const loadedByFile = new Map<string, number>();
     const { createEmbedder } = await loadEmbedModule();
-    const embedder = await createEmbedder({
-      ...embedderOptions(settings, backend),
-      onLoadProgress: ({ file, loaded }) => {
-        loadedByFile.set(file, loaded);
-        const loadedBytes = [...loadedByFile.values()].reduce((n, bytes) => n + bytes, 0);
-        this.step('model', { message: `Loading ${what}…`, done: false, loaded: loadedBytes, total: Math.max(expected, loadedBytes) });
-      },
-    });
-    this.step('model', { message: `Loaded ${what}`, done: true });
-    return { embedder: countDocuments(embedder, this.counters), backend };
+    const load = async (backend: QueryBackend) => {
+      const what = `${spec.id} (${settings.dtype}${weights ? `, ${Math.round(weights.bytes / 1e6)} MB` : ''}, ${backend === 'webgpu' ? 'WebGPU' : 'WASM'})`;
+      this.step('model', { message: `Loading ${what}…`, done: false });
+      // Bytes per model file. Servers that compress send no length, so the registry's sizes set the total.
+      const expected = [...spec.commonFiles, ...(weights ? [weights] : [])].reduce((n, file) => n + file.bytes, 0);
+      const loadedByFile = new Map<string, number>();
+      const embedder = await createEmbedder({
+        ...embedderOptions(settings, backend),
+        onLoadProgress: ({ file, loaded }) => {
+          loadedByFile.set(file, loaded);
+          const loadedBytes = [...loadedByFile.values()].reduce((n, bytes) => n + bytes, 0);
+          this.step('model', { message: `Loading ${what}…`, done: false, loaded: loadedBytes, total: Math.max(expected, loadedBytes) });
+        },
+      });
+      this.step('model', { message: `Loaded ${what}`, done: true });
+      return countDocuments(embedder, this.counters);
+    };
+    if (decision.backend === 'wasm') return { embedder: await load('wasm'), backend: 'wasm', reason: decision.reason };
+    try {
+      return { embedder: await load('webgpu'), backend: 'webgpu', reason: decision.reason };
+    } catch (e) {
+      // An adapter is no promise that a session starts (lost device, missing feature). The same weights on
+      // WASM give the same vectors, so the index being built or opened for them stays right.
+      if (isPapersiftError(e) && (e.details.missing as unknown[] | undefined)?.length) throw e; // no weights: WASM has none either
+      const reason = `WebGPU could not start the model (${describeError(e)}), so the ${settings.dtype} weights run on WASM.`;
+      return { embedder: await load('wasm'), backend: 'wasm', reason };
+    }
+  }
+
+  /** The backend and weights for these settings; probes the adapter and the fp32 weights only when WebGPU is wanted. */
+  private async decideBackend(asked: EngineSettings): Promise<BackendDecision> {
+    const spec = getModel(asked.modelId);
+    const adapter = asked.backend === 'wasm' ? { found: false } : await webGpuAdapter();
+    const gpuWeights = spec.weights[WEBGPU_DTYPE];
+    // No request when the answer cannot change the choice (auto never takes a software adapter).
+    const worthAsking = adapter.found && (asked.backend === 'webgpu' || !isSoftwareAdapter(adapter));
+    const webgpuWeights = worthAsking && gpuWeights !== undefined && (await this.servesFile(`${SITE_ROOT}models/${spec.id}/${gpuWeights.path}`));
+    return chooseBackend({ choice: asked.backend, wasmDtype: asked.dtype, adapter, webgpuWeights });
+  }
+
+  /**
+   * Whether the site serves a file now, without downloading it. The service worker precaches only the default
+   * weights, so offline the fp32 ones are missing and WebGPU is not chosen. Only a yes is remembered.
+   */
+  private async servesFile(url: string): Promise<boolean> {
+    if (this.servedFiles.has(url)) return true;
+    try {
+      const response = await fetch(url, { method: 'HEAD', cache: 'no-cache' });
+      // Dev servers answer a missing file with index.html.
+      const served = response.ok && !(response.headers.get('content-type') ?? '').includes('text/html');
+      if (served) this.servedFiles.add(url);
+      return served;
+    } catch {
+      return false; // offline
+    }
   }
 
   /** A model with other weights for `embed` only; loaded once and kept. */
@@ -274,8 +340,10 @@ export class EngineHost {
   private info(current: Current): EngineInfo {
     const { manifest } = current.engine;
     return {
-      settings: current.settings,
+      settings: current.asked,
       activeBackend: current.activeBackend,
+      activeDtype: current.settings.dtype,
+      backendReason: current.backendReason,
       source: current.source,
       corpus: { count: manifest.count, corpusHash: manifest.corpusHash, createdBy: manifest.createdBy, createdAt: manifest.createdAt },
       dims: manifest.model.dims,
@@ -316,13 +384,13 @@ function resolveSettings(partial: Partial<EngineSettings>): EngineSettings {
   if (!Number.isInteger(numThreads) || numThreads < 1 || numThreads > 16) {
     throw new PapersiftError('invalid-option', `numThreads must be a whole number from 1 to 16; got ${numThreads}`);
   }
-  if (partial.backend !== undefined && partial.backend !== 'wasm' && partial.backend !== 'webgpu') {
-    throw new PapersiftError('invalid-option', `backend must be wasm or webgpu; got ${String(partial.backend)}`);
+  if (partial.backend !== undefined && !BACKEND_CHOICES.includes(partial.backend)) {
+    throw new PapersiftError('invalid-option', `backend must be ${BACKEND_CHOICES.join(', ')}; got ${String(partial.backend)}`);
   }
   return {
     modelId: spec.id,
     dtype: resolveDtype(spec, partial.dtype),
-    backend: partial.backend ?? 'wasm',
+    backend: partial.backend ?? 'auto',
     // Threads need cross-origin isolation; without it (static hosts without headers) run one.
     numThreads: self.crossOriginIsolated ? numThreads : 1,
   };
@@ -332,15 +400,37 @@ function sameSettings(a: EngineSettings, b: EngineSettings): boolean {
   return a.modelId === b.modelId && a.dtype === b.dtype && a.backend === b.backend && a.numThreads === b.numThreads;
 }
 
-/** `navigator.gpu` exists in more browsers than can run it; only an adapter says WebGPU works. */
-async function hasWebGpuAdapter(): Promise<boolean> {
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  if (!gpu) return false;
-  try {
-    return (await gpu.requestAdapter()) !== null;
-  } catch {
-    return false;
-  }
+const BACKEND_CHOICES: BackendChoice[] = ['auto', 'wasm', 'webgpu'];
+
+/** The part of WebGPU's API read here (TypeScript's DOM lib has no WebGPU types). */
+interface GpuAdapterLike {
+  isFallbackAdapter?: boolean;
+  info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string; description?: string };
+}
+
+let adapterProbe: Promise<AdapterFacts> | undefined;
+
+/**
+ * `navigator.gpu` exists in more browsers than can run it; only an adapter says WebGPU works. Asked once per
+ * worker; a browser that never answers counts as none.
+ */
+function webGpuAdapter(): Promise<AdapterFacts> {
+  adapterProbe ??= (async (): Promise<AdapterFacts> => {
+    const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> } }).gpu;
+    if (!gpu) return { found: false };
+    const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), 5000));
+    const adapter = await Promise.race([gpu.requestAdapter().catch(() => null), timeout]);
+    if (!adapter) return { found: false };
+    const info = adapter.info ?? {};
+    return {
+      found: true,
+      isFallbackAdapter: info.isFallbackAdapter ?? adapter.isFallbackAdapter,
+      vendor: info.vendor,
+      architecture: info.architecture,
+      description: info.description,
+    };
+  })();
+  return adapterProbe;
 }
 
 /** Counts every document the embedder sees, so a test can prove a visit embedded no corpus. */

@@ -1,12 +1,14 @@
 /**
- * The footer: what the engine runs (corpus, model, dtype, backend, where the index came from) and
- * the settings a user may change. Changing dtype re-embeds the corpus, so the panel says so.
+ * The footer: what the engine runs (corpus, model, backend and weights with the reason for them, where the
+ * index came from) and the settings a user may change. Other weights re-embed the corpus, so the panel says so.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { MODELS } from '../core/models';
 import type { EngineInfo, EngineSettings } from '../protocol';
 import { shared } from './theme';
+
+const BACKEND_LABEL: Record<EngineInfo['activeBackend'], string> = { wasm: 'WASM', webgpu: 'WebGPU' };
 
 const SOURCE_LABEL: Record<EngineInfo['source'], string> = {
   network: 'downloaded this visit',
@@ -61,6 +63,10 @@ export class EnginePanel extends LitElement {
       p {
         margin: 0.6rem 0 0;
       }
+      .backend {
+        color: var(--ps-text);
+        font-weight: 600;
+      }
     `,
   ];
 
@@ -72,31 +78,40 @@ export class EnginePanel extends LitElement {
     const { settings } = info;
     const model = MODELS[settings.modelId];
     const dtypes = model ? Object.keys(model.weights) : [settings.dtype];
+    const onGpu = info.activeBackend === 'webgpu';
+    const threads = !onGpu && settings.numThreads > 1 ? ` × ${settings.numThreads} threads` : '';
     return html`
       <ul class="facts">
         <li>${info.corpus.count} papers</li>
-        <li>${settings.modelId} · ${settings.dtype} · ${info.activeBackend}${settings.numThreads > 1 ? ` × ${settings.numThreads} threads` : ''}</li>
+        <li>
+          ${settings.modelId} on
+          <strong class="backend" data-backend=${info.activeBackend} data-dtype=${info.activeDtype}
+            >${BACKEND_LABEL[info.activeBackend]} (${info.activeDtype})${threads}</strong
+          >
+        </li>
         <li>index ${SOURCE_LABEL[info.source]}${info.loadTimings.indexMs ? ` in ${seconds(info.loadTimings.indexMs)}` : ''}</li>
         ${info.loadTimings.modelMs ? html`<li>model loaded in ${seconds(info.loadTimings.modelMs)}</li>` : nothing}
         <li>${info.counters.queriesEmbedded} queries, ${info.counters.documentsEmbedded} papers embedded this visit</li>
       </ul>
+      <p class="reason">${info.backendReason}</p>
       <details>
         <summary>Engine settings</summary>
         <form @change=${this.onChange}>
           <label
-            >Weights
-            <select name="dtype">
+            >Backend
+            <select name="backend">
+              <option value="auto" ?selected=${settings.backend === 'auto'}>Automatic</option>
+              <option value="wasm" ?selected=${settings.backend === 'wasm'}>WASM (CPU)</option>
+              <option value="webgpu" ?selected=${settings.backend === 'webgpu'}>WebGPU (GPU, fp32)</option>
+            </select>
+          </label>
+          <label title=${onGpu ? 'WebGPU always runs the fp32 weights' : ''}
+            >WASM weights
+            <select name="dtype" ?disabled=${onGpu}>
               ${dtypes.map((d) => html`<option value=${d} ?selected=${d === settings.dtype}>${d}</option>`)}
             </select>
           </label>
-          <label
-            >Query backend
-            <select name="backend">
-              <option value="wasm" ?selected=${settings.backend === 'wasm'}>WASM (CPU)</option>
-              <option value="webgpu" ?selected=${settings.backend === 'webgpu'}>WebGPU</option>
-            </select>
-          </label>
-          ${crossOriginIsolated
+          ${!onGpu && crossOriginIsolated
             ? html`<label
                 >Threads
                 <select name="numThreads">
@@ -105,8 +120,10 @@ export class EnginePanel extends LitElement {
               </label>`
             : nothing}
         </form>
-        <p>Other weights than the shipped index was built with make this browser re-embed all papers once.</p>
-        ${settings.backend === 'webgpu' && info.activeBackend !== 'webgpu' ? html`<p>No WebGPU adapter here: queries run on WASM.</p>` : nothing}
+        <p>
+          WebGPU runs the fp32 weights (int8 kernels are a WASM strength). Weights other than the shipped index's make this
+          browser re-embed all papers once, in batches (minutes on a CPU; far longer on a software WebGPU adapter).
+        </p>
       </details>
     `;
   }

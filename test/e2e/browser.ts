@@ -25,9 +25,10 @@ export const CHROMIUM_ARGS = [
  * cache, and Chromium then fails downloads as large as the model (ERR_CACHE_WRITE_FAILURE); a real
  * profile also keeps IndexedDB and Cache Storage the way a user's browser does.
  */
-export async function launchProfile(viewport = { width: 1100, height: 1000 }): Promise<Profile> {
+export async function launchProfile(viewport = { width: 1100, height: 1000 }, options: LaunchOptions = {}): Promise<Profile> {
   const dir = await mkdtemp(join(tmpdir(), 'papersift-chromium-'));
-  const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, viewport });
+  const args = [...CHROMIUM_ARGS, ...(options.extraArgs ?? [])];
+  const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args, viewport });
   return {
     context,
     page: context.pages()[0] ?? (await context.newPage()),
@@ -38,6 +39,17 @@ export async function launchProfile(viewport = { width: 1100, height: 1000 }): P
     },
   };
 }
+
+export interface LaunchOptions {
+  /** More Chromium switches, e.g. WEBGPU_ARGS. */
+  extraArgs?: string[];
+}
+
+/**
+ * WebGPU in headless Chromium here: without this switch requestAdapter() answers null; with it the adapter is
+ * SwiftShader (a CPU emulation, isFallbackAdapter true). --disable-gpu does not turn it off.
+ */
+export const WEBGPU_ARGS = ['--enable-unsafe-webgpu'];
 
 export interface Profile {
   context: BrowserContext;

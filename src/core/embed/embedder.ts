@@ -40,6 +40,21 @@ const TRANSFORMERS_WEIGHTS_PATH: Record<Dtype, string> = {
 /** transformers.js reads env.localModelPath while it loads, so two loads must not interleave. */
 let loadQueue: Promise<unknown> = Promise.resolve();
 
+/**
+ * In a browser every session of every embedder shares one onnxruntime-web instance and, on WebGPU, one device:
+ * one run at a time ("Session already started" otherwise). transformers.js chains runs itself, but not the
+ * release of a session, and a session released while a run of it waits would fail that run: runs and releases
+ * share this queue. WASM runs block the thread anyway, so it costs them nothing. Not in Node, where
+ * onnxruntime-node runs sessions on its own threads.
+ */
+let webRunQueue: Promise<unknown> = Promise.resolve();
+
+function serialised<T>(run: () => Promise<T>): Promise<T> {
+  const next = webRunQueue.then(run);
+  webRunQueue = next.catch(() => undefined);
+  return next;
+}
+
 export async function createEmbedder(options: EmbedderOptions): Promise<Embedder> {
   const spec = getModel(options.modelId);
   const dtype = resolveDtype(spec, options.dtype);
@@ -219,7 +234,8 @@ class TransformersEmbedder implements Embedder {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await this.session.dispose();
+    // After any run still queued: releasing a session under a run would fail that run.
+    await (this.backend === 'cpu' ? this.session.dispose() : serialised(() => this.session.dispose()));
   }
 
   private effectiveBatchSize(asked: number | undefined): number {
@@ -262,7 +278,7 @@ class TransformersEmbedder implements Embedder {
     };
     if (this.needsTokenTypeIds) feeds.token_type_ids = new Tensor('int64', new BigInt64Array(rows * width), shape);
 
-    const output = await this.session(feeds);
+    const output = this.backend === 'cpu' ? await this.session(feeds) : await serialised(() => this.session(feeds));
     const hidden = output.last_hidden_state as Tensor | undefined;
     const hiddenSize = hidden?.dims[2];
     if (!hidden || hiddenSize !== this.model.dims) {
