@@ -7,6 +7,7 @@
  */
 import type { Backend } from './core/embed/types';
 import type { ErrorCode } from './core/errors';
+import type { ImportFormat } from './core/import/parse-import-file';
 import type { Dtype } from './core/models';
 import type { SearchMode } from './core/search';
 import type { Paper } from './core/types';
@@ -51,6 +52,67 @@ export interface SimilarParams {
   adaptive?: boolean;
 }
 
+/** Text pasted to find related papers: embedded as a paper (title line + abstract), not as a query. */
+export interface RelatedParams {
+  text: string;
+  mode?: SearchMode;
+  k?: number;
+  dims?: number;
+  adaptive?: boolean;
+}
+
+export interface ImportParams {
+  /** The file's text, or what was pasted. */
+  text: string;
+  /** Names the papers' source ("import:<name>:<line>") and picks the format by extension. */
+  fileName: string;
+  /** Omitted: from the file name, else from the text (see src/core/import/parse-import-file.ts). */
+  format?: ImportFormat;
+}
+
+export interface ImportCollectionParams {
+  /** A collection file as exported (src/core/import/collection-file.ts). */
+  bytes: Uint8Array;
+  fileName: string;
+  /** Embed the file's papers again when it was made with another model or dtype (otherwise refused). */
+  reembed?: boolean;
+}
+
+export interface ImportReply {
+  format: ImportFormat | 'collection';
+  added: Paper[];
+  /** Papers already held (corpus or an earlier import): not added again. */
+  duplicates: { title: string; existingTitle: string; existingImported: boolean }[];
+  /** Entries that are not papers, with the 1-based line where each starts. */
+  problems: { line: number; reason: string }[];
+  /** Papers the model embedded for this import (0 for a collection file of the same model). */
+  embedded: number;
+  ms: number;
+}
+
+export interface RemoveReply {
+  removed: string[];
+  refused: { id: string; reason: string }[];
+}
+
+export interface ExportReply {
+  bytes: Uint8Array;
+  fileName: string;
+  count: number;
+}
+
+/** The 2-D map: one point per live paper, row-aligned arrays. */
+export interface MapReply {
+  ids: string[];
+  titles: string[];
+  imported: boolean[];
+  /** N × 2, row-major. */
+  points: Float32Array;
+  /** Whether the layout was reused (kept in this browser, or extended by placing new papers). */
+  reused: boolean;
+  ms: number;
+}
+
 export interface ResultHit {
   paper: Paper;
   /** semantic: cosine at the dims of the final ranking; lexical: BM25; hybrid: fused (comparable within one list). */
@@ -67,7 +129,7 @@ export interface SearchReply {
   hits: ResultHit[];
   dims: number;
   adaptive: boolean;
-  /** Set for `similar`: the paper the others are similar to. */
+  /** Set for `similar`: the paper the others are similar to; for `related`, the pasted text as a paper (id ''). */
   source?: Paper;
   /** True when the query was longer than the engine accepts and was cut. */
   truncated: boolean;
@@ -111,6 +173,8 @@ export interface EngineInfo {
   loadTimings: { indexMs: number; modelMs: number };
   /** Something the user should know about how loading went, e.g. a corrupted store that was replaced. */
   notice?: string;
+  /** The user's papers in the collection now. */
+  imported: number;
 }
 
 export interface EmbedParams {
@@ -143,8 +207,22 @@ export interface Commands {
   stats: { payload: Record<string, never>; result: EngineInfo };
   /** Drops a queued request that has not started; a running one finishes and is answered. */
   cancel: { payload: { requestId: number }; result: { cancelled: boolean } };
-  /** Deletes every stored artifact set (the next load fetches or rebuilds). */
+  /** Deletes every stored artifact set (the next load fetches or rebuilds); the user's papers are kept. */
   clearStore: { payload: Record<string, never>; result: { cleared: true } };
+  /** Papers near a pasted title + abstract. */
+  related: { payload: RelatedParams; result: SearchReply };
+  /** Adds the user's papers from a BibTeX, JSON or pasted text; reports progress events while embedding. */
+  importPapers: { payload: ImportParams; result: ImportReply };
+  /** Adds the papers of a collection file (embeddings reused when the model matches). */
+  importCollection: { payload: ImportCollectionParams; result: ImportReply };
+  /** Removes imported papers (stored corpus papers are refused). */
+  removePapers: { payload: { ids: string[] }; result: RemoveReply };
+  /** The user's papers, in the order they were added. */
+  listImported: { payload: Record<string, never>; result: { papers: Paper[] } };
+  /** The user's papers and their embeddings as one file. */
+  exportCollection: { payload: Record<string, never>; result: ExportReply };
+  /** The map of every live paper; computed once (with progress events) and kept. */
+  map: { payload: Record<string, never>; result: MapReply };
 }
 
 export type Command = keyof Commands;
@@ -196,7 +274,27 @@ export interface StatusEvent {
   status: EngineStatus;
 }
 
-export type WorkerMessage = EngineReply | StatusEvent;
+/** How far a long command (import, map) has got; sent before its reply, tagged with its request. */
+export interface ProgressEvent {
+  event: 'progress';
+  requestId: number;
+  progress: JobProgress;
+}
+
+export interface JobProgress {
+  message: string;
+  done: number;
+  total: number;
+  /** Items per second so far and the seconds left at that rate, once known. */
+  rate?: number;
+  etaSeconds?: number;
+}
+
+export type WorkerMessage = EngineReply | StatusEvent | ProgressEvent;
+
+export function isProgressEvent(message: WorkerMessage): message is ProgressEvent {
+  return 'event' in message && message.event === 'progress';
+}
 
 export function isStatusEvent(message: WorkerMessage): message is StatusEvent {
   return 'event' in message && message.event === 'status';

@@ -15,6 +15,13 @@ import type {
   BackendChoice,
   EmbedParams,
   EmbedReply,
+  ExportReply,
+  ImportCollectionParams,
+  ImportParams,
+  ImportReply,
+  MapReply,
+  RelatedParams,
+  RemoveReply,
   EngineCounters,
   EngineInfo,
   EngineSettings,
@@ -27,6 +34,9 @@ import type {
 } from '../src/protocol';
 import { ArtifactStore } from '../src/store/artifact-store';
 import { chooseBackend, isSoftwareAdapter, WEBGPU_DTYPE, type AdapterFacts, type BackendDecision } from './backend-choice';
+import { pastedPaper } from '../src/core/pasted-paper';
+import type { Paper } from '../src/core/types';
+import { CollectionHost, type CollectionTarget, type ProgressSink } from './collection-host';
 import { loadArtifacts, type LoadedArtifacts } from './artifact-loader';
 
 /** The site's root URL path ('/' or a sub-path such as '/papersift/'), as Vite was told at build time. */
@@ -68,6 +78,7 @@ export class EngineHost {
   private readonly sideEmbedders = new Map<string, Promise<Embedder>>();
   /** Model files a HEAD request found on the server (see servesFile). */
   private readonly servedFiles = new Set<string>();
+  private readonly collection = new CollectionHost(() => (this.current ? this.target(this.current) : undefined));
   /** configure() calls, one after another. */
   private configuring: Promise<unknown> = Promise.resolve();
   /** configure() calls not yet settled: while any is, commands wait for an engine instead of failing. */
@@ -125,6 +136,47 @@ export class EngineHost {
     const source = engine.paper(params.paperId);
     const result = engine.similar(source.id, { mode: params.mode, k: params.k, dims: params.dims, adaptive: params.adaptive });
     return { ...this.reply(result, { queueMs, embedMs: 0, searchMs: performance.now() - t0 }), modelPending: false, truncated: false, source };
+  }
+
+  async related(params: RelatedParams, queueMs: number): Promise<SearchReply> {
+    const current = await this.whenEngine();
+    const pasted = pastedPaper(params.text);
+    const wanted = params.mode ?? DEFAULT_MODE;
+    if (!current.embedder && wanted !== 'lexical') throw new PapersiftError('model-load', 'The model is still loading; related papers need it');
+    const t0 = performance.now();
+    // A paper's text, embedded as the corpus's papers were: document, not query.
+    const embedding = current.embedder ? (await current.embedder.embedDocuments([pasted.text])).slice() : new Float32Array(current.engine.dims);
+    const t1 = performance.now();
+    const result = current.engine.related(pasted, embedding, { mode: wanted, k: params.k, dims: params.dims, adaptive: params.adaptive });
+    const source: Paper = { id: '', title: pasted.title, abstract: pasted.abstract, authors: null, date: null, sources: [] };
+    return { ...this.reply(result, { queueMs, embedMs: t1 - t0, searchMs: performance.now() - t1 }), modelPending: false, truncated: pasted.truncated, source };
+  }
+
+  async importPapers(params: ImportParams, onProgress: ProgressSink): Promise<ImportReply> {
+    const current = await this.whenModel('Importing papers');
+    return this.collection.importText(this.target(current), current.embedder, params, onProgress);
+  }
+
+  async importCollection(params: ImportCollectionParams, onProgress: ProgressSink): Promise<ImportReply> {
+    const current = await this.whenEngine();
+    return this.collection.importFile(this.target(current), current.embedder, params, onProgress);
+  }
+
+  async removePapers(ids: string[]): Promise<RemoveReply> {
+    return this.collection.remove(this.target(await this.whenEngine()), ids);
+  }
+
+  async listImported(): Promise<{ papers: Paper[] }> {
+    return { papers: (await this.whenEngine()).engine.importedPapers() };
+  }
+
+  async exportCollection(): Promise<ExportReply> {
+    const { bytes, count } = this.collection.exportFile(this.target(await this.whenEngine()));
+    return { bytes, count, fileName: `papersift-collection-${new Date().toISOString().slice(0, 10)}.pscoll` };
+  }
+
+  async map(onProgress: ProgressSink): Promise<MapReply> {
+    return this.collection.mapOf(this.target(await this.whenEngine()), onProgress);
   }
 
   async embed(params: EmbedParams): Promise<EmbedReply> {
@@ -209,6 +261,17 @@ export class EngineHost {
     }
   }
 
+  private target(current: Current): CollectionTarget {
+    return { engine: current.engine, expected: { model: getModel(current.settings.modelId), dtype: current.settings.dtype } };
+  }
+
+  /** The engine with its model, for work that embeds; refused while the model loads. */
+  private async whenModel(what: string): Promise<Current & { embedder: Embedder }> {
+    const current = await this.whenEngine();
+    if (!current.embedder) throw new PapersiftError('model-load', `${what} needs the model, which is still loading; try again in a moment`);
+    return current as Current & { embedder: Embedder };
+  }
+
   /** The engine now, or once the first load has opened one. */
   private whenEngine(): Promise<Current> {
     if (this.current) return Promise.resolve(this.current);
@@ -241,8 +304,13 @@ export class EngineHost {
     // leaving them out skips loading hnswlib and its IndexedDB file sync, the slowest part of opening.
     const { artifacts } = loaded;
     const engine = await SearchEngine.open(artifacts.papers.length < EXACT_SEARCH_BELOW ? { ...artifacts, hnsw: new Map() } : artifacts);
+    this.step('index', { message: 'Adding your papers…', done: false });
+    const restored = await this.collection.restore({ engine, expected: { model: spec, dtype: settings.dtype } }, embedder, (p) =>
+      this.emit({ phase: 'indexing', stage: 'embed', message: p.message, done: p.done, total: p.total, rate: p.rate ?? 0, etaSeconds: p.etaSeconds ?? Number.POSITIVE_INFINITY }),
+    );
     this.step('index', { message: `Ready: ${engine.papers.length} papers; keyword search works already`, done: true });
-    return { engine, source: loaded.source, notice: loaded.notice };
+    const notice = [loaded.notice, restored].filter(Boolean).join(' ') || undefined;
+    return { engine, source: loaded.source, notice };
   }
 
   private async loadEmbedder(settings: EngineSettings, decision: BackendDecision): Promise<LoadedEmbedder> {
@@ -351,6 +419,7 @@ export class EngineHost {
       counters: { ...this.counters },
       loadTimings: current.loadTimings,
       notice: current.notice,
+      imported: current.engine.importedPapers().length,
     };
   }
 }

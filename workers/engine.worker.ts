@@ -6,6 +6,7 @@
 import { describeError, isPapersiftError } from '../src/core/errors';
 import type { Command, Commands, EngineReply, EngineRequest, EngineStatus, ReplyError, WorkerMessage } from '../src/protocol';
 import { clearArtifactStore } from '../src/store/artifact-store';
+import type { ProgressSink } from './collection-host';
 import { EngineHost } from './engine-host';
 import { CancelledError, JobQueue } from './job-queue';
 
@@ -34,6 +35,11 @@ self.addEventListener('message', (event: MessageEvent<EngineRequest>) => {
     answer(request.requestId, Promise.resolve().then(() => host.stats()));
     return;
   }
+  // The map's layout yields between epochs and reads a snapshot of the vectors: searches go on meanwhile.
+  if (request.command === 'map') {
+    answer(request.requestId, host.map(progressTo(request.requestId)));
+    return;
+  }
   answer(request.requestId, queue.push(request.requestId, async (queueMs) => handle(request, queueMs)));
 });
 
@@ -45,14 +51,31 @@ function handle(request: EngineRequest, queueMs: number): Promise<Commands[Comma
       return host.similar(request.payload, queueMs);
     case 'embed':
       return host.embed(request.payload);
+    case 'related':
+      return host.related(request.payload, queueMs);
+    case 'importPapers':
+      return host.importPapers(request.payload, progressTo(request.requestId));
+    case 'importCollection':
+      return host.importCollection(request.payload, progressTo(request.requestId));
+    case 'removePapers':
+      return host.removePapers(request.payload.ids);
+    case 'listImported':
+      return host.listImported();
+    case 'exportCollection':
+      return host.exportCollection();
     case 'clearStore':
       return clearArtifactStore().then(() => ({ cleared: true as const }));
     case 'init':
     case 'setOptions':
     case 'cancel':
     case 'stats':
+    case 'map':
       throw new Error(`${request.command} is answered before the queue`);
   }
+}
+
+function progressTo(requestId: number): ProgressSink {
+  return (progress) => post({ event: 'progress', requestId, progress });
 }
 
 function answer(requestId: number, result: Promise<Commands[Command]['result']>): void {
@@ -72,10 +95,11 @@ function post(message: WorkerMessage, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
 }
 
-/** Embedding vectors move to the page instead of being copied. */
+/** Embedding vectors, map points and collection bytes move to the page instead of being copied. */
 function transferables(value: unknown): Transferable[] {
-  if (value && typeof value === 'object' && 'vectors' in value && Array.isArray(value.vectors)) {
-    return (value.vectors as Float32Array[]).map((v) => v.buffer as ArrayBuffer);
-  }
+  if (!value || typeof value !== 'object') return [];
+  if ('vectors' in value && Array.isArray(value.vectors)) return (value.vectors as Float32Array[]).map((v) => v.buffer as ArrayBuffer);
+  if ('points' in value && value.points instanceof Float32Array) return [value.points.buffer as ArrayBuffer];
+  if ('bytes' in value && value.bytes instanceof Uint8Array) return [value.bytes.buffer as ArrayBuffer];
   return [];
 }

@@ -5,13 +5,16 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { Task, TaskStatus, initialState } from '@lit/task';
-import type { EngineInfo, EngineSettings, EngineStatus, SearchMode, SearchReply } from '../protocol';
+import type { EngineInfo, EngineSettings, EngineStatus, JobProgress, MapReply, SearchMode, SearchReply } from '../protocol';
 import { EngineClient, EngineError } from './engine-client';
 import type { ResultList } from './result-list';
 import type { SearchBar } from './search-bar';
 import { shared } from './theme';
-import { formatViewState, readViewState, sameView, type ViewState } from './url-state';
+import type { MapPaper } from './paper-map';
+import { formatViewState, readViewState, sameView, type Tab, type ViewState } from './url-state';
 import './engine-panel';
+import './library-panel';
+import './paper-map';
 import './load-status';
 import './result-list';
 import './search-bar';
@@ -20,6 +23,9 @@ import './storage-status';
 const RESULTS = 10;
 const TYPING_DEBOUNCE_MS = 250;
 const SETTINGS_KEY = 'papersift.settings';
+/** Pasted text for "related" lives for the session (too long for the URL). */
+const RELATED_KEY = 'papersift.related';
+const TAB_NAMES: Record<Tab, string> = { search: 'Search', related: 'Find related', library: 'Your papers' };
 const MODE_NAMES: Record<SearchMode, string> = { hybrid: 'hybrid', semantic: 'semantic', lexical: 'keywords' };
 const EXAMPLES = [
   'why do language models make things up',
@@ -30,6 +36,11 @@ const EXAMPLES = [
 interface Shown {
   view: ViewState;
   reply: SearchReply;
+}
+
+interface ShownMap {
+  reply: MapReply;
+  papers: MapPaper[];
 }
 
 /** Fired on window after results are on screen: what a benchmark or test needs to know. */
@@ -73,6 +84,49 @@ export class PapersiftApp extends LitElement {
       .tagline {
         margin: 0.35rem 0 0;
         color: var(--ps-muted);
+      }
+      .tabs {
+        display: flex;
+        gap: 0.25rem;
+        margin-bottom: 1rem;
+        border-bottom: 1px solid var(--ps-border);
+      }
+      .tabs button {
+        padding: 0.5rem 0.9rem;
+        border: 0;
+        border-bottom: 2px solid transparent;
+        margin-bottom: -1px;
+        background: none;
+        color: var(--ps-muted);
+        font-size: 0.95rem;
+      }
+      .tabs button[aria-selected='true'] {
+        border-bottom-color: var(--ps-accent);
+        color: var(--ps-text);
+        font-weight: 600;
+      }
+      .tabs .count {
+        display: inline-block;
+        min-width: 1.4em;
+        padding: 0 0.35em;
+        border-radius: 999px;
+        background: var(--ps-accent-soft);
+        font-size: 0.8rem;
+        text-align: center;
+      }
+      .map-toggle {
+        display: flex;
+        justify-content: flex-end;
+        margin-top: 1rem;
+      }
+      ps-paper-map {
+        margin-top: 0.75rem;
+      }
+      progress {
+        display: block;
+        width: 100%;
+        margin-top: 0.5rem;
+        accent-color: var(--ps-accent);
       }
       ps-load-status,
       .notice {
@@ -154,6 +208,12 @@ export class PapersiftApp extends LitElement {
   @state() private settings: Partial<EngineSettings> = readSettings();
   @state() private renderMs?: number;
   @state() private noticeDismissed = false;
+  /** What is in the "related" box, and what was last submitted from it. */
+  @state() private relatedDraft = readSession(RELATED_KEY);
+  @state() private relatedText = readSession(RELATED_KEY);
+  /** Bumped when the user's papers change: results and the map are asked for again. */
+  @state() private collectionVersion = 0;
+  @state() private mapProgress?: JobProgress;
 
   @query('ps-search-bar') private searchBar!: SearchBar;
   @query('ps-result-list') private resultList?: ResultList;
@@ -171,10 +231,14 @@ export class PapersiftApp extends LitElement {
   });
 
   private searchTask = new Task(this, {
-    task: async ([view], { signal }): Promise<Shown | typeof initialState> => {
+    task: async ([view, relatedText], { signal }): Promise<Shown | typeof initialState> => {
       const options = { k: RESULTS, mode: view.mode, dims: view.dims ?? undefined, adaptive: view.adaptive };
       let reply: SearchReply;
-      if (view.similar) reply = await this.engine.request('similar', { paperId: view.similar, ...options }, signal);
+      if (view.tab === 'library') return initialState;
+      if (view.tab === 'related') {
+        if (!relatedText.trim()) return initialState;
+        reply = await this.engine.request('related', { text: relatedText, ...options }, signal);
+      } else if (view.similar) reply = await this.engine.request('similar', { paperId: view.similar, ...options }, signal);
       else if (view.q) {
         reply = await this.engine.request('search', { text: view.q, ...options }, signal);
         // The model may have become ready while this keyword answer was on its way (the status
@@ -185,8 +249,18 @@ export class PapersiftApp extends LitElement {
       if (this.info) this.info = { ...this.info, counters: reply.counters };
       return { view, reply };
     },
-    args: () => [this.view] as const,
-    argsEqual: ([a], [b]) => sameView(a, b),
+    args: () => [this.view, this.relatedText, this.collectionVersion] as const,
+    argsEqual: ([a, textA, versionA], [b, textB, versionB]) => sameView(a, b) && textA === textB && versionA === versionB,
+  });
+
+  private mapTask = new Task(this, {
+    task: async ([show], { signal }): Promise<ShownMap | typeof initialState> => {
+      if (!show) return initialState;
+      this.mapProgress = undefined;
+      const reply = await this.engine.request('map', {}, { signal, onProgress: (p) => (this.mapProgress = p) });
+      return { reply, papers: reply.ids.map((id, i) => ({ id, title: reply.titles[i], imported: reply.imported[i] })) };
+    },
+    args: () => [this.view.map && this.view.tab !== 'library' && this.info !== undefined, this.collectionVersion] as const,
   });
 
   private get engine(): EngineClient {
@@ -257,20 +331,19 @@ export class PapersiftApp extends LitElement {
           in your browser.
         </p>
       </header>
-      <ps-search-bar
-        .value=${this.draft}
-        .dimsOptions=${info?.indexDims ?? [32, 64, 128, 256]}
-        .fullDims=${info?.dims ?? 384}
-        .dims=${this.view.dims}
-        .adaptive=${this.view.adaptive}
-        .mode=${this.view.mode}
-        @query-input=${this.onQueryInput}
-        @query-submit=${this.onQuerySubmit}
-        @dims-change=${(e: CustomEvent<{ dims: number | null }>) => this.commit({ ...this.view, dims: e.detail.dims }, 'push')}
-        @adaptive-change=${(e: CustomEvent<{ adaptive: boolean }>) => this.commit({ ...this.view, adaptive: e.detail.adaptive }, 'push')}
-        @mode-change=${(e: CustomEvent<{ mode: SearchMode }>) => this.commit({ ...this.view, mode: e.detail.mode }, 'push')}
-        @enter-results=${() => this.resultList?.focusFirst()}
-      ></ps-search-bar>
+      <nav class="tabs" role="tablist" aria-label="What to do">
+        ${(Object.keys(TAB_NAMES) as Tab[]).map(
+          (tab) => html`<button
+            role="tab"
+            data-tab=${tab}
+            aria-selected=${this.view.tab === tab}
+            @click=${() => this.commit({ ...this.view, tab, similar: tab === 'search' ? this.view.similar : '' }, 'push')}
+          >
+            ${TAB_NAMES[tab]}${tab === 'library' && info?.imported ? html` <span class="count">${info.imported}</span>` : nothing}
+          </button>`,
+        )}
+      </nav>
+      ${this.view.tab === 'library' ? nothing : this.renderSearchBar()}
       ${this.status.phase === 'ready' ? nothing : html`<ps-load-status .status=${this.status}></ps-load-status>`}
       ${notice
         ? html`<div class="notice" role="status">
@@ -278,7 +351,7 @@ export class PapersiftApp extends LitElement {
             <button class="link" @click=${() => (this.noticeDismissed = true)}>Dismiss</button>
           </div>`
         : nothing}
-      <main>${this.renderResults()}</main>
+      <main>${this.view.tab === 'library' ? this.renderLibrary() : html`${this.renderMapToggle()}${this.renderMap()}${this.renderResults()}`}</main>
       <footer>
         <ps-engine-panel .info=${info} @settings-change=${this.onSettingsChange}></ps-engine-panel>
         ${info
@@ -293,6 +366,67 @@ export class PapersiftApp extends LitElement {
           .offlineReady=${this.offlineReady}
         ></ps-storage-status>
       </footer>
+    `;
+  }
+
+  private renderLibrary() {
+    return html`<ps-library-panel
+      .client=${this.engine}
+      .ready=${this.status.phase === 'ready'}
+      @collection-changed=${this.onCollectionChanged}
+      @find-similar=${(e: CustomEvent<{ paperId: string }>) => this.commit({ ...this.view, tab: 'search', q: '', similar: e.detail.paperId }, 'push')}
+    ></ps-library-panel>`;
+  }
+
+  private renderMapToggle() {
+    return html`<div class="map-toggle">
+      <button class="button" data-action="toggle-map" aria-pressed=${this.view.map} @click=${() => this.commit({ ...this.view, map: !this.view.map }, 'push')}>
+        ${this.view.map ? 'Hide the map' : 'Show the map'}
+      </button>
+    </div>`;
+  }
+
+  private renderMap() {
+    if (!this.view.map) return nothing;
+    const shown = this.searchTask.value;
+    const highlighted = shown ? shown.reply.hits.map((hit) => hit.paper.id) : [];
+    const progress = this.mapProgress;
+    return this.mapTask.render({
+      pending: () => html`<div class="message" role="status" data-map="pending">
+        ${progress ? progress.message : 'Preparing the map…'}
+        ${progress ? html`<progress max=${progress.total} .value=${progress.done}></progress>` : html`<progress></progress>`}
+      </div>`,
+      complete: (map) =>
+        html`<ps-paper-map
+          .points=${map.reply.points}
+          .papers=${map.papers}
+          .highlighted=${highlighted}
+          .selected=${shown?.reply.source?.id || undefined}
+          @open-paper=${(e: CustomEvent<{ paperId: string }>) => this.commit({ ...this.view, tab: 'search', q: '', similar: e.detail.paperId }, 'push')}
+        ></ps-paper-map>`,
+      error: (e) => html`<p class="message error" role="alert">The map could not be drawn: ${errorText(e)}</p>`,
+    });
+  }
+
+  private renderSearchBar() {
+    const info = this.info;
+    const related = this.view.tab === 'related';
+    return html`
+      <ps-search-bar
+        .value=${related ? this.relatedDraft : this.draft}
+        .kind=${related ? 'paper' : 'query'}
+        .dimsOptions=${info?.indexDims ?? [32, 64, 128, 256]}
+        .fullDims=${info?.dims ?? 384}
+        .dims=${this.view.dims}
+        .adaptive=${this.view.adaptive}
+        .mode=${this.view.mode}
+        @query-input=${this.onQueryInput}
+        @query-submit=${this.onQuerySubmit}
+        @dims-change=${(e: CustomEvent<{ dims: number | null }>) => this.commit({ ...this.view, dims: e.detail.dims }, 'push')}
+        @adaptive-change=${(e: CustomEvent<{ adaptive: boolean }>) => this.commit({ ...this.view, adaptive: e.detail.adaptive }, 'push')}
+        @mode-change=${(e: CustomEvent<{ mode: SearchMode }>) => this.commit({ ...this.view, mode: e.detail.mode }, 'push')}
+        @enter-results=${() => this.resultList?.focusFirst()}
+      ></ps-search-bar>
     `;
   }
 
@@ -339,18 +473,30 @@ export class PapersiftApp extends LitElement {
         : `${MODE_NAMES[reply.mode]}, ${reply.dims} dims${reply.adaptive ? ' re-ranked at full' : ''}`;
     return html`
       <span>
-        ${reply.source
+        ${view.tab === 'related'
+          ? html`<strong>${reply.hits.length}</strong> papers related to
+              <strong dir="auto">“${shorten(reply.source?.title || reply.source?.abstract || '', 80)}”</strong>`
+          : reply.source
           ? html`<strong>${reply.hits.length}</strong> papers similar to <strong dir="auto">${reply.source.title}</strong>`
           : html`<strong>${reply.hits.length}</strong> results for <strong dir="auto">“${shorten(view.q.trim(), 80)}”</strong>`}
         · ${how}
         ${reply.modelPending ? html`<br />Keyword matches for now: results by meaning follow when the model has loaded.` : nothing}
-        ${reply.truncated ? html`<br />Only the first 10,000 characters of the query were used.` : nothing}
+        ${reply.truncated
+          ? html`<br />${view.tab === 'related' ? 'The text was longer than an abstract may be; only its start was used.' : 'Only the first 10,000 characters of the query were used.'}`
+          : nothing}
       </span>
       <span class="timings">${timing.map((part, i) => html`${i ? ' · ' : ''}${part}`)}</span>
     `;
   }
 
   private renderIntro() {
+    if (this.view.tab === 'related') {
+      return html`<div class="summary"></div>
+        <div class="message">
+          Paste the title and abstract of a paper — a draft of your own, or one you are reading — and papersift lists the
+          papers closest to it, compared the way it compares the papers it holds.
+        </div>`;
+    }
     return html`<div class="summary"></div>
       <div class="message">
         Describe a topic in your own words: the engine compares meanings as well as keywords.
@@ -363,6 +509,12 @@ export class PapersiftApp extends LitElement {
   }
 
   private onQueryInput = (event: CustomEvent<{ text: string }>): void => {
+    if (this.view.tab === 'related') {
+      // Pasted text is searched on request (the button or Ctrl+Enter), not per keystroke.
+      this.relatedDraft = event.detail.text;
+      writeSession(RELATED_KEY, this.relatedDraft);
+      return;
+    }
     this.draft = event.detail.text;
     clearTimeout(this.typingTimer);
     this.typingTimer = setTimeout(() => {
@@ -375,6 +527,13 @@ export class PapersiftApp extends LitElement {
 
   /** Enter, or an example: search now. */
   private submitQuery(text: string): void {
+    if (this.view.tab === 'related') {
+      this.relatedDraft = text;
+      writeSession(RELATED_KEY, text);
+      if (text === this.relatedText) void this.searchTask.run();
+      else this.relatedText = text;
+      return;
+    }
     clearTimeout(this.typingTimer);
     this.draft = text;
     const next = { ...this.view, q: text, similar: '' };
@@ -383,6 +542,11 @@ export class PapersiftApp extends LitElement {
     else this.commit(next, this.typingEntry ? 'replace' : 'push');
     this.typingEntry = false;
   }
+
+  private onCollectionChanged = (event: CustomEvent<{ imported: number }>): void => {
+    this.collectionVersion++;
+    if (this.info) this.info = { ...this.info, imported: event.detail.imported };
+  };
 
   private onSettingsChange = (event: CustomEvent<Partial<EngineSettings>>): void => {
     this.settings = { ...this.settings, ...event.detail };
@@ -417,6 +581,22 @@ export class PapersiftApp extends LitElement {
     else history.replaceState(null, '', url);
     if (mode === 'push') this.typingEntry = false; // typing pushes its first step itself, then replaces
     this.view = view;
+  }
+}
+
+function readSession(key: string): string {
+  try {
+    return sessionStorage.getItem(key) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+function writeSession(key: string, value: string): void {
+  try {
+    sessionStorage.setItem(key, value);
+  } catch {
+    // Storage refused (private mode, quota): the text still works for this page.
   }
 }
 

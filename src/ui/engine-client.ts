@@ -2,8 +2,8 @@
  * The page's side of src/protocol.ts: typed request/reply over the engine worker, status events to
  * listeners, and AbortSignal support (an aborted request is cancelled in the worker if still queued).
  */
-import type { Command, Commands, EngineRequest, EngineStatus, ReplyErrorCode, WorkerMessage } from '../protocol';
-import { isStatusEvent } from '../protocol';
+import type { Command, Commands, EngineRequest, EngineStatus, JobProgress, ReplyErrorCode, WorkerMessage } from '../protocol';
+import { isProgressEvent, isStatusEvent } from '../protocol';
 
 /** A failed command, with the worker's error code so the UI can word it by kind. */
 export class EngineError extends Error {
@@ -19,6 +19,13 @@ export class EngineError extends Error {
 interface Waiting {
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
+  onProgress?: (progress: JobProgress) => void;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Progress of a long command (import, map), before its reply. */
+  onProgress?: (progress: JobProgress) => void;
 }
 
 export class EngineClient {
@@ -44,14 +51,15 @@ export class EngineClient {
     });
   }
 
-  request<C extends Command>(command: C, payload: Commands[C]['payload'], signal?: AbortSignal): Promise<Commands[C]['result']> {
+  request<C extends Command>(command: C, payload: Commands[C]['payload'], options: AbortSignal | RequestOptions = {}): Promise<Commands[C]['result']> {
+    const { signal, onProgress } = options instanceof AbortSignal ? { signal: options, onProgress: undefined } : options;
     const requestId = this.nextId++;
     return new Promise<Commands[C]['result']>((resolve, reject) => {
       if (signal?.aborted) {
         reject(signal.reason);
         return;
       }
-      this.waiting.set(requestId, { resolve: resolve as (value: unknown) => void, reject });
+      this.waiting.set(requestId, { resolve: resolve as (value: unknown) => void, reject, onProgress });
       signal?.addEventListener(
         'abort',
         () => {
@@ -61,7 +69,9 @@ export class EngineClient {
         },
         { once: true },
       );
-      this.worker.postMessage({ command, payload, requestId } as EngineRequest);
+      // Collection bytes move to the worker instead of being copied.
+      const transfer = payload && typeof payload === 'object' && 'bytes' in payload && payload.bytes instanceof Uint8Array ? [payload.bytes.buffer as ArrayBuffer] : [];
+      this.worker.postMessage({ command, payload, requestId } as EngineRequest, transfer);
     });
   }
 
@@ -80,6 +90,10 @@ export class EngineClient {
     }
     const waiting = this.waiting.get(message.requestId);
     if (!waiting) return; // aborted, or the reply to a cancel nobody awaits
+    if (isProgressEvent(message)) {
+      waiting.onProgress?.(message.progress);
+      return;
+    }
     this.waiting.delete(message.requestId);
     if (message.ok) waiting.resolve(message.result);
     else waiting.reject(new EngineError(message.error.code, message.error.message));

@@ -108,6 +108,16 @@ export class ResultList extends LitElement {
         color: var(--ps-muted);
         font-size: 0.85rem;
       }
+      .yours {
+        display: inline-block;
+        margin-right: 0.5rem;
+        padding: 0 0.45rem;
+        border-radius: 999px;
+        background: var(--ps-accent-soft);
+        color: var(--ps-accent);
+        font-size: 0.78rem;
+        font-weight: 600;
+      }
       .abstract {
         margin: 0.55rem 0 0;
         line-height: 1.55;
@@ -175,7 +185,11 @@ export class ResultList extends LitElement {
         <span class="rank" aria-hidden="true">${index + 1}</span>
         <div class="main">
           <h2 id=${titleId} dir="auto">${highlight(paper.title, terms)}</h2>
-          ${meta ? html`<p class="meta" dir="auto">${meta}</p>` : nothing}
+          ${meta || paper.imported
+            ? html`<p class="meta" dir="auto">
+                ${paper.imported ? html`<span class="yours" data-yours>Your paper</span>` : nothing}${meta}
+              </p>`
+            : nothing}
           <p class="abstract" id=${abstractId} dir="auto">
             ${highlight(text, terms)}
             ${long

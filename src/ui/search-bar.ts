@@ -1,5 +1,6 @@
 /**
- * The query box and the search options (dims, adaptive). Renders what it is given and reports what
+ * The query box (or, for "find related", a box for a pasted title and abstract) and the search
+ * options (ranking, dims, adaptive). Renders what it is given and reports what
  * the user does; the app decides what that means for the URL and the engine.
  */
 import { LitElement, css, html, nothing } from 'lit';
@@ -63,7 +64,8 @@ export class SearchBar extends LitElement {
       input[type='search']::placeholder {
         color: var(--ps-muted);
       }
-      input[type='search']:focus {
+      input[type='search']:focus,
+      textarea:focus {
         outline: none;
         border-color: var(--ps-accent);
         box-shadow:
@@ -133,6 +135,21 @@ export class SearchBar extends LitElement {
         outline: 2px solid var(--ps-focus);
         outline-offset: -3px;
       }
+      textarea {
+        min-height: 9rem;
+        padding: 0.8rem 1rem;
+        border-radius: 14px;
+        font-size: 0.98rem;
+        box-shadow: var(--ps-shadow);
+      }
+      .paste-actions {
+        display: flex;
+        align-items: center;
+        gap: 0.75rem;
+        margin-top: 0.5rem;
+        color: var(--ps-muted);
+        font-size: 0.85rem;
+      }
       .toggle {
         display: inline-flex;
         align-items: center;
@@ -155,23 +172,41 @@ export class SearchBar extends LitElement {
   @property({ attribute: false }) dims: number | null = null;
   @property({ type: Boolean }) adaptive = false;
   @property() mode: SearchMode = 'hybrid';
+  /** 'query': one line, searched as typed. 'paper': a pasted title + abstract, searched on request. */
+  @property() kind: 'query' | 'paper' = 'query';
 
-  @query('input[type="search"]') private input!: HTMLInputElement;
+  @query('#query') private input!: HTMLInputElement | HTMLTextAreaElement;
 
   focusInput(): void {
     this.input.focus();
-    this.input.select();
+    if (this.kind === 'query') this.input.select();
   }
 
   protected firstUpdated(): void {
     this.input.focus();
   }
 
-  protected render() {
-    const choices: (number | null)[] = [...this.dimsOptions.filter((d) => d < this.fullDims), null];
-    const chosen = this.dims !== null && this.dims >= this.fullDims ? null : this.dims;
-    return html`
-      <form role="search" @submit=${this.onSubmit}>
+  private renderBox() {
+    if (this.kind === 'paper') {
+      return html`<form @submit=${this.onSubmit}>
+        <label for="query" class="visually-hidden">Paste a title and abstract</label>
+        <textarea
+          id="query"
+          name="related"
+          .value=${this.value}
+          placeholder=${'Paste a title and abstract (the title on the first line), a draft, or any passage…'}
+          spellcheck="false"
+          dir="auto"
+          @input=${this.onInput}
+          @keydown=${this.onPasteKeydown}
+        ></textarea>
+        <div class="paste-actions">
+          <button class="button primary" type="submit" data-action="find-related" ?disabled=${!this.value.trim()}>Find related papers</button>
+          <span><kbd>Ctrl</kbd> + <kbd>Enter</kbd></span>
+        </div>
+      </form>`;
+    }
+    return html`<form role="search" @submit=${this.onSubmit}>
         <div class="box">
           <label for="query" class="visually-hidden">Search papers</label>
           <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true">
@@ -193,7 +228,14 @@ export class SearchBar extends LitElement {
           />
           <kbd aria-hidden="true">/</kbd>
         </div>
-      </form>
+      </form>`;
+  }
+
+  protected render() {
+    const choices: (number | null)[] = [...this.dimsOptions.filter((d) => d < this.fullDims), null];
+    const chosen = this.dims !== null && this.dims >= this.fullDims ? null : this.dims;
+    return html`
+      ${this.renderBox()}
       <div class="options">
         <fieldset>
           <legend>Ranking</legend>
@@ -234,6 +276,13 @@ export class SearchBar extends LitElement {
 
   private onInput(): void {
     this.emit('query-input', { text: this.input.value });
+  }
+
+  private onPasteKeydown(event: KeyboardEvent): void {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      this.emit('query-submit', { text: this.input.value });
+    }
   }
 
   private onKeydown(event: KeyboardEvent): void {

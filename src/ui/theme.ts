@@ -52,6 +52,15 @@ export const shared = css`
     border-color: var(--ps-accent);
     background: var(--ps-accent-soft);
   }
+  .button.primary {
+    border-color: var(--ps-accent);
+    background: var(--ps-accent);
+    color: var(--ps-on-accent);
+  }
+  .button:disabled {
+    opacity: 0.5;
+    cursor: not-allowed;
+  }
   .link {
     padding: 0;
     border: 0;
@@ -59,6 +68,15 @@ export const shared = css`
     color: var(--ps-accent);
     text-decoration: underline;
     text-underline-offset: 2px;
+  }
+  textarea {
+    width: 100%;
+    border: 1px solid var(--ps-border);
+    background: var(--ps-surface);
+    color: var(--ps-text);
+    font: inherit;
+    line-height: 1.5;
+    resize: vertical;
   }
   kbd {
     font: 0.8em ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;

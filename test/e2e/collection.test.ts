@@ -1,0 +1,216 @@
+/**
+ * The user's own papers in a real browser: paste an abstract to find related papers, import a BibTeX
+ * file with a broken entry, text from a file never runs as markup, removal, persistence across a
+ * reload, export → cleared storage → import giving the same results, and the map.
+ * One profile, in order: later tests build on what earlier ones imported.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { REPO_ROOT } from '../../src/cli/node-env';
+import type { EngineInfo } from '../../src/protocol';
+import { launchProfile, waitForReady, watchProblems, type Page, type PageProblems, type Profile } from './browser';
+
+const site = inject('siteUrl');
+const BIBTEX = join(REPO_ROOT, 'test', 'fixtures', 'import', 'papers.bib');
+const XSS_TITLE = '<img src=x onerror=alert(1)>';
+/** Words of the imported ColBERT abstract, worded differently: only the imported paper answers it well. */
+const COLBERT_QUERY = 'late interaction over token embeddings for fast passage ranking';
+
+let profile: Profile;
+let page: Page;
+let problems: PageProblems;
+let scratch: string;
+const dialogs: string[] = [];
+
+const stats = (): Promise<EngineInfo> => page.evaluate(() => window.__papersift.stats());
+const cards = () => page.locator('ps-result-list [data-paper-id]');
+const shownIds = () => cards().evaluateAll((els) => els.map((el) => el.getAttribute('data-paper-id') ?? ''));
+
+async function openTab(tab: 'search' | 'related' | 'library'): Promise<void> {
+  await page.locator(`[data-tab="${tab}"]`).click();
+}
+
+/** Runs a typed search in the Search tab and returns the ids shown for it. */
+async function searchIds(query: string): Promise<string[]> {
+  await openTab('search');
+  const box = page.locator('input[type="search"]');
+  await box.fill(query);
+  await box.press('Enter');
+  await expect.poll(() => page.locator('.summary').first().innerText(), { timeout: 60_000 }).toContain(query.slice(0, 30));
+  return shownIds();
+}
+
+async function importFile(path: string): Promise<string> {
+  await openTab('library');
+  await page.locator('input[data-action="import-file"]').setInputFiles(path);
+  const report = page.locator('[data-import="done"], [data-import="error"]');
+  await report.waitFor({ timeout: 120_000 });
+  return report.innerText();
+}
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'papersift-collection-'));
+  profile = await launchProfile();
+  page = profile.page;
+  problems = watchProblems(page);
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.goto(site);
+  await waitForReady(page);
+});
+
+afterAll(async () => {
+  await profile?.close();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe('find related', () => {
+  it('lists the papers nearest a pasted title and abstract, with the dims options of search', async () => {
+    await openTab('related');
+    const box = page.locator('textarea[name="related"]');
+    await box.fill(
+      'Embeddings you can shorten without retraining\n' +
+        'We train a single representation whose leading coordinates already form a good smaller embedding, so that ' +
+        'one model serves many dimensionalities: truncating the vector trades accuracy for cost at retrieval time.',
+    );
+    await page.locator('[data-action="find-related"]').click();
+    await expect.poll(() => page.locator('.summary').first().innerText(), { timeout: 60_000 }).toMatch(/related to/);
+    const ids = await shownIds();
+    expect(ids).toHaveLength(10);
+    expect(ids.slice(0, 3).some((id) => id.includes('matryoshka'))).toBe(true);
+
+    await page.locator('input[name="dims"][value="64"]').check({ force: true });
+    await expect.poll(() => page.locator('.summary').first().innerText()).toMatch(/64 dims/);
+    expect((await shownIds()).slice(0, 5).some((id) => id.includes('matryoshka'))).toBe(true);
+    await page.locator('input[name="dims"][value="full"]').check({ force: true });
+  });
+});
+
+describe('import', () => {
+  it('adds the readable BibTeX entries and lists the broken ones with their lines', async () => {
+    const report = await importFile(BIBTEX);
+    expect(report).toMatch(/Added 4 papers from the BibTeX/);
+    expect(report).toMatch(/2 entries could not be read/);
+    expect(report).toMatch(/line 25: /);
+    expect(report).toMatch(/line 40: .*no abstract/);
+    expect(await page.locator('[data-imported-id]').count()).toBe(4);
+    expect((await stats()).imported).toBe(4);
+  });
+
+  it('searches imported papers with the others, marked as yours', async () => {
+    const ids = await searchIds(COLBERT_QUERY);
+    const colbert = ids.find((id) => id.startsWith('colbert'));
+    expect(colbert, `ColBERT among ${ids.join(', ')}`).toBeDefined();
+    expect(ids.indexOf(colbert!)).toBeLessThan(3);
+    await expect.poll(() => page.locator(`[data-paper-id="${colbert}"] [data-yours]`).count()).toBe(1);
+  });
+
+  it('reports a second import of the same file as duplicates and adds nothing', async () => {
+    const report = await importFile(BIBTEX);
+    expect(report).toMatch(/Added 0 papers/);
+    expect(report).toMatch(/4 already in the collection/);
+    expect((await stats()).imported).toBe(4);
+  });
+
+  it('shows a title with markup as text and runs none of it', async () => {
+    const row = page.locator('[data-imported-id]').filter({ hasText: 'onerror' });
+    await expect.poll(() => row.locator('.title').innerText()).toBe(XSS_TITLE);
+    const ids = await searchIds('Uber-robust sanitisation with alpha-blending');
+    const xssId = ids.find((id) => id.startsWith('img-src'));
+    expect(xssId).toBeDefined();
+    expect(await page.locator(`[data-paper-id="${xssId}"] h2`).innerText()).toBe(XSS_TITLE);
+    // No element was made from the text anywhere, shadow roots included, and no handler ran.
+    const images = await page.evaluate(() => {
+      const count = (root: Document | ShadowRoot): number =>
+        root.querySelectorAll('img').length + [...root.querySelectorAll('*')].reduce((n, el) => n + (el.shadowRoot ? count(el.shadowRoot) : 0), 0);
+      return count(document);
+    });
+    expect(images).toBe(0);
+    expect(dialogs).toEqual([]);
+  });
+
+  it('keeps the imported papers across a reload', async () => {
+    await page.reload();
+    await waitForReady(page);
+    const info = await stats();
+    expect(info.imported).toBe(4);
+    expect(info.counters.documentsEmbedded).toBe(0); // restored with their stored embeddings
+    await openTab('library');
+    await expect.poll(() => page.locator('[data-imported-id]').count()).toBe(4);
+  });
+
+  it('removes a paper: gone from the list, from results, and after a reload', async () => {
+    await openTab('library');
+    const row = page.locator('[data-imported-id^="colbert"]');
+    await row.locator('[data-action="remove"]').click();
+    await expect.poll(() => page.locator('[data-imported-id]').count()).toBe(3);
+    expect((await searchIds(COLBERT_QUERY)).some((id) => id.startsWith('colbert'))).toBe(false);
+    await page.reload();
+    await waitForReady(page);
+    expect((await stats()).imported).toBe(3);
+  });
+});
+
+describe('collection file', () => {
+  it('export, clear all storage, import: the same results', async () => {
+    const query = 'diffusion models for image synthesis';
+    const before = await searchIds(query);
+    expect(before.some((id) => id.startsWith('denoising-diffusion'))).toBe(true);
+
+    await openTab('library');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-action="export"]').click()]);
+    const file = join(scratch, download.suggestedFilename());
+    await download.saveAs(file);
+    expect((await readFile(file)).subarray(0, 6).toString()).toBe('PSCOLL');
+
+    // Everything this origin stored: IndexedDB (index and papers), caches, service workers. The page
+    // leaves first, so no worker of it holds a database open meanwhile.
+    await page.goto('about:blank');
+    const cdp = await profile.context.newCDPSession(page);
+    await cdp.send('Storage.clearDataForOrigin', { origin: new URL(site).origin, storageTypes: 'all' });
+    await cdp.detach();
+    await page.goto(site);
+    await waitForReady(page);
+    expect((await stats()).imported).toBe(0);
+    expect((await searchIds(query)).some((id) => id.startsWith('denoising-diffusion'))).toBe(false);
+
+    const report = await importFile(file);
+    expect(report).toMatch(/Added 3 papers from the collection file/);
+    expect(report).not.toMatch(/embedded/); // the file's embeddings were used as they are
+    expect(await searchIds(query)).toEqual(before);
+  });
+
+  it('refuses a file that is not a collection, naming why, and keeps what is stored', async () => {
+    const bogus = join(scratch, 'broken.pscoll');
+    await writeFile(bogus, Buffer.concat([Buffer.from('PSCOLL\r\n'), Buffer.from([255, 255, 0, 0]), Buffer.from('{}')]));
+    const report = await importFile(bogus);
+    expect(report).toMatch(/Not a papersift collection file: its header runs past the end/);
+    expect((await stats()).imported).toBe(3);
+  });
+});
+
+describe('map', () => {
+  it('draws every paper, highlights the results, shows a title on hover and opens a paper on click', async () => {
+    const ids = await searchIds('diffusion models for image synthesis');
+    await page.locator('[data-action="toggle-map"]').click();
+    const map = page.locator('ps-paper-map');
+    await map.waitFor({ timeout: 120_000 });
+    const info = await stats();
+    await expect.poll(() => map.getAttribute('data-count')).toBe(String(info.corpus.count + info.imported));
+    await expect.poll(() => map.getAttribute('data-highlighted')).toBe(String(ids.length));
+
+    const target = ids[0];
+    const point = await map.evaluate((el, id) => (el as HTMLElement & { pointAt(id: string): { x: number; y: number } | undefined }).pointAt(id), target);
+    expect(point).toBeDefined();
+    await page.mouse.move(point!.x, point!.y);
+    const title = await page.locator(`[data-paper-id="${target}"] h2`).innerText();
+    await expect.poll(() => page.locator('[data-map-tooltip]').innerText()).toContain(title);
+    await page.mouse.click(point!.x, point!.y);
+    await expect.poll(() => new URL(page.url()).searchParams.get('similar')).toBe(target);
+    expect(problems.errors).toEqual([]);
+  });
+});
