@@ -1,6 +1,6 @@
 /**
- * A 2-D map of papers (UMAP output) on a canvas: drag to pan, wheel or pinch to zoom around the pointer,
- * double-click or Fit to see everything, hover for a title, click to open. Built to stay smooth at 10k
+ * A 2-D map of papers (UMAP output) on a canvas: drag to pan, wheel (once focused, or with Ctrl) or
+ * pinch to zoom around the pointer, double-click or Fit to see everything, hover for a title, click to open. Built to stay smooth at 10k
  * points without a GPU: while the view rests, the corpus and imported points are painted into an
  * offscreen layer larger than the view; a pan then only blits that layer at an offset. Mid-zoom, or once
  * a pan outruns the layer, the points are drawn directly (a few ms) and the layer waits for the view to
@@ -343,6 +343,9 @@ export class PaperMap extends LitElement {
   layerPaints = 0;
 
   @state() private hover = -1;
+  /** "Ctrl + scroll to zoom", shown briefly when a plain wheel scrolled the page instead. */
+  @state() private wheelHint = false;
+  private wheelHintTimer?: ReturnType<typeof setTimeout>;
   @query('canvas') private canvas!: HTMLCanvasElement;
   @query('[data-map-tooltip]') private tooltip!: HTMLElement;
 
@@ -484,6 +487,7 @@ export class PaperMap extends LitElement {
         @blur=${this.onBlur}
       ></canvas>
       ${this.count === 0 ? html`<p class="empty">No papers on the map yet.</p>` : nothing}
+      ${this.wheelHint ? html`<p class="empty" role="status">Click the map, or hold Ctrl (⌘) while scrolling, to zoom</p>` : nothing}
       <div class="controls">
         <button class="button" aria-label="Zoom in" title="Zoom in (+)" @click=${() => this.zoomBy(KEY_ZOOM)}>+</button>
         <button class="button" aria-label="Zoom out" title="Zoom out (−)" @click=${() => this.zoomBy(1 / KEY_ZOOM)}>−</button>
@@ -655,6 +659,14 @@ export class PaperMap extends LitElement {
 
   private onWheel(e: WheelEvent): void {
     if (!this.view) return;
+    // The map sits in a scrolling page: a plain wheel scrolls the page unless the map has focus (a click
+    // or Tab put it there); Ctrl/⌘ + wheel, and a trackpad pinch (which arrives as one), always zoom.
+    if (!e.ctrlKey && !e.metaKey && this.shadowRoot?.activeElement !== this.canvas) {
+      this.wheelHint = true;
+      clearTimeout(this.wheelHintTimer);
+      this.wheelHintTimer = setTimeout(() => (this.wheelHint = false), 1500);
+      return;
+    }
     e.preventDefault();
     const unit = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? this.height : 1;
     // Chromium reports a trackpad pinch as a wheel with ctrlKey and small deltas.
