@@ -37,8 +37,22 @@ async function searchIds(query: string): Promise<string[]> {
   await openTab('search');
   const box = page.locator('input[type="search"]');
   await box.fill(query);
+  // Enter searches again even when the same query is on screen: wait for that answer, not an older one
+  // (a change to the collection also re-runs the search on screen).
+  const shown = page.evaluate(
+    (q) =>
+      new Promise<void>((resolve) => {
+        const onResults = (event: Event) => {
+          if ((event as CustomEvent<{ view: { q: string } }>).detail.view.q !== q) return;
+          window.removeEventListener('papersift:results', onResults);
+          resolve();
+        };
+        window.addEventListener('papersift:results', onResults);
+      }),
+    query,
+  );
   await box.press('Enter');
-  await expect.poll(() => page.locator('.summary').first().innerText(), { timeout: 60_000 }).toContain(query.slice(0, 30));
+  await shown;
   return shownIds();
 }
 
@@ -209,6 +223,8 @@ describe('map', () => {
     await page.mouse.move(point!.x, point!.y);
     const title = await page.locator(`[data-paper-id="${target}"] h2`).innerText();
     await expect.poll(() => page.locator('[data-map-tooltip]').innerText()).toContain(title);
+    // The README's second picture (PAPERSIFT_SCREENSHOT=1): the map with results and the hovered title.
+    if (process.env.PAPERSIFT_SCREENSHOT) await page.screenshot({ path: join(REPO_ROOT, 'docs', 'screenshot-map.png') });
     await page.mouse.click(point!.x, point!.y);
     await expect.poll(() => new URL(page.url()).searchParams.get('similar')).toBe(target);
     expect(problems.errors).toEqual([]);
