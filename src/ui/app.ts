@@ -208,6 +208,8 @@ export class PapersiftApp extends LitElement {
   @state() private settings: Partial<EngineSettings> = readSettings();
   @state() private renderMs?: number;
   @state() private noticeDismissed = false;
+  /** Set once per page load: '' when the stored index was where the last visit left it. */
+  @state() private evictionNotice?: string;
   /** What is in the "related" box, and what was last submitted from it. */
   @state() private relatedDraft = readSession(RELATED_KEY);
   @state() private relatedText = readSession(RELATED_KEY);
@@ -274,6 +276,7 @@ export class PapersiftApp extends LitElement {
       this.status = status;
       if (status.phase !== 'ready') return;
       this.info = status.info;
+      this.evictionNotice ??= checkStoredIndex(status.info);
       // Keyword answers given while the model loaded are replaced by the search that was asked for.
       if (this.searchTask.value?.reply.modelPending) void this.searchTask.run();
     });
@@ -315,7 +318,7 @@ export class PapersiftApp extends LitElement {
 
   protected render() {
     const info = this.info;
-    const notice = info?.notice && !this.noticeDismissed ? info.notice : undefined;
+    const notice = this.noticeDismissed ? undefined : [info?.notice, this.evictionNotice].filter(Boolean).join(' ') || undefined;
     return html`
       <header>
         <div class="brand">
@@ -582,6 +585,27 @@ export class PapersiftApp extends LitElement {
     if (mode === 'push') this.typingEntry = false; // typing pushes its first step itself, then replaces
     this.view = view;
   }
+}
+
+const STORED_INDEX_KEY = 'papersift.storedIndex';
+
+/**
+ * The worker cannot tell a first visit from one whose IndexedDB the browser cleared (to free space, or
+ * with the site's data): both find nothing stored. The page remembers which index it last had stored;
+ * the same index downloaded again means the stored copy was lost, and the user is told.
+ */
+function checkStoredIndex(info: EngineInfo): string {
+  const mark = `${info.settings.modelId}/${info.activeDtype}/${info.corpus.corpusHash}/${info.corpus.createdAt}`;
+  try {
+    const previous = localStorage.getItem(STORED_INDEX_KEY);
+    localStorage.setItem(STORED_INDEX_KEY, mark);
+    if (info.source === 'network' && previous === mark) {
+      return 'This browser had cleared the stored search index (to free space, or with the site\'s data), so it was downloaded and stored again.';
+    }
+  } catch {
+    // No localStorage (private modes): nothing to compare with.
+  }
+  return '';
 }
 
 function readSession(key: string): string {

@@ -1,6 +1,6 @@
 /**
  * Storage that lasts: the footer says how much the site keeps and whether it is persistent, and two
- * tabs loading at once with an empty store (both downloading and storing the index, each in its own
+ * tabs loading at once with an empty store (as after an eviction, which the page reports) (both downloading and storing the index, each in its own
  * worker) both end ready with the same results, leaving a store a reload reads without embedding.
  * How concurrent writes stay whole is unit-tested in src/store/artifact-store.test.ts.
  */
@@ -47,6 +47,8 @@ it('two tabs loading at once with an empty store both end ready, with the same r
   for (const page of [first, second]) {
     const info = await page.evaluate(() => window.__papersift.stats());
     expect(info.source).toBe('network'); // neither found a stored set: both downloaded and stored one
+    // The store was emptied as an eviction would: the page says the index was lost and fetched again.
+    await expect.poll(() => page.locator('.notice').innerText()).toMatch(/had cleared the stored search index/);
   }
   const ids = await topIds(first);
   expect(ids.length).toBe(10);
@@ -60,6 +62,7 @@ it('two tabs loading at once with an empty store both end ready, with the same r
   const info = await first.evaluate(() => window.__papersift.stats());
   expect(info.source).toBe('indexeddb');
   expect(info.counters.documentsEmbedded).toBe(0);
+  expect(await first.locator('.notice').count()).toBe(0);
   expect(await topIds(first)).toEqual(ids);
   expect(problems.flatMap((p) => p.errors)).toEqual([]);
 });
