@@ -110,3 +110,47 @@ describe('CollectionHost', () => {
     expect(second.imported.filter(Boolean)).toHaveLength(4);
   }, 300_000);
 });
+
+describe('CollectionHost: collection files', () => {
+  /** A collection file as another model would have written it: same papers, another dtype in the header. */
+  function fromOtherModel(bytes: Uint8Array): Uint8Array {
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    const length = view.getUint32(8, true);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + length)));
+    header.model = { ...header.model, dtype: 'fp32', sha256: 'another-model' };
+    const json = new TextEncoder().encode(JSON.stringify(header));
+    const out = new Uint8Array(12 + json.length + (bytes.length - 12 - length));
+    out.set(bytes.subarray(0, 8));
+    new DataView(out.buffer).setUint32(8, json.length, true);
+    out.set(json, 12);
+    out.set(bytes.subarray(12 + length), 12 + json.length);
+    return out;
+  }
+
+  it('adds a same-model file without embedding, refuses another model with the reason, and re-embeds it on request', async () => {
+    const a = await openTab();
+    await a.host.importText(a.target, embedder, { text: bibtex, fileName: 'mine.bib' }, noProgress);
+    const exported = a.host.exportFile(a.target);
+    expect(exported.count).toBe(4);
+    const foreign = fromOtherModel(exported.bytes);
+
+    await clear(createStore('papersift-collection', 'collections'));
+    const b = await openTab();
+    const same = await b.host.importFile(b.target, undefined, { bytes: exported.bytes, fileName: 'c.pscoll' }, noProgress);
+    expect(same).toMatchObject({ format: 'collection', embedded: 0 });
+    expect(same.added).toHaveLength(4);
+
+    await clear(createStore('papersift-collection', 'collections'));
+    const c = await openTab();
+    await expect(c.host.importFile(c.target, embedder, { bytes: foreign, fileName: 'f.pscoll' }, noProgress)).rejects.toMatchObject({
+      code: 'artifacts-stale',
+      message: expect.stringMatching(/dtype: file has fp32, this site uses q8/),
+    });
+    expect(c.target.engine.importedPapers()).toHaveLength(0);
+    const progress: number[] = [];
+    const again = await c.host.importFile(c.target, embedder, { bytes: foreign, fileName: 'f.pscoll', reembed: true }, (p) => progress.push(p.done));
+    expect(again.embedded).toBe(4);
+    expect(progress.at(-1)).toBe(4);
+    expect(importedIds(c.target)).toEqual(importedIds(b.target));
+  });
+});
