@@ -78,6 +78,21 @@ describe('npm run search', () => {
     expect(cli(['--batch', join(dir, 'missing.jsonl')]).stderr).toMatch(/Cannot read batch file/);
   });
 
+  it('finds papers related to a pasted abstract, with your papers added by --with', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'papersift-related-'));
+    const pasted = join(dir, 'draft.txt');
+    writeFileSync(pasted, 'Late interaction retrieval\nWe score passages by matching each query token embedding against the passage token embeddings.\n');
+    const bib = join(REPO_ROOT, 'test', 'fixtures', 'import', 'papers.bib');
+    const run = cli(['--related', pasted, '--with', bib, '--k', '3', '--json']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/Added 4 papers from .*papers\.bib \(bibtex; 0 already held, 2 unreadable\)/);
+    expect(run.stderr).toMatch(/papers\.bib:25: /);
+    const { query, results } = JSON.parse(run.stdout);
+    expect(query).toBe('Late interaction retrieval');
+    expect(results[0].id).toMatch(/^colbert-/);
+    expect(cli(['--related', join(dir, 'missing.txt')]).stderr).toMatch(/ENOENT|no such file/);
+  });
+
   it('explains bad flags and unknown papers', () => {
     const unknown = cli(['--similar', 'definitely-not-a-paper']);
     expect(unknown.code).toBe(1);

@@ -1,9 +1,14 @@
 /**
  * npm run search -- "query text" [--k N] [--dims D] [--adaptive] [--similar ID|TITLE] [--model ID] [--json]
+ * npm run search -- --related FILE   (a pasted title + abstract; - reads standard input)
  * npm run search -- --batch FILE     (JSON lines: {"id","text"} or {"id","similar"})
+ * --with FILE adds the user's papers first (BibTeX, JSON, pasted list, or a .pscoll collection file).
  */
 import './node-env';
 import { readFileSync } from 'node:fs';
+import { importPapers, parseImportFile, readCollection } from '../core/import';
+import { getModel } from '../core/models';
+import { pastedPaper } from '../core/pasted-paper';
 import { parseArgs } from 'node:util';
 import type { Embedder } from '../core/embed/types';
 import { describeError } from '../core/errors';
@@ -14,6 +19,7 @@ import { openEngine } from './open-engine';
 const USAGE = `Usage:
   npm run search -- "query text" [options]
   npm run search -- --similar <paper id or exact title> [options]
+  npm run search -- --related <file with a title and abstract, or - for stdin> [options]
   npm run search -- --batch queries.jsonl [options]
 
 Options:
@@ -25,6 +31,8 @@ Options:
   --exact          brute-force search instead of HNSW
   --model ID       bge-small-en-v1.5 (default) or all-MiniLM-L6-v2
   --dtype T        q8 or fp32
+  --with FILE      add your papers first: BibTeX, JSON / JSON lines, a pasted list, or a .pscoll
+                   collection exported by the site (its embeddings are reused when the model matches)
   --json           one JSON object per query instead of a table
   --rebuild        rebuild the artifacts even if they match`;
 
@@ -76,6 +84,21 @@ export async function runBatch(
   return out;
 }
 
+/** `--with`: the user's papers into the engine before searching, reported on stderr like the site reports them. */
+async function addUserPapers(file: string, engine: SearchEngine, embedder: Embedder): Promise<void> {
+  const bytes = readFileSync(file);
+  if (bytes.subarray(0, 6).toString('latin1') === 'PSCOLL') {
+    const { papers, embeddings } = readCollection(bytes, { model: getModel(engine.manifest.model.id), dtype: engine.manifest.model.dtype });
+    const added = engine.addPapers(papers, embeddings!);
+    process.stderr.write(`Added ${added.added.length} papers from ${file} (${added.duplicates.length} already held)\n`);
+    return;
+  }
+  const parsed = parseImportFile(bytes.toString('utf8'), file);
+  for (const problem of parsed.problems) process.stderr.write(`${file}:${problem.line}: ${problem.reason}\n`);
+  const result = await importPapers(engine, embedder, parsed.papers);
+  process.stderr.write(`Added ${result.added.length} papers from ${file} (${parsed.format}; ${result.duplicates.length} already held, ${parsed.problems.length} unreadable)\n`);
+}
+
 function compact(result: SearchResult) {
   return result.hits.map((h) => ({ id: h.paper.id, title: h.paper.title, score: round(h.score) }));
 }
@@ -113,6 +136,8 @@ async function main(argv: string[]): Promise<number> {
         shortlist: { type: 'string' },
         exact: { type: 'boolean' },
         similar: { type: 'string' },
+        related: { type: 'string' },
+        with: { type: 'string' },
         model: { type: 'string' },
         dtype: { type: 'string' },
         json: { type: 'boolean' },
@@ -131,8 +156,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const query = positionals.join(' ');
-  if (!values.batch && values.similar === undefined && query.trim() === '') {
-    process.stderr.write(`Nothing to search: give a query, --similar or --batch.\n\n${USAGE}\n`);
+  if (!values.batch && values.similar === undefined && values.related === undefined && query.trim() === '') {
+    process.stderr.write(`Nothing to search: give a query, --similar, --related or --batch.\n\n${USAGE}\n`);
     return 2;
   }
   let options: SearchOptions;
@@ -155,6 +180,7 @@ async function main(argv: string[]): Promise<number> {
 
   const { engine, embedder } = await openEngine({ modelId: values.model, dtype: values.dtype as Dtype | undefined, rebuild: values.rebuild });
   try {
+    if (values.with !== undefined) await addUserPapers(values.with, engine, embedder);
     if (values.batch) {
       let text: string;
       try {
@@ -174,13 +200,18 @@ async function main(argv: string[]): Promise<number> {
       return ran > 0 ? 0 : 1;
     }
     const started = performance.now();
-    const result =
-      values.similar !== undefined ? engine.similar(values.similar, options) : await engine.search(embedder, query, options);
+    const pasted = values.related === undefined ? undefined : pastedPaper(readFileSync(values.related === '-' ? 0 : values.related, 'utf8'));
+    const result = pasted
+      ? engine.related(pasted, (await embedder.embedDocuments([pasted.text])).slice(), options)
+      : values.similar !== undefined
+        ? engine.similar(values.similar, options)
+        : await engine.search(embedder, query, options);
     const ms = performance.now() - started;
+    const about = pasted ? pasted.title || `${pasted.abstract.slice(0, 60)}…` : undefined;
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ query: values.similar ?? query, results: compact(result) })}\n`);
+      process.stdout.write(`${JSON.stringify({ query: about ?? values.similar ?? query, results: compact(result) })}\n`);
     } else {
-      const what = values.similar !== undefined ? `Similar to "${engine.paper(values.similar).title}"` : `"${query}"`;
+      const what = about ? `Related to "${about}"` : values.similar !== undefined ? `Similar to "${engine.paper(values.similar).title}"` : `"${query}"`;
       const dims = result.adaptive ? `adaptive ${result.dims}→${engine.dims} dims` : `${result.dims} dims`;
       const mode = result.mode === 'lexical' ? 'lexical (BM25)' : `${result.mode}, ${dims}`;
       process.stdout.write(`${what} — ${mode}, ${ms.toFixed(0)} ms\n${formatTable(result)}\n`);
