@@ -9,9 +9,7 @@
  */
 import type { EmbedProgress, Embedder } from '../src/core/embed/types';
 import { describeError, isPapersiftError, PapersiftError } from '../src/core/errors';
-import { exportCollection, readCollection, type ImportedPaper } from '../src/core/import';
-import { importPapers as addImported } from '../src/core/import/import-papers';
-import { parseImportFile } from '../src/core/import/parse-import-file';
+import { exportCollection, importPapers as addImported, parseImportFile, readCollection, type ImportedPaper } from '../src/core/import';
 import { placeNewPoints } from '../src/core/map/place-points';
 import { projectMap } from '../src/core/map/project-map';
 import type { ModelSpec, Dtype } from '../src/core/models';
@@ -144,7 +142,10 @@ export class CollectionHost {
       if (fresh.length <= MAP_EXTEND_SHARE * ids.length) {
         const mappedRows = rows.filter((_, i) => keptRow.has(ids[i]));
         const mappedCoords = new Float32Array(mappedRows.length * 2);
-        mappedRows.forEach((r, i) => mappedCoords.set(kept.points.subarray(keptRow.get(engine.papers[r].id)! * 2, keptRow.get(engine.papers[r].id)! * 2 + 2), i * 2));
+        mappedRows.forEach((r, i) => {
+          const at = keptRow.get(engine.papers[r].id)! * 2;
+          mappedCoords.set(kept.points.subarray(at, at + 2), i * 2);
+        });
         const placed = placeNewPoints({ vectors: vectorsOf(mappedRows), coords: mappedCoords }, vectorsOf(rows.filter((_, i) => !keptRow.has(ids[i]))), dims);
         points = new Float32Array(ids.length * 2);
         let next = 0;
