@@ -83,7 +83,11 @@ export async function waitForReady(page: Page, timeout = 180_000): Promise<void>
   await app.and(page.locator('[data-status="ready"], [data-status="error"]')).waitFor({ timeout });
   const status = await app.getAttribute('data-status');
   if (status !== 'ready') {
-    const text = await page.locator('ps-load-status').innerText().catch(() => '');
+    // The reason is inside ps-load-status's shadow root, which innerText of the host does not include.
+    const text = await page
+      .locator('ps-load-status')
+      .evaluate((el) => el.shadowRoot?.textContent?.replace(/\s+/g, ' ').trim() ?? '')
+      .catch(() => '');
     throw new Error(`The engine failed to start: ${text}`);
   }
 }
