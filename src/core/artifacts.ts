@@ -26,6 +26,8 @@ export interface Manifest {
   model: { id: string; dims: number; pooling: Pooling; dtype: Dtype; sha256: string };
   corpusHash: string;
   count: number;
+  /** What the collection is called ("ICLR 2025 accepted papers"), from `build-index --name`; absent on older sets. */
+  collection?: { name: string };
   /** Vectors are stored already rotated (row i = R · embedding i), so loading costs no matrix product. */
   vectors: { file: string; rotated: true };
   rotation: { file: string; method: 'pca-uncentred' };

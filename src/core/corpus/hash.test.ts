@@ -57,6 +57,17 @@ describe('corpusHash', () => {
     expect(corpusHash(edited(0, { sources: ['seeds/b.txt:1'] }))).toBe(base);
   });
 
+  it('changes with each metadata field, and keeps the old hash for papers without metadata', () => {
+    const base = corpusHash(papers);
+    expect(corpusHash(edited(0, { url: undefined, categories: undefined }))).toBe(base);
+    const withMetadata = edited(0, { categories: ['cs.LG'], published: '2022-05-26' });
+    expect(corpusHash(withMetadata)).not.toBe(base);
+    for (const change of [{ categories: ['cs.CL'] }, { published: '2022-05' }, { url: 'https://arxiv.org/abs/2205.13147' }, { doi: '10.1/x' }, { venue: 'NeurIPS' }, { arxivId: '2205.13147' }]) {
+      const changed = withMetadata.map((p, i) => (i === 0 ? { ...p, ...change } : p));
+      expect(corpusHash(changed)).not.toBe(corpusHash(withMetadata));
+    }
+  });
+
   it('tells apart text that moved from one field to the next', () => {
     const a = edited(0, { title: 'Matryoshka Representation', abstract: `Learning ${papers[0].abstract}` });
     const b = edited(0, { title: 'Matryoshka Representation Learning', abstract: papers[0].abstract });

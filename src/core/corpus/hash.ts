@@ -1,12 +1,14 @@
-import type { Paper } from '../types';
+import { PAPER_METADATA_FIELDS, type Paper } from '../types';
 
 /**
  * A fingerprint of the corpus that artifacts were built from, as 16 hex digits: 64-bit FNV-1a over the
  * UTF-8 of one JSON line per paper, in order. Synchronous (WebCrypto's digest is not) and cheap enough for a
  * million papers; it guards against stale artifacts, not against forgery.
  *
- * It covers what a reader sees of a paper (id, title, abstract, authors, date) and the order, since
- * vectors are addressed by row. Sources are left out: they say where a listing was read, and a seed file
+ * It covers what a reader sees of a paper (id, title, abstract, authors, date, and the metadata fields a
+ * corpus record may add: link, published date, categories, DOI, venue, arXiv id) and the order, since vectors
+ * are addressed by row. Metadata is appended only when a paper has some, so a corpus without any (the seed
+ * listings) keeps the hash it had before those fields existed. Sources are left out: they say where a listing was read, and a seed file
  * gaining a line above a paper should not force re-embedding the corpus.
  */
 export function corpusHash(papers: readonly Paper[]): string {
@@ -17,7 +19,9 @@ export function corpusHash(papers: readonly Paper[]): string {
   let lo = 0x84222325 | 0;
   for (const paper of papers) {
     // JSON frames the fields unambiguously (no "ab"+"c" = "a"+"bc") and never contains a raw newline.
-    const fields = [paper.id, paper.title, paper.abstract, paper.authors, paper.date];
+    const fields: unknown[] = [paper.id, paper.title, paper.abstract, paper.authors, paper.date];
+    const metadata = PAPER_METADATA_FIELDS.map((field) => paper[field] ?? null);
+    if (metadata.some((value) => value !== null)) fields.push(metadata);
     const bytes = encoder.encode(`${JSON.stringify(fields)}\n`);
     for (let i = 0; i < bytes.length; i++) {
       const x = lo ^ bytes[i];
