@@ -1,10 +1,15 @@
 import cliProgress from 'cli-progress';
 
-/** A done/total bar with rate and ETA on stderr; a plain line per 10% when stderr is not a terminal. */
+/** A done/total bar with rate and ETA on stderr; a plain line every 5 s when stderr is not a terminal. */
 export function embedProgressBar(total: number) {
+  return countProgressBar('Embedding', total, 'papers');
+}
+
+/** The same bar for any count: "<label> |bar| done/total <unit> | rate <unit>/s | ETA". */
+export function countProgressBar(label: string, total: number, unit: string) {
   const bar = new cliProgress.SingleBar(
     {
-      format: 'Embedding |{bar}| {value}/{total} papers | {rate} papers/s | ETA {eta_formatted}',
+      format: `${label} |{bar}| {value}/{total} ${unit} | {rate} ${unit}/s | ETA {eta_formatted}`,
       stream: process.stderr,
       noTTYOutput: true,
       notTTYSchedule: 5000,

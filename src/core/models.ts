@@ -99,6 +99,13 @@ export function getModel(id: string): ModelSpec {
   return spec;
 }
 
+/**
+ * Names the way paperText turns a paper into the embedded text (the model's document prefix, if any, goes
+ * before it). Embeddings shards record it, so rows made another way are refused, not merged. Change it
+ * whenever paperText changes.
+ */
+export const PAPER_TEXT_FORM = 'title-dot-abstract-v1';
+
 /** A paper is embedded as its title and abstract joined, the form the models were measured with. */
 export function paperText(paper: { title: string; abstract: string }): string {
   return `${paper.title}. ${paper.abstract}`;

@@ -1,0 +1,216 @@
+/**
+ * Synthetic corpora for scale work: papers re-assembled from real seed papers' sentences, each with a
+ * vector placed where its sources' real embeddings are, so that a real query embedded by the real model
+ * lands among papers that share its topic words. Deterministic from a seed.
+ *
+ * Every synthetic paper has a primary source paper and one or two secondary ones drawn from the
+ * primary's nearest neighbours. Its abstract takes most of its sentences from the primary, the rest from
+ * the secondaries; its title joins a piece of the primary's title with a piece of a secondary's; its
+ * vector is the sources' embeddings weighted by their share of the sentences, plus Gaussian noise, made
+ * unit length. Papers of one primary form a cluster that shares that paper's words.
+ */
+import { splitSentences } from '../explain';
+import { mulberry32 } from '../random';
+import type { Paper } from '../types';
+import { dot, normaliseInPlace } from '../vectors';
+
+export interface SourcePaper {
+  title: string;
+  abstract: string;
+}
+
+export interface SyntheticOptions {
+  seed: number;
+  /** Per-component standard deviation of the noise added to a paper's mixed vector (before normalising). */
+  noise?: number;
+  /** Secondary sources are drawn from this many nearest neighbours of the primary. */
+  neighbours?: number;
+  /** First and last publication dates, ISO (YYYY-MM-DD). */
+  from?: string;
+  to?: string;
+}
+
+/** 0.03 per component puts a paper at cosine ~0.85-0.9 from its mixed centre at 384 dims: clusters, not copies. */
+export const DEFAULT_NOISE = 0.03;
+
+const FIRST_NAMES = [
+  'Ada', 'Ahmed', 'Aiko', 'Alejandro', 'Amara', 'Ana', 'Anders', 'Arjun', 'Beatriz', 'Chen', 'Chidi', 'Daniel', 'Dmitri', 'Elena',
+  'Emeka', 'Fatima', 'Felix', 'Grace', 'Hana', 'Hiroshi', 'Ines', 'Ivan', 'Jae-won', 'Jonas', 'Julia', 'Kavya', 'Kofi', 'Lars',
+  'Laura', 'Lei', 'Lucia', 'Marco', 'Maria', 'Mateo', 'Mei', 'Mohammed', 'Nadia', 'Nikhil', 'Noor', 'Olga', 'Omar', 'Priya',
+  'Rafael', 'Rin', 'Sara', 'Sebastian', 'Seo-yeon', 'Sofia', 'Tariq', 'Thomas', 'Wei', 'Yara', 'Yusuf', 'Zhang', 'Zoe',
+];
+const LAST_NAMES = [
+  'Abe', 'Adeyemi', 'Alvarez', 'Andersen', 'Bauer', 'Bianchi', 'Chen', 'Costa', 'Das', 'Dubois', 'Eriksson', 'Fischer', 'Garcia',
+  'Gupta', 'Haddad', 'Hansen', 'Hoffmann', 'Ivanova', 'Jensen', 'Kim', 'Kowalski', 'Kumar', 'Larsen', 'Li', 'Liu', 'Lopez',
+  'Martin', 'Mensah', 'Moreau', 'Murphy', 'Nakamura', 'Nguyen', 'Novak', 'Okafor', 'Olsen', 'Park', 'Patel', 'Petrov', 'Rossi',
+  'Sato', 'Schmidt', 'Silva', 'Singh', 'Suzuki', 'Tanaka', 'Torres', 'Wang', 'Weber', 'Wu', 'Yamamoto', 'Yilmaz', 'Zhao',
+];
+
+/** A category for a source paper from the words it uses; the corpus is machine learning, as the seeds are. */
+const CATEGORY_RULES: [RegExp, string][] = [
+  [/\b(image|vision|visual|pixel|video|segmentation|diffusion)\b/i, 'cs.CV'],
+  [/\b(language model|llm|text|token|translation|linguistic|sentence)\b/i, 'cs.CL'],
+  [/\b(retriev\w*|search|ranking|recommend\w*)\b/i, 'cs.IR'],
+  [/\b(reinforcement|agent|policy|reward|planning)\b/i, 'cs.AI'],
+  [/\b(theorem|provabl\w*|bound|convergence|statistical)\b/i, 'stat.ML'],
+  [/\b(neuro\w*|brain|cortex)\b/i, 'q-bio.NC'],
+];
+const SECONDARY_CATEGORIES = ['cs.LG', 'cs.AI', 'stat.ML', 'cs.NE'];
+
+const TITLE_JOINERS = [' for ', ' via ', ' with ', ': ', ' under ', ' beyond '];
+
+interface PreparedSource {
+  sentences: string[];
+  titleHead: string;
+  titleTail: string;
+  categories: string[];
+  neighbours: Int32Array;
+}
+
+export interface SyntheticPaper {
+  paper: Paper;
+  /** Unit length, `dims` components, in the model's space (not rotated). */
+  vector: Float32Array;
+  /** Index of the primary source paper: papers of one primary form one topic cluster. */
+  primary: number;
+}
+
+/**
+ * An endless, deterministic stream of synthetic papers over `sources` and their embeddings
+ * (`vectors`: sources.length × dims, unit rows, the model's space).
+ */
+export function* generatePapers(
+  sources: readonly SourcePaper[],
+  vectors: Float32Array,
+  dims: number,
+  options: SyntheticOptions,
+): Generator<SyntheticPaper> {
+  if (sources.length < 2 || vectors.length !== sources.length * dims) {
+    throw new Error(`generatePapers needs at least 2 sources with one ${dims}-d vector each`);
+  }
+  const random = mulberry32(options.seed);
+  const noise = options.noise ?? DEFAULT_NOISE;
+  const prepared = prepareSources(sources, vectors, dims, options.neighbours ?? 8);
+  const fromDay = dayNumber(options.from ?? '2015-01-01');
+  const toDay = dayNumber(options.to ?? '2026-11-30');
+  const gaussian = gaussianSource(random);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
+
+  for (let n = 0; ; n++) {
+    const primary = Math.floor(random() * sources.length);
+    const p = prepared[primary];
+    const secondaryCount = 1 + Math.floor(random() * 2);
+    const secondaries = Array.from({ length: secondaryCount }, () => p.neighbours[Math.floor(random() * p.neighbours.length)]);
+
+    const sentenceCount = 4 + Math.floor(random() * 5);
+    const fromPrimary = Math.max(2, Math.round(sentenceCount * (0.55 + random() * 0.25)));
+    const picks: { source: number; sentence: string }[] = [];
+    const used = new Set<string>();
+    for (let i = 0; i < sentenceCount; i++) {
+      const source = i < fromPrimary ? primary : secondaries[i % secondaries.length];
+      // A sentence once per abstract; a short source may run out, and then the abstract is shorter.
+      const fresh = prepared[source].sentences.filter((s) => !used.has(s));
+      if (fresh.length === 0) continue;
+      const sentence = pick(fresh);
+      used.add(sentence);
+      picks.push({ source, sentence });
+    }
+    // The primary's sentences open the abstract, as a paper states its own topic first.
+    const abstract = picks.map((x) => x.sentence).join(' ');
+    const other = prepared[secondaries[0]];
+    const title = `${p.titleHead}${pick(TITLE_JOINERS)}${lowerFirst(other.titleTail)}`;
+
+    const vector = new Float32Array(dims);
+    for (const { source } of picks) {
+      const weight = 1 / picks.length;
+      for (let d = 0; d < dims; d++) vector[d] += weight * vectors[source * dims + d];
+    }
+    for (let d = 0; d < dims; d++) vector[d] += noise * gaussian();
+    normaliseInPlace(vector);
+
+    const authorCount = 1 + Math.floor(random() * 6);
+    const authors = Array.from({ length: authorCount }, () => `${pick(FIRST_NAMES)} ${pick(LAST_NAMES)}`);
+    const published = isoDay(fromDay + Math.floor(random() * (toDay - fromDay + 1)));
+    const categories = [...p.categories];
+    if (random() < 0.4) {
+      const extra = pick(SECONDARY_CATEGORIES);
+      if (!categories.includes(extra)) categories.push(extra);
+    }
+    yield {
+      paper: {
+        id: `synth-${String(n).padStart(7, '0')}`,
+        title,
+        abstract,
+        authors,
+        date: published,
+        published,
+        categories,
+        sources: [],
+      },
+      vector,
+      primary,
+    };
+  }
+}
+
+function prepareSources(sources: readonly SourcePaper[], vectors: Float32Array, dims: number, k: number): PreparedSource[] {
+  return sources.map((source, i) => {
+    const sentences = splitSentences(source.abstract)
+      .map((s) => s.text.trim())
+      .filter((s) => s.length >= 30);
+    const title = source.title.trim();
+    const [head, tail] = splitTitle(title);
+    const text = `${source.title} ${source.abstract}`;
+    const primary = CATEGORY_RULES.find(([rule]) => rule.test(text))?.[1] ?? 'cs.LG';
+    const row = vectors.subarray(i * dims, (i + 1) * dims);
+    const scored = sources.map((_, j) => ({ j, score: j === i ? -Infinity : dot(row, vectors, dims, j * dims) }));
+    scored.sort((a, b) => b.score - a.score);
+    return {
+      sentences: sentences.length > 0 ? sentences : [source.abstract],
+      titleHead: head,
+      titleTail: tail,
+      categories: primary === 'cs.LG' ? ['cs.LG'] : [primary, 'cs.LG'],
+      neighbours: Int32Array.from(scored.slice(0, Math.min(k, sources.length - 1)).map((s) => s.j)),
+    };
+  });
+}
+
+/** "Matryoshka Representation Learning" → ["Matryoshka Representation", "Representation Learning"]; "A: B" → ["A", "B"]. */
+function splitTitle(title: string): [string, string] {
+  const colon = title.indexOf(': ');
+  if (colon > 0) return [title.slice(0, colon), title.slice(colon + 2)];
+  const words = title.split(/\s+/);
+  if (words.length < 3) return [title, title];
+  const cut = Math.ceil(words.length / 2);
+  return [words.slice(0, cut).join(' '), words.slice(Math.max(1, cut - 1)).join(' ')];
+}
+
+function lowerFirst(text: string): string {
+  // Keep acronyms and names ("BERT", "LoRA") as written; lower only an ordinary capitalised word.
+  return /^[A-Z][a-z]+\b/.test(text) && !/^[A-Z][a-z]+[A-Z]/.test(text) ? text[0].toLowerCase() + text.slice(1) : text;
+}
+
+/** Standard normal deviates by Box-Muller, two per pair of uniforms. */
+function gaussianSource(random: () => number): () => number {
+  let spare: number | null = null;
+  return () => {
+    if (spare !== null) {
+      const value = spare;
+      spare = null;
+      return value;
+    }
+    const u = 1 - random();
+    const v = random();
+    const r = Math.sqrt(-2 * Math.log(u));
+    spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  };
+}
+
+function dayNumber(iso: string): number {
+  return Math.floor(Date.parse(`${iso}T00:00:00Z`) / 86_400_000);
+}
+
+function isoDay(day: number): string {
+  return new Date(day * 86_400_000).toISOString().slice(0, 10);
+}
