@@ -101,5 +101,15 @@ describe('npm run search', () => {
     expect(badDims.code).toBe(2);
     expect(badDims.stderr).toMatch(/--dims must be a whole number/);
     expect(cli([]).stderr).toMatch(/Nothing to search/);
+    const badYear = cli(['query', '--year', '2009-2001']);
+    expect(badYear.code).toBe(2);
+    expect(badYear.stderr).toMatch(/The year range 2009–2001 is empty/);
+    expect(cli(['query', '--sort', 'oldest']).stderr).toMatch(/--sort must be one of relevance, date/);
+  });
+
+  it('says so when a filter leaves no paper (the seed corpus has no dates)', () => {
+    const run = cli(['graph neural networks', '--year', '2020']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/No paper in this collection matches 2020 \(of 364 papers\)/);
   });
 });

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import type { Embedder } from '../core/embed/types';
 import { describeError } from '../core/errors';
 import type { Dtype } from '../core/models';
+import { describeFilter, isActiveFilter, parseYearRange, SORT_ORDERS, type PaperFilter, type SortOrder } from '../core/filter';
 import { SEARCH_MODES, type SearchEngine, type SearchMode, type SearchOptions, type SearchResult } from '../core/search';
 import { openEngine } from './open-engine';
 
@@ -29,6 +30,9 @@ Options:
   --adaptive       shortlist at --dims with HNSW, re-rank at full dims
   --shortlist N    shortlist size for --adaptive (default 50)
   --exact          brute-force search instead of HNSW
+  --year Y         only papers from these years: 2007, 2005-2007, 2005- or -2007 (needs dates in the corpus)
+  --category C     only papers in this category (cs.LG) or archive (cs: every cs.* category)
+  --sort S         relevance (default) or date: the --k most relevant papers, newest first
   --model ID       bge-small-en-v1.5 (default) or all-MiniLM-L6-v2
   --dtype T        q8 or fp32
   --with FILE      add your papers first: BibTeX, JSON / JSON lines, a pasted list, or a .pscoll
@@ -100,7 +104,13 @@ async function addUserPapers(file: string, engine: SearchEngine, embedder: Embed
 }
 
 function compact(result: SearchResult) {
-  return result.hits.map((h) => ({ id: h.paper.id, title: h.paper.title, score: round(h.score) }));
+  return result.hits.map((h) => ({
+    id: h.paper.id,
+    title: h.paper.title,
+    score: round(h.score),
+    ...(h.paper.published ? { published: h.paper.published } : {}),
+    ...(h.paper.categories?.length ? { categories: h.paper.categories } : {}),
+  }));
 }
 
 function round(x: number): number {
@@ -110,7 +120,9 @@ function round(x: number): number {
 export function formatTable(result: SearchResult): string {
   const rows = result.hits.map((h, i) => {
     const title = h.paper.title.length > 78 ? `${h.paper.title.slice(0, 77)}…` : h.paper.title;
-    return `${String(i + 1).padStart(4)}  ${h.score.toFixed(4).padStart(7)}  ${title}\n               ${h.paper.id}`;
+    // The date and categories the filters and the date sort read, when the corpus has them.
+    const about = [h.paper.id, h.paper.published, h.paper.categories?.join(' ')].filter(Boolean).join(' · ');
+    return `${String(i + 1).padStart(4)}  ${h.score.toFixed(4).padStart(7)}  ${title}\n               ${about}`;
   });
   return [`rank    score  title / id`, ...rows].join('\n');
 }
@@ -135,6 +147,9 @@ async function main(argv: string[]): Promise<number> {
         adaptive: { type: 'boolean' },
         shortlist: { type: 'string' },
         exact: { type: 'boolean' },
+        year: { type: 'string' },
+        category: { type: 'string' },
+        sort: { type: 'string' },
         similar: { type: 'string' },
         related: { type: 'string' },
         with: { type: 'string' },
@@ -165,7 +180,13 @@ async function main(argv: string[]): Promise<number> {
     if (values.mode !== undefined && !SEARCH_MODES.includes(values.mode as SearchMode)) {
       throw new Error(`--mode must be one of ${SEARCH_MODES.join(', ')}; got "${values.mode}"`);
     }
+    if (values.sort !== undefined && !SORT_ORDERS.includes(values.sort as SortOrder)) {
+      throw new Error(`--sort must be one of ${SORT_ORDERS.join(', ')}; got "${values.sort}"`);
+    }
+    const filter: PaperFilter = { ...(values.year !== undefined ? parseYearRange(values.year) : {}), category: values.category };
     options = {
+      filter: isActiveFilter(filter) ? filter : undefined,
+      sort: values.sort as SortOrder | undefined,
       mode: values.mode as SearchMode | undefined,
       k: intOption(values.k, 'k'),
       dims: intOption(values.dims, 'dims'),
@@ -214,7 +235,9 @@ async function main(argv: string[]): Promise<number> {
       const what = about ? `Related to "${about}"` : values.similar !== undefined ? `Similar to "${engine.paper(values.similar).title}"` : `"${query}"`;
       const dims = result.adaptive ? `adaptive ${result.dims}→${engine.dims} dims` : `${result.dims} dims`;
       const mode = result.mode === 'lexical' ? 'lexical (BM25)' : `${result.mode}, ${dims}`;
-      process.stdout.write(`${what} — ${mode}, ${ms.toFixed(0)} ms\n${formatTable(result)}\n`);
+      const scope = options.filter ? `, among ${result.matching} papers of ${describeFilter(options.filter)}` : '';
+      const order = result.sort === 'date' ? ', newest first' : '';
+      process.stdout.write(`${what} — ${mode}${scope}${order}, ${ms.toFixed(0)} ms\n${formatTable(result)}\n`);
     }
     return 0;
   } catch (e) {

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'artifacts-stale' // artifacts built from another corpus or model
   | 'artifacts-format' // artifacts of another format version, or corrupted bytes
   | 'index' // the ANN index refused an operation
+  | 'no-match' // a filter (years, category) that no paper passes
   | 'storage'; // persistence failed (quota, corruption)
 
 export class PapersiftError extends Error {

@@ -68,7 +68,7 @@ export class ExactIndex implements AnnIndex {
     this.checkUsable();
     checkQuery(this.dims, query, k);
     const { dims, matrix, removedRows, rowLabels } = this;
-    const exclude = options.exclude;
+    const { exclude, keep } = options;
     const best = new TopScores(Math.min(k, this.live));
     let scored = 0;
     for (let row = 0, offset = 0; row < this.rows; row++, offset += dims) {
@@ -79,6 +79,7 @@ export class ExactIndex implements AnnIndex {
       // grow with the corpus.
       if (score <= best.threshold) continue;
       if (exclude !== undefined && exclude.has(rowLabels[row])) continue;
+      if (keep !== undefined && !keep(rowLabels[row])) continue;
       best.offer(score, row);
     }
     const { rows, scores } = best.ranked();
@@ -163,6 +164,31 @@ export class ExactIndex implements AnnIndex {
     this.rowLabels = rowLabels;
     this.removedRows = removedRows;
   }
+}
+
+/**
+ * Exact top k among some rows of a row-major matrix of unit vectors (`dims` each), comparing the first
+ * `query.length` components: a prefix is re-normalised per row, as the prefix graphs are. This is how a
+ * filter that leaves few papers is searched: it costs the kept rows only, and misses none of them.
+ * Rows are returned as given (labels = rows); `skip` rows are left out.
+ */
+export function scanRows(matrix: Float32Array, dims: number, rows: ArrayLike<number>, query: Float32Array, k: number, skip?: ReadonlySet<number>): AnnResult {
+  const prefix = query.length;
+  checkQuery(prefix, query, k);
+  const best = new TopScores(Math.min(k, rows.length));
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    if (skip?.has(row)) continue;
+    const offset = row * dims;
+    let score = dotAt(matrix, offset, query, prefix);
+    if (prefix < dims) {
+      const norm = Math.sqrt(dotAt(matrix, offset, matrix.subarray(offset, offset + prefix), prefix));
+      score = norm > 0 ? score / norm : 0;
+    }
+    if (score > best.threshold) best.offer(score, row);
+  }
+  const { rows: found, scores } = best.ranked();
+  return { labels: found, scores, distanceEvaluations: rows.length };
 }
 
 /** Four independent sums let the CPU overlap the multiply-adds: about 10% faster than one sum (Node 20, 384 dims). */

@@ -182,10 +182,12 @@ export class HnswIndex implements AnnIndex {
       libraryCall('set efSearch', () => this.native.setEfSearch(ef));
       this.nativeEf = ef;
     }
-    const exclude = options.exclude;
+    const { exclude, keep } = options;
     // hnswlib applies the filter while it walks the graph, so excluded labels take no result slots; it
     // costs one JS call per accepted candidate, which measured as no slower than no filter.
-    const filter = exclude !== undefined && exclude.size > 0 ? (label: number) => !exclude.has(label) : undefined;
+    const excluding = exclude !== undefined && exclude.size > 0;
+    const filter =
+      excluding && keep ? (label: number) => keep(label) && !exclude.has(label) : excluding ? (label: number) => !exclude.has(label) : keep;
     const found = libraryCall('search', () => this.native.searchKnn(query, wanted, filter));
     return {
       labels: found.neighbors,

@@ -15,6 +15,8 @@ export interface AnnResult {
 export interface AnnSearchOptions {
   /** Labels to skip; k results are still returned when enough other vectors exist. */
   exclude?: ReadonlySet<number>;
+  /** Only labels for which this answers true can be returned (a filter); k results still when enough pass. */
+  keep?: (label: number) => boolean;
   /** HNSW search breadth for this call (ignored by exact search). */
   efSearch?: number;
 }

@@ -129,17 +129,25 @@ export function loadLexical(bytes: Uint8Array, expectedIds?: string[]): LexicalI
   return wrap(search, file.ids);
 }
 
-/** Top k papers by BM25 for a free-text query; an all-stopword query matches nothing and returns []. */
-export function searchLexical(index: LexicalIndex, query: string, k: number, exclude?: Set<number>): LexicalHit[] {
+/**
+ * Top k papers by BM25 for a free-text query; an all-stopword query matches nothing and returns [].
+ * `keep` (a filter on rows) drops papers before they take a place among the k.
+ */
+export function searchLexical(index: LexicalIndex, query: string, k: number, exclude?: Set<number>, keep?: (row: number) => boolean): LexicalHit[] {
   const weights = new Map([...new Set(analyze(query))].map((term) => [term, idf(index, documentFrequency(index, term))]));
-  return rank(index, index.search.search(query), k, weights, exclude);
+  return rank(index, index.search.search(query), k, weights, exclude, keep);
 }
 
 /**
  * Papers lexically like a given one: its SIMILAR_TERMS most distinctive terms (tf·idf over this
  * index) as a weighted query, the paper itself excluded. Works for papers outside the index too.
  */
-export function similarLexical(index: LexicalIndex, paper: Pick<Paper, 'id' | 'title' | 'abstract'>, k: number): LexicalHit[] {
+export function similarLexical(
+  index: LexicalIndex,
+  paper: Pick<Paper, 'id' | 'title' | 'abstract'>,
+  k: number,
+  keep?: (row: number) => boolean,
+): LexicalHit[] {
   const counts = new Map<string, number>();
   for (const term of [...analyze(paper.title), ...analyze(paper.abstract)]) {
     counts.set(term, (counts.get(term) ?? 0) + 1);
@@ -159,7 +167,7 @@ export function similarLexical(index: LexicalIndex, paper: Pick<Paper, 'id' | 't
     { tokenize: (text) => [text], processTerm: (term) => term, boostTerm: (term) => Math.sqrt(tfByTerm.get(term) ?? 1) },
   );
   const self = index.rowById.get(paper.id);
-  return rank(index, results, k, undefined, self === undefined ? undefined : new Set([self]));
+  return rank(index, results, k, undefined, self === undefined ? undefined : new Set([self]), keep);
 }
 
 /**
@@ -216,13 +224,14 @@ function rank(
   k: number,
   termWeights: ReadonlyMap<string, number> | undefined,
   exclude?: Set<number>,
+  keep?: (row: number) => boolean,
 ): LexicalHit[] {
   let total = 0;
   for (const weight of termWeights?.values() ?? []) total += weight;
   const hits: LexicalHit[] = [];
   for (const result of results) {
     const row = index.rowById.get(result.id as string);
-    if (row === undefined || exclude?.has(row)) continue;
+    if (row === undefined || exclude?.has(row) || (keep && !keep(row))) continue;
     const terms = Object.keys(result.match);
     const covered = terms.reduce((sum, term) => sum + (termWeights?.get(term) ?? 0), 0);
     const coverage = termWeights === undefined ? 1 : total > 0 ? covered / total : 0;
