@@ -1,14 +1,16 @@
 /**
- * Corpus → artifacts: embed every paper, fit the rotation, build one HNSW graph per prefix length and
- * the lexical index.
+ * Corpus → artifacts in two separable steps: embed every paper (`buildArtifacts` does it with an Embedder;
+ * the CLI uses a cache and a worker pool; a shard merge reads rows made elsewhere), then `artifactsFromVectors`
+ * fits the rotation, builds one HNSW graph per prefix length and the lexical index, without any model.
  * Runs in Node (`npm run build-index`) and in the browser worker when shipped artifacts are stale.
  */
 import { FORMAT_VERSION, decodeArtifacts, encodeArtifacts, type Artifacts } from './artifacts';
+import { PapersiftError } from './errors';
 import type { EmbedProgress, Embedder } from './embed/types';
 import { HnswIndex, type HnswParams } from './index/hnsw';
 import { buildLexicalIndex } from './lexical';
 import { fitRotation, rotateRows } from './matryoshka/rotation';
-import { paperText } from './models';
+import { paperText, type Dtype, type ModelSpec } from './models';
 import type { Paper } from './types';
 import { prefixRows } from './vectors';
 
@@ -16,11 +18,18 @@ import { prefixRows } from './vectors';
 export const INDEX_PREFIXES = [32, 64, 128, 256];
 export const DEFAULT_HNSW: Required<Pick<HnswParams, 'm' | 'efConstruction'>> = { m: 16, efConstruction: 200 };
 
-export interface BuildOptions {
+export type BuildStage = 'embed' | 'index';
+
+export interface AssembleOptions {
   corpusHash: string;
   createdBy: string;
+  /** What the collection is called; left out, the manifest has no collection field (as the shipped seed set). */
+  collectionName?: string;
+  onProgress?: (p: EmbedProgress & { stage: BuildStage }) => void;
+}
+
+export interface BuildOptions extends AssembleOptions {
   batchSize?: number;
-  onProgress?: (p: EmbedProgress & { stage: 'embed' | 'index' }) => void;
 }
 
 export interface BuildOutput {
@@ -29,12 +38,38 @@ export interface BuildOutput {
   files: Map<string, Uint8Array>;
 }
 
+/** Which model made the vectors: the manifest records it, and a reader checks it against the one it runs. */
+export interface VectorSource {
+  model: ModelSpec;
+  dtype: Dtype;
+}
+
 export async function buildArtifacts(papers: Paper[], embedder: Embedder, options: BuildOptions): Promise<BuildOutput> {
-  const dims = embedder.model.dims;
   const raw = await embedder.embedDocuments(papers.map(paperText), {
     batchSize: options.batchSize,
     onProgress: (p) => options.onProgress?.({ ...p, stage: 'embed' }),
   });
+  return artifactsFromVectors(papers, raw, embedder, options);
+}
+
+/**
+ * Vectors + papers → artifacts. `raw` holds one unit-length, unrotated embedding of paperText(paper) per paper,
+ * row-major in paper order. Needs no embedder: the vectors may come from a cache, workers or merged shards.
+ */
+export async function artifactsFromVectors(
+  papers: Paper[],
+  raw: Float32Array,
+  source: VectorSource,
+  options: AssembleOptions,
+): Promise<BuildOutput> {
+  const { model, dtype } = source;
+  const dims = model.dims;
+  if (raw.length !== papers.length * dims) {
+    throw new PapersiftError('invalid-option', `${raw.length / dims} vectors of ${dims} dims for ${papers.length} papers`, {
+      vectors: raw.length / dims,
+      papers: papers.length,
+    });
+  }
   const rotation = fitRotation(raw, dims);
   const vectors = rotateRows(rotation.matrix, dims, raw);
   const indexDims = [...INDEX_PREFIXES.filter((d) => d < dims), dims];
@@ -46,13 +81,14 @@ export async function buildArtifacts(papers: Paper[], embedder: Embedder, option
     hnsw.set(d, await graph.toBytes());
   }
   options.onProgress?.({ stage: 'index', done: indexDims.length, total: indexDims.length });
-  const weights = embedder.model.weights[embedder.dtype];
+  const weights = model.weights[dtype];
   const files = await encodeArtifacts({
     manifest: {
       formatVersion: FORMAT_VERSION,
-      model: { id: embedder.model.id, dims, pooling: embedder.model.pooling, dtype: embedder.dtype, sha256: weights?.sha256 ?? '' },
+      model: { id: model.id, dims, pooling: model.pooling, dtype, sha256: weights?.sha256 ?? '' },
       corpusHash: options.corpusHash,
       count: papers.length,
+      ...(options.collectionName !== undefined ? { collection: { name: options.collectionName } } : {}),
       vectors: { file: 'vectors.f32', rotated: true },
       rotation: { file: 'rotation.f32', method: 'pca-uncentred' },
       indexDims,
@@ -66,10 +102,6 @@ export async function buildArtifacts(papers: Paper[], embedder: Embedder, option
     hnsw,
     lexical: buildLexicalIndex(papers),
   });
-  const artifacts = await decodeArtifacts(async (name) => files.get(name), {
-    model: embedder.model,
-    dtype: embedder.dtype,
-    corpusHash: options.corpusHash,
-  });
+  const artifacts = await decodeArtifacts(async (name) => files.get(name), { model, dtype, corpusHash: options.corpusHash });
   return { artifacts, files };
 }

@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'artifacts-format' // artifacts of another format version, or corrupted bytes
   | 'index' // the ANN index refused an operation
   | 'no-match' // a filter (years, category) that no paper passes
-  | 'storage'; // persistence failed (quota, corruption)
+  | 'storage' // persistence failed (quota, corruption)
+  | 'interrupted'; // the user stopped a long run (Ctrl-C); what was done is kept
 
 export class PapersiftError extends Error {
   readonly code: ErrorCode;
