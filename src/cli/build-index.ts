@@ -1,33 +1,167 @@
-/** npm run build-index [-- --model ID] [--dtype q8|fp32] [--out DIR]: embed the seed corpus and write artifacts. */
+/**
+ * npm run build-index [-- --corpus FILE ... --out DIR --name "Title"] [--model ID] [--dtype q8|fp32]
+ *                        [--workers N] [--threads N] [--cache DIR | --no-cache] [--force]
+ * Reads the corpus (the seed pages when no --corpus is given), embeds what the embedding cache lacks on every
+ * core, and writes the artifacts that `npm run search -- --index DIR` and the site read.
+ */
 import './node-env';
+import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeError } from '../core/errors';
+import { PapersiftError, describeError, isPapersiftError } from '../core/errors';
 import type { Dtype } from '../core/models';
-import { openEngine } from './open-engine';
+import type { Paper } from '../core/types';
+import { artifactsSize, buildIndexDir, defaultCacheDir, displayPath } from './build-pipeline';
+import { readSeedCorpus } from './corpus-files';
+import { defaultWorkerCount, resolveThreads } from './embed-pool';
+import { SEED_COLLECTION_NAME, defaultArtifactsDir } from './open-engine';
+import { DEFAULT_MODEL_ID, getModel, resolveDtype } from '../core/models';
+
+const USAGE = `Usage:
+  npm run build-index -- --corpus FILE [--corpus FILE ...] --out DIR [--name "Title of the collection"]
+  npm run build-index                       (the seed pages into public/artifacts)
+
+Options:
+  --corpus FILE    a corpus file: arXiv snapshot JSON lines, JSON / JSON lines, BibTeX, CSV or seed pages;
+                   repeat for several (default: the seed pages in seeds/)
+  --out DIR        where to write the index (required with --corpus)
+  --name TITLE     the collection's name (default: from the corpus file name, or "${SEED_COLLECTION_NAME}")
+  --model ID       bge-small-en-v1.5 (default) or all-MiniLM-L6-v2
+  --dtype T        q8 or fp32
+  --workers N      embedding worker threads (default: the ${defaultWorkerCount()} cores available)
+  --threads N      ONNX threads per worker (default: cores / workers, at least 1)
+  --cache DIR      embedding cache (default: .cache/embeddings, or PAPERSIFT_EMBED_CACHE)
+  --no-cache       embed everything and keep nothing
+  --force          rebuild even when DIR already holds this corpus's index
+
+Ctrl-C stops a build; what was embedded is in the cache, and running the same command again resumes.`;
+
+/** Problems of a corpus read; `severity` absent counts as an error (the record was not built). */
+interface CorpusProblem {
+  source: string;
+  line: number;
+  message: string;
+  severity?: 'error' | 'warning';
+}
+
+/** Problems printed one per line before the rest are only counted: a bad million-row file must not flood the terminal. */
+const PROBLEMS_SHOWN = 50;
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new PapersiftError('invalid-option', `${flag} must be a whole number ≥ 1; got "${value}"`);
+  return n;
+}
+
+/** "arxiv-oai-sample" from ".../arxiv-oai-sample.jsonl"; several files joined with " + ". */
+export function collectionNameFromFiles(files: readonly string[]): string {
+  return files.map((file) => basename(file).replace(/(\.[a-z0-9]+)+$/i, '')).join(' + ');
+}
+
+async function readCorpus(files: string[]): Promise<{ papers: Paper[]; problems: CorpusProblem[] }> {
+  // The corpus readers (arXiv snapshot, JSON, BibTeX, CSV) land separately; until then only the seed pages build.
+  throw new PapersiftError('invalid-option', `--corpus is not available yet (asked for ${files.join(', ')})`);
+}
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      model: { type: 'string' },
-      dtype: { type: 'string' },
-      out: { type: 'string' },
-      force: { type: 'boolean' },
-    },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        corpus: { type: 'string', multiple: true },
+        out: { type: 'string' },
+        name: { type: 'string' },
+        model: { type: 'string' },
+        dtype: { type: 'string' },
+        workers: { type: 'string' },
+        threads: { type: 'string' },
+        cache: { type: 'string' },
+        'no-cache': { type: 'boolean' },
+        force: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    process.stderr.write(`${describeError(e)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const started = performance.now();
-  const opened = await openEngine({
-    modelId: values.model,
-    dtype: values.dtype as Dtype | undefined,
-    dir: values.out,
-    rebuild: values.force,
-  });
-  await opened.embedder.dispose();
-  const m = opened.artifacts.manifest;
-  process.stderr.write(
-    `${opened.action === 'reused' ? 'Up to date' : 'Built'}: ${m.count} papers, ${m.model.id} ${m.model.dtype}, ` +
-      `graphs at ${m.indexDims.join('/')} dims, corpus ${m.corpusHash.slice(0, 12)} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`,
-  );
-  return 0;
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const corpusFiles = values.corpus ?? [];
+  let workers: number;
+  let threads: number;
+  let out: string;
+  try {
+    if (corpusFiles.length > 0 && values.out === undefined) {
+      throw new PapersiftError('invalid-option', '--out DIR is required with --corpus (the seed index in public/artifacts is not overwritten)');
+    }
+    if (values.cache !== undefined && values['no-cache']) throw new PapersiftError('invalid-option', '--cache and --no-cache contradict each other');
+    workers = positiveInt(values.workers, '--workers') ?? defaultWorkerCount();
+    threads = resolveThreads(workers, positiveInt(values.threads, '--threads'));
+    const model = getModel(values.model ?? DEFAULT_MODEL_ID);
+    out = resolve(values.out ?? defaultArtifactsDir(model.id, resolveDtype(model, values.dtype as Dtype | undefined)));
+  } catch (e) {
+    process.stderr.write(`${describeError(e)}\n\n${USAGE}\n`);
+    return 2;
+  }
+
+  const corpus = corpusFiles.length > 0 ? await readCorpus(corpusFiles) : readSeedCorpus();
+  const errors = corpus.problems.filter((p) => (p as CorpusProblem).severity !== 'warning').length;
+  const warnings = corpus.problems.length - errors;
+  for (const problem of corpus.problems.slice(0, PROBLEMS_SHOWN)) {
+    log(`${(problem as CorpusProblem).severity ?? 'error'}: ${problem.source}:${problem.line}: ${problem.message}`);
+  }
+  if (corpus.problems.length > PROBLEMS_SHOWN) log(`… and ${corpus.problems.length - PROBLEMS_SHOWN} more problems`);
+  const what = corpusFiles.length > 0 ? corpusFiles.map(displayPath).join(', ') : 'the seed pages';
+  const readLine = `Read ${corpus.papers.length} papers from ${what}: ${errors} errors, ${warnings} warnings`;
+  log(readLine);
+
+  const controller = new AbortController();
+  const interrupt = () => {
+    if (controller.signal.aborted) process.exit(130); // a second Ctrl-C does not wait
+    controller.abort();
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+  const cacheDir = values['no-cache'] ? null : resolve(values.cache ?? defaultCacheDir());
+  try {
+    const result = await buildIndexDir({
+      papers: corpus.papers,
+      modelId: values.model,
+      dtype: values.dtype as Dtype | undefined,
+      out,
+      collectionName: values.name ?? (corpusFiles.length > 0 ? collectionNameFromFiles(corpusFiles) : SEED_COLLECTION_NAME),
+      nameGiven: values.name !== undefined,
+      force: values.force,
+      cacheDir,
+      embed: { kind: 'workers', workers, threadsPerWorker: threads, signal: controller.signal },
+      log,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const m = result.manifest;
+    const state = { built: 'Built', reused: 'Up to date', renamed: 'Up to date (collection name updated)' }[result.action];
+    const embedRate = result.embedded > 0 ? ` (${(result.embedded / result.embedSeconds).toFixed(1)} papers/s on ${workers} workers × ${threads} threads)` : '';
+    const reusedFrom =
+      result.action !== 'built' ? 'the index already there' : cacheDir === null ? 'no cache' : `cache ${displayPath(cacheDir)}`;
+    const name = m.collection ? `"${m.collection.name}", ` : '';
+    log(`${state}: ${name}${m.count} papers, ${m.model.id} ${m.model.dtype}, graphs at ${m.indexDims.join('/')} dims`);
+    log(readLine);
+    log(`Embedded ${result.embedded}${embedRate}, reused ${result.reused} (${reusedFrom})`);
+    log(`Wall time ${seconds.toFixed(1)} s, ${(corpus.papers.length / seconds).toFixed(1)} papers/s overall`);
+    log(`Index: ${displayPath(out)} (${(artifactsSize(out) / 1e6).toFixed(2)} MB)`);
+    return 0;
+  } catch (e) {
+    if (isPapersiftError(e, 'interrupted')) {
+      const where = cacheDir === null ? 'not kept (--no-cache)' : `kept in ${displayPath(cacheDir)}`;
+      log(`\nInterrupted: ${describeError(e)}; the embeddings are ${where}. Run the same command again to resume.`);
+      return 130;
+    }
+    throw e;
+  }
 }
 
 main().then(

@@ -10,15 +10,16 @@ import { openEngine } from './open-engine';
 describe('openEngine', () => {
   it('builds when artifacts are missing, reuses them when they match, rebuilds when stale', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'papersift-artifacts-'));
+    const cacheDir = mkdtempSync(join(tmpdir(), 'papersift-embeddings-'));
     const log: string[] = [];
     // A slice of the seeds keeps two builds quick; the path is the one the full corpus takes.
     const seeds = readSeedCorpus();
     const corpus = { papers: seeds.papers.slice(0, 40), problems: [] };
-    const options = { modelId: 'all-MiniLM-L6-v2', dir, corpus, log: (l: string) => log.push(l) };
+    const options = { modelId: 'all-MiniLM-L6-v2', dir, corpus, cacheDir, log: (l: string) => log.push(l) };
 
     const first = await openEngine(options);
     expect(first.action).toBe('built');
-    expect(log.join('\n')).toMatch(/Rebuilding artifacts .*No manifest\.json found/);
+    expect(log.join('\n')).toMatch(/Building artifacts .*No manifest\.json found/);
     const built = first.artifacts;
     await first.embedder.dispose();
 
@@ -39,6 +40,9 @@ describe('openEngine', () => {
     const third = await openEngine(options);
     expect(third.action).toBe('built');
     expect(log.join('\n')).toMatch(/Artifacts are stale \(corpus hash: artifacts have from-an-older-corpus/);
+    // The texts have not changed, so the rebuild takes every vector from the embedding cache.
+    expect(log.join('\n')).toMatch(/0 papers embedded, 40 reused from the embedding cache/);
+    expect(third.artifacts.vectors).toEqual(built.vectors);
     await third.embedder.dispose();
   }, 300_000);
 });

@@ -5,7 +5,10 @@ export function embedProgressBar(total: number) {
   return countProgressBar('Embedding', total, 'papers');
 }
 
-/** The same bar for any count: "<label> |bar| done/total <unit> | rate <unit>/s | ETA". */
+/**
+ * The same bar for any count: "<label> |bar| done/total <unit> | rate <unit>/s | ETA". The rate counts from the
+ * first item done, so model loading before it does not drag the figure down.
+ */
 export function countProgressBar(label: string, total: number, unit: string) {
   const bar = new cliProgress.SingleBar(
     {
@@ -18,14 +21,21 @@ export function countProgressBar(label: string, total: number, unit: string) {
     },
     cliProgress.Presets.shades_classic,
   );
-  const started = performance.now();
-  bar.start(total, 0, { rate: '0.0' });
+  let first: { at: number; done: number } | undefined;
+  let stopped = false;
+  bar.start(total, 0, { rate: '–' });
   return {
     update(done: number) {
-      const seconds = (performance.now() - started) / 1000;
-      bar.update(done, { rate: seconds > 0 ? (done / seconds).toFixed(1) : '0.0' });
+      if (stopped) return;
+      const now = performance.now();
+      if (!first && done > 0) first = { at: now, done };
+      const seconds = first ? (now - first.at) / 1000 : 0;
+      bar.update(done, { rate: first && seconds > 0 ? ((done - first.done) / seconds).toFixed(1) : '–' });
     },
+    /** Idempotent: an interrupted build stops the bar on its way out more than once. */
     stop() {
+      if (stopped) return;
+      stopped = true;
       bar.stop();
     },
   };
