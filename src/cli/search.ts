@@ -3,6 +3,7 @@
  * npm run search -- --related FILE   (a pasted title + abstract; - reads standard input)
  * npm run search -- --batch FILE     (JSON lines: {"id","text"} or {"id","similar"})
  * --with FILE adds the user's papers first (BibTeX, JSON, pasted list, or a .pscoll collection file).
+ * --index DIR searches an index built by `npm run build-index -- --corpus FILE --out DIR` instead of the seeds.
  */
 import './node-env';
 import { readFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ const USAGE = `Usage:
   npm run search -- --batch queries.jsonl [options]
 
 Options:
+  --index DIR      search the index built into DIR by build-index (default: the seed papers)
   --mode M         hybrid (default: BM25 and embeddings fused), semantic or lexical
   --k N            results to return (default 10)
   --dims D         leading rotated dimensions to compare: 32, 64, 128, 256 or 384 (default full)
@@ -153,6 +155,7 @@ async function main(argv: string[]): Promise<number> {
         similar: { type: 'string' },
         related: { type: 'string' },
         with: { type: 'string' },
+        index: { type: 'string' },
         model: { type: 'string' },
         dtype: { type: 'string' },
         json: { type: 'boolean' },
@@ -199,7 +202,16 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const { engine, embedder } = await openEngine({ modelId: values.model, dtype: values.dtype as Dtype | undefined, rebuild: values.rebuild });
+  if (values.index !== undefined && values.rebuild) {
+    process.stderr.write(`--rebuild does not apply to --index: rebuild it with npm run build-index -- --corpus FILE --out ${values.index} --force\n`);
+    return 2;
+  }
+  const { engine, embedder } = await openEngine({
+    modelId: values.model,
+    dtype: values.dtype as Dtype | undefined,
+    rebuild: values.rebuild,
+    index: values.index,
+  });
   try {
     if (values.with !== undefined) await addUserPapers(values.with, engine, embedder);
     if (values.batch) {
