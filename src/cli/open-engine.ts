@@ -14,8 +14,6 @@ import { readSeedCorpus } from './corpus-files';
 import { CACHE_ARTIFACTS_DIR, SITE_ARTIFACTS_DIR, modelsDir } from './node-env';
 import { join } from 'node:path';
 
-export { CREATED_BY, writeArtifactsDir } from './build-pipeline';
-
 /** The collection name of the seed corpus, written into the manifest when its artifacts are rebuilt. */
 export const SEED_COLLECTION_NAME = 'Seed papers';
 
