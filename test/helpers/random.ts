@@ -29,3 +29,9 @@ export function clusteredUnitVectors(n: number, dims: number, clusters: number, 
   }
   return out;
 }
+
+/** `n` random bytes from a seed: the "20 KB of random bytes" a hostile-file test feeds the readers. */
+export function seededBytes(n: number, seed: number): Uint8Array {
+  const rand = mulberry32(seed);
+  return Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
+}
