@@ -62,8 +62,10 @@ export interface RelatedParams {
 }
 
 export interface ImportParams {
-  /** The file's text, or what was pasted. */
-  text: string;
+  /** What was pasted (or a file's text); give `bytes` for a file, whose encoding is then detected. */
+  text?: string;
+  /** A file's bytes: UTF-8 or UTF-16 (with or without a byte-order mark); binary files are refused. */
+  bytes?: Uint8Array;
   /** Names the papers' source ("import:<name>:<line>") and picks the format by extension. */
   fileName: string;
   /** Omitted: from the file name, else from the text (see src/core/import/parse-import-file.ts). */
@@ -83,8 +85,11 @@ export interface ImportReply {
   added: Paper[];
   /** Papers already held (corpus or an earlier import): not added again. */
   duplicates: { title: string; existingTitle: string; existingImported: boolean }[];
-  /** Entries that are not papers, with the 1-based line where each starts. */
-  problems: { line: number; reason: string }[];
+  /**
+   * Entries not taken as they stood, with the 1-based line where each starts: errors lost the entry, warnings
+   * kept it (a repeat inside the file, an undefined @string).
+   */
+  problems: { line: number; reason: string; severity: 'error' | 'warning' }[];
   /** Papers the model embedded for this import (0 for a collection file of the same model). */
   embedded: number;
   ms: number;

@@ -70,16 +70,18 @@ export class CollectionHost {
 
   async importText(target: CollectionTarget, embedder: Embedder, params: ImportParams, onProgress: ProgressSink): Promise<ImportReply> {
     const started = performance.now();
-    const parsed = parseImportFile(params.text, params.fileName, params.format);
-    if (parsed.papers.length === 0 && parsed.problems.length > 0 && parsed.problems.every((p) => p.line <= 1)) {
-      // Nothing readable at all (e.g. JSON that does not parse): an error, not an empty success.
-      throw new PapersiftError('parse', `${params.fileName}: ${parsed.problems.map((p) => p.reason).join('; ')}`, { problems: parsed.problems });
+    const parsed = parseImportFile(params.bytes ?? params.text ?? '', params.fileName, params.format);
+    const errors = parsed.problems.filter((p) => p.severity === 'error');
+    if (parsed.format === null || (parsed.papers.length === 0 && errors.length > 0 && errors.every((p) => p.line <= 1))) {
+      // Nothing readable at all (binary bytes, JSON that does not parse): an error, not an empty success.
+      throw new PapersiftError('parse', `${params.fileName}: ${errors.map((p) => p.reason).join('; ')}`, { problems: parsed.problems });
     }
+    const format = parsed.format;
     const reply = await this.change(target, async () => {
       const result = await addImported(target.engine, embedder, parsed.papers, progressOf('Embedding your papers', onProgress));
       return { added: result.added, duplicates: describeDuplicates(result.duplicates), embedded: result.added.length };
     });
-    return { format: parsed.format, ...reply, problems: parsed.problems, ms: performance.now() - started };
+    return { format, ...reply, problems: parsed.problems, ms: performance.now() - started };
   }
 
   async importFile(target: CollectionTarget, embedder: Embedder | undefined, params: ImportCollectionParams, onProgress: ProgressSink): Promise<ImportReply> {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openShippedEngine } from '../../test/helpers/shipped-engine';
 import type { Embedder } from '../core/embed/types';
 import type { SearchEngine } from '../core/search';
+import { seededBytes } from '../../test/helpers/random';
 import { REPO_ROOT } from './node-env';
 import { runBatch } from './search';
 
@@ -51,6 +52,18 @@ function cli(args: string[]) {
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
+/** The same, without blocking the test worker while it runs. */
+function cliAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/search.ts'), ...args], { cwd: REPO_ROOT, timeout: 120_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 describe('npm run search', () => {
   it('prints a ranked table and says it reused the artifacts', () => {
     const { code, stdout, stderr } = cli(['sparse autoencoders find monosemantic features', '--k', '3']);
@@ -75,7 +88,7 @@ describe('npm run search', () => {
     const bad = join(dir, 'bad.jsonl');
     writeFileSync(bad, 'nope\n');
     expect(cli(['--batch', bad]).code).toBe(1);
-    expect(cli(['--batch', join(dir, 'missing.jsonl')]).stderr).toMatch(/Cannot read batch file/);
+    expect(cli(['--batch', join(dir, 'missing.jsonl')]).stderr).toMatch(/--batch .*missing\.jsonl: no such file/);
   });
 
   it('finds papers related to a pasted abstract, with your papers added by --with', () => {
@@ -85,12 +98,32 @@ describe('npm run search', () => {
     const bib = join(REPO_ROOT, 'test', 'fixtures', 'import', 'papers.bib');
     const run = cli(['--related', pasted, '--with', bib, '--k', '3', '--json']);
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(/Added 4 papers from .*papers\.bib \(bibtex; 0 already held, 2 unreadable\)/);
-    expect(run.stderr).toMatch(/papers\.bib:25: /);
+    expect(run.stderr).toMatch(/Added 4 papers from .*papers\.bib \(bibtex; 0 already held, 2 unreadable, 0 warnings\)/);
+    expect(run.stderr).toMatch(/papers\.bib:25: error: /);
     const { query, results } = JSON.parse(run.stdout);
     expect(query).toBe('Late interaction retrieval');
-    expect(results[0].id).toMatch(/^colbert-/);
-    expect(cli(['--related', join(dir, 'missing.txt')]).stderr).toMatch(/ENOENT|no such file/);
+    expect(results[0].id).toBe('khattab2020colbert'); // the BibTeX key, so results join with the user's data
+    expect(cli(['--related', join(dir, 'missing.txt')]).stderr).toMatch(/--related .*missing\.txt: no such file/);
+  });
+
+  it('refuses a --with file that is missing, a directory, binary or without papers, before the engine loads, exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'papersift-with-'));
+    const junk = join(dir, 'junk');
+    writeFileSync(junk, seededBytes(20_000, 7));
+    const empty = join(dir, 'empty.json');
+    writeFileSync(empty, '[]');
+    const cases: [string, RegExp][] = [
+      [join(dir, 'missing.bib'), /--with .*missing\.bib: no such file/],
+      [dir, new RegExp(`--with ${dir} is a directory`)],
+      [junk, /junk is binary, not text/],
+      [empty, /Nothing usable in .*empty\.json/],
+    ];
+    for (const [path, message] of cases) {
+      const run = await cliAsync(['some query', '--with', path]);
+      expect(run.code, path).toBe(1);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toMatch(/Reusing artifacts|Rebuilding/);
+    }
   });
 
   it('explains bad flags and unknown papers', () => {

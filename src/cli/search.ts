@@ -8,6 +8,7 @@
 import './node-env';
 import { readFileSync } from 'node:fs';
 import { importPapers, parseImportFile, readCollection } from '../core/import';
+import { checkInputPaths, formatProblem } from './paper-files';
 import { getModel } from '../core/models';
 import { pastedPaper } from '../core/pasted-paper';
 import { parseArgs } from 'node:util';
@@ -37,8 +38,10 @@ Options:
   --sort S         relevance (default) or date: the --k most relevant papers, newest first
   --model ID       bge-small-en-v1.5 (default) or all-MiniLM-L6-v2
   --dtype T        q8 or fp32
-  --with FILE      add your papers first: BibTeX, JSON / JSON lines, a pasted list, or a .pscoll
-                   collection exported by the site (its embeddings are reused when the model matches)
+  --with FILE      add your papers first: BibTeX, JSON / JSON lines (arXiv metadata too), CSV with a
+                   header row, a pasted list, or a .pscoll collection exported by the site (its
+                   embeddings are reused when the model matches). UTF-8 or UTF-16. Exits 1 when the
+                   file is missing, a directory, empty, binary, or holds no readable paper
   --json           one JSON object per query instead of a table
   --rebuild        rebuild the artifacts even if they match`;
 
@@ -90,19 +93,36 @@ export async function runBatch(
   return out;
 }
 
+/** `--with`, read before the engine loads: a collection file's bytes (it needs the model to read), or papers. */
+export type UserPapers = { kind: 'collection'; file: string; bytes: Uint8Array } | { kind: 'papers'; file: string; parsed: ReturnType<typeof parseImportFile> };
+
+/**
+ * Reads a `--with` file, printing its problems (`file:line: error|warning: ...`) to `log`. Returns why
+ * nothing in it is usable (binary, empty, no readable entry), or what it holds.
+ */
+export function readUserPapers(file: string, log: (line: string) => void): UserPapers | { error: string } {
+  const bytes = new Uint8Array(readFileSync(file));
+  if (new TextDecoder('latin1').decode(bytes.subarray(0, 6)) === 'PSCOLL') return { kind: 'collection', file, bytes };
+  const parsed = parseImportFile(bytes, file);
+  for (const problem of parsed.problems) log(formatProblem({ source: file, line: problem.line, message: problem.reason, severity: problem.severity }));
+  if (parsed.papers.length === 0) return { error: `Nothing usable in ${file}: no paper could be read from it` };
+  return { kind: 'papers', file, parsed };
+}
+
 /** `--with`: the user's papers into the engine before searching, reported on stderr like the site reports them. */
-async function addUserPapers(file: string, engine: SearchEngine, embedder: Embedder): Promise<void> {
-  const bytes = readFileSync(file);
-  if (bytes.subarray(0, 6).toString('latin1') === 'PSCOLL') {
-    const { papers, embeddings } = readCollection(bytes, { model: getModel(engine.manifest.model.id), dtype: engine.manifest.model.dtype });
+async function addUserPapers(user: UserPapers, engine: SearchEngine, embedder: Embedder): Promise<void> {
+  if (user.kind === 'collection') {
+    const { papers, embeddings } = readCollection(user.bytes, { model: getModel(engine.manifest.model.id), dtype: engine.manifest.model.dtype });
     const added = engine.addPapers(papers, embeddings!);
-    process.stderr.write(`Added ${added.added.length} papers from ${file} (${added.duplicates.length} already held)\n`);
+    process.stderr.write(`Added ${added.added.length} papers from ${user.file} (${added.duplicates.length} already held)\n`);
     return;
   }
-  const parsed = parseImportFile(bytes.toString('utf8'), file);
-  for (const problem of parsed.problems) process.stderr.write(`${file}:${problem.line}: ${problem.reason}\n`);
+  const { parsed } = user;
   const result = await importPapers(engine, embedder, parsed.papers);
-  process.stderr.write(`Added ${result.added.length} papers from ${file} (${parsed.format}; ${result.duplicates.length} already held, ${parsed.problems.length} unreadable)\n`);
+  const count = (severity: string) => parsed.problems.filter((p) => p.severity === severity).length;
+  process.stderr.write(
+    `Added ${result.added.length} papers from ${user.file} (${parsed.format}; ${result.duplicates.length} already held, ${count('error')} unreadable, ${count('warning')} warnings)\n`,
+  );
 }
 
 function compact(result: SearchResult) {
@@ -206,6 +226,26 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`--rebuild does not apply to --index: rebuild it with npm run build-index -- --corpus FILE --out ${values.index} --force\n`);
     return 2;
   }
+  // Every file is checked, and --with read, before the model and the engine load: a typo costs no wait.
+  const pathProblems = [
+    ...checkInputPaths(values.with === undefined ? [] : [values.with], '--with'),
+    ...checkInputPaths(values.batch === undefined ? [] : [values.batch], '--batch'),
+    ...checkInputPaths(values.related === undefined || values.related === '-' ? [] : [values.related], '--related'),
+  ];
+  if (pathProblems.length > 0) {
+    process.stderr.write(`${pathProblems.join('\n')}\n`);
+    return 1;
+  }
+  let user: UserPapers | undefined;
+  if (values.with !== undefined) {
+    const read = readUserPapers(values.with, (line) => process.stderr.write(`${line}\n`));
+    if ('error' in read) {
+      process.stderr.write(`${read.error}\n`);
+      return 1;
+    }
+    user = read;
+  }
+
   const { engine, embedder } = await openEngine({
     modelId: values.model,
     dtype: values.dtype as Dtype | undefined,
@@ -213,7 +253,7 @@ async function main(argv: string[]): Promise<number> {
     index: values.index,
   });
   try {
-    if (values.with !== undefined) await addUserPapers(values.with, engine, embedder);
+    if (user) await addUserPapers(user, engine, embedder);
     if (values.batch) {
       let text: string;
       try {

@@ -23,7 +23,9 @@ const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
 const PROBLEMS_SHOWN = 50;
 
 type ImportJob =
+  /** A file's bytes (the worker detects their encoding and format) or pasted text. */
   | { kind: 'text'; text: string; fileName: string }
+  | { kind: 'file'; bytes: Uint8Array; fileName: string }
   | { kind: 'collection'; bytes: Uint8Array; fileName: string; reembed: boolean }
   /** Refused before reading, e.g. too large: shown like any failed import. */
   | { kind: 'refused'; reason: string };
@@ -159,7 +161,9 @@ export class LibraryPanel extends LitElement {
       try {
         return job.kind === 'text'
           ? await client.request('importPapers', { text: job.text, fileName: job.fileName }, { signal, onProgress })
-          : await client.request('importCollection', { bytes: job.bytes, fileName: job.fileName, reembed: job.reembed }, { signal, onProgress });
+          : job.kind === 'file'
+            ? await client.request('importPapers', { bytes: job.bytes, fileName: job.fileName }, { signal, onProgress })
+            : await client.request('importCollection', { bytes: job.bytes, fileName: job.fileName, reembed: job.reembed }, { signal, onProgress });
       } catch (e) {
         if (job.kind === 'collection' && !job.reembed && e instanceof EngineError && e.code === 'artifacts-stale') {
           this.staleCollection = { bytes: job.bytes, fileName: job.fileName, reason: e.message };
@@ -266,8 +270,11 @@ export class LibraryPanel extends LitElement {
   }
 
   private renderReport(reply: ImportReply) {
-    const { added, duplicates, problems } = reply;
-    const formatName = { bibtex: 'BibTeX', json: 'JSON', pasted: 'pasted list', collection: 'collection file' }[reply.format];
+    const { added, duplicates } = reply;
+    // Errors lost an entry; warnings (a repeat inside the file, an undefined @string) kept it.
+    const problems = reply.problems.filter((p) => p.severity !== 'warning');
+    const warnings = reply.problems.filter((p) => p.severity === 'warning');
+    const formatName = { bibtex: 'BibTeX', json: 'JSON', arxiv: 'arXiv metadata', csv: 'CSV', listing: 'listing', pasted: 'pasted list', collection: 'collection file' }[reply.format];
     return html`<div class="report" role="status" data-import="done">
       <strong>Added ${added.length} ${added.length === 1 ? 'paper' : 'papers'}</strong> from the ${formatName}
       ${reply.embedded > 0 ? html`(${reply.embedded} embedded in ${(reply.ms / 1000).toFixed(1)} s)` : nothing}.
@@ -287,6 +294,15 @@ export class LibraryPanel extends LitElement {
             <ul>
               ${problems.slice(0, PROBLEMS_SHOWN).map((p) => html`<li>line ${p.line}: ${p.reason}</li>`)}
               ${problems.length > PROBLEMS_SHOWN ? html`<li>… and ${problems.length - PROBLEMS_SHOWN} more</li>` : nothing}
+            </ul>
+          </div>`
+        : nothing}
+      ${warnings.length > 0
+        ? html`<div data-report="warnings">
+            ${warnings.length} ${warnings.length === 1 ? 'warning' : 'warnings'} (the entries were kept or already added):
+            <ul>
+              ${warnings.slice(0, PROBLEMS_SHOWN).map((p) => html`<li>${p.line > 0 ? `line ${p.line}: ` : ''}${p.reason}</li>`)}
+              ${warnings.length > PROBLEMS_SHOWN ? html`<li>… and ${warnings.length - PROBLEMS_SHOWN} more</li>` : nothing}
             </ul>
           </div>`
         : nothing}
@@ -369,13 +385,13 @@ export class LibraryPanel extends LitElement {
     const bytes = new Uint8Array(await file.arrayBuffer());
     const head = new TextDecoder('latin1').decode(bytes.subarray(0, COLLECTION_MAGIC.length));
     if (head === COLLECTION_MAGIC) void this.importTask.run([{ kind: 'collection', bytes, fileName: file.name, reembed: false }]);
-    else void this.importTask.run([{ kind: 'text', text: new TextDecoder().decode(bytes), fileName: file.name }]);
+    else void this.importTask.run([{ kind: 'file', bytes, fileName: file.name }]);
   }
 
   private onAddPasted(): void {
     this.staleCollection = undefined;
     void this.importTask.run([{ kind: 'text', text: this.pasted, fileName: 'pasted' }]).then(() => {
-      if (this.importTask.status === TaskStatus.COMPLETE && this.importTask.value && this.importTask.value.problems.length === 0) this.pasted = '';
+      if (this.importTask.status === TaskStatus.COMPLETE && this.importTask.value && this.importTask.value.problems.every((p) => p.severity === 'warning')) this.pasted = '';
     });
   }
 

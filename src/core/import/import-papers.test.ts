@@ -10,7 +10,7 @@ import { SearchEngine, type SearchOptions } from '../search';
 import { exportCollection, readCollection } from './collection-file';
 import type { ImportedPaper } from './imported-paper';
 import { importPapers } from './import-papers';
-import { parseBibtex } from './parse-bibtex';
+import { parseBibtex } from './parse-import-file';
 
 const model = getModel(DEFAULT_MODEL_ID);
 const expected = { model, dtype: model.defaultDtype };

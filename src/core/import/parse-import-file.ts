@@ -1,28 +1,31 @@
 /**
- * One entry point for everything a user can hand the import box: a BibTeX file, a JSON or JSON-lines
- * file, or a pasted list. The format comes from the file name when it says, else from the first
- * character that is not a comment or space.
+ * One entry point for everything a user can hand the import box or `--with`: a file's bytes (any format
+ * src/core/sources reads, encoding detected) or pasted text. Papers keep their own ids (BibTeX key, JSON
+ * id, arXiv id) and are named `import:<file>:<line>` in their sources.
  */
-import { parseBibtex } from './parse-bibtex';
-import { parseJsonPapers } from './parse-json-papers';
-import { parsePastedList } from './parse-pasted-list';
-import type { ImportResult } from './imported-paper';
+import { PAPER_FORMATS, readPaperFile, type PaperFormat } from '../sources';
+import type { ImportResult, ImportedPaper } from './imported-paper';
 
-export type ImportFormat = 'bibtex' | 'json' | 'pasted';
-export const IMPORT_FORMATS: readonly ImportFormat[] = ['bibtex', 'json', 'pasted'];
+export type ImportFormat = PaperFormat;
+export const IMPORT_FORMATS: readonly ImportFormat[] = PAPER_FORMATS;
 
-export function detectImportFormat(fileName: string, text: string): ImportFormat {
-  const extension = /\.([a-z]+)$/i.exec(fileName)?.[1]?.toLowerCase();
-  if (extension === 'bib' || extension === 'bibtex') return 'bibtex';
-  if (extension === 'json' || extension === 'jsonl' || extension === 'ndjson') return 'json';
-  // BibTeX allows free text and % comments before the first entry; JSON allows none.
-  const start = text.replace(/^\uFEFF/, '').replace(/^(\s|%[^\n]*\n)*/, '');
-  if (start.startsWith('@')) return 'bibtex';
-  if (start.startsWith('{') || start.startsWith('[')) return 'json';
-  return 'pasted';
+/** How pasted papers are named in their sources: `import:pasted:<line>`. */
+export const PASTED_SOURCE = 'pasted';
+
+export function parseImportFile(
+  input: Uint8Array | string,
+  fileName: string,
+  format?: ImportFormat,
+): ImportResult & { format: ImportFormat | null } {
+  const read = readPaperFile(input, fileName, { format, sourceName: `import:${fileName}` });
+  return {
+    papers: read.papers.map((paper): ImportedPaper => ({ ...paper, imported: true })),
+    problems: read.problems.map(({ line, message, severity }) => ({ line, reason: message, severity })),
+    format: read.format,
+  };
 }
 
-export function parseImportFile(text: string, fileName: string, format: ImportFormat = detectImportFormat(fileName, text)): ImportResult & { format: ImportFormat } {
-  const result = format === 'bibtex' ? parseBibtex(text, fileName) : format === 'json' ? parseJsonPapers(text, fileName) : parsePastedList(text);
-  return { ...result, format };
-}
+/** Shorthands that name the format. */
+export const parseBibtex = (text: string | Uint8Array, fileName: string) => parseImportFile(text, fileName, 'bibtex');
+export const parseJsonPapers = (text: string | Uint8Array, fileName: string) => parseImportFile(text, fileName, 'json');
+export const parsePastedList = (text: string) => parseImportFile(text, PASTED_SOURCE, 'pasted');

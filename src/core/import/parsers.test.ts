@@ -3,10 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../cli/node-env';
 import { paperId } from '../corpus/ids';
-import { parseBibtex } from './parse-bibtex';
-import { parseJsonPapers } from './parse-json-papers';
-import { parsePastedList } from './parse-pasted-list';
-import { detectImportFormat, parseImportFile } from './parse-import-file';
+import { parseBibtex, parseImportFile, parseJsonPapers, parsePastedList } from './parse-import-file';
 
 const fixture = (name: string) => readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'import', name), 'utf8');
 
@@ -14,7 +11,7 @@ describe('parseBibtex', () => {
   const { papers, problems } = parseBibtex(fixture('papers.bib'), 'mine.bib');
   const byKey = (title: string) => papers.find((p) => p.title.startsWith(title));
 
-  it('keeps the readable entries, with LaTeX turned into text', () => {
+  it('keeps the readable entries under their BibTeX keys, with LaTeX turned into text', () => {
     expect(papers.map((p) => p.title)).toEqual([
       'ColBERT: Efficient and Effective Passage Search via Contextualized Late Interaction over BERT',
       'Denoising Diffusion Probabilistic Models',
@@ -23,13 +20,17 @@ describe('parseBibtex', () => {
     ]);
     const colbert = byKey('ColBERT')!;
     expect(colbert).toMatchObject({
-      id: paperId(colbert.title),
+      id: 'khattab2020colbert',
       authors: ['Omar Khattab', 'Matei Zaharia'],
       date: 'Jul 2020',
       url: 'https://arxiv.org/abs/2004.12832',
+      arxivId: '2004.12832',
+      published: '2020-07',
+      venue: 'SIGIR',
       imported: true,
       sources: ['import:mine.bib:4'],
     });
+    expect(byKey('Denoising')!.venue).toBe('Advances in Neural Information Processing Systems');
     expect(colbert.abstract).toMatch(/^We present ColBERT, a ranking model .* both effective and fast\.$/);
     expect(byKey('Proximal')!.url).toBe('https://doi.org/10.48550/arXiv.1707.06347');
   });
@@ -38,18 +39,18 @@ describe('parseBibtex', () => {
     const xss = byKey('<img')!;
     expect(xss.title).toBe('<img src=x onerror=alert(1)>');
     expect(xss.abstract).toBe('An abstract about Über-robust sanitisation with α-blending and <b>tags</b>.');
-    expect(xss.id).toBe('img-src-x-onerror-alert-1');
+    expect(xss.id).toBe('xss');
   });
 
   it('lists the broken entry and the one without an abstract, with their lines', () => {
     expect(problems).toHaveLength(2);
     expect(problems[0].line).toBe(25);
     expect(problems[0].reason).toMatch(/expected "}"/);
-    expect(problems[1]).toEqual({ line: 40, reason: '@misc{noabstract}: no abstract' });
+    expect(problems[1]).toEqual({ line: 40, reason: '@misc{noabstract}: no abstract', severity: 'error' });
   });
 
   it('reports a file with no entries', () => {
-    expect(parseBibtex('just some text', 'x.bib')).toEqual({ papers: [], problems: [{ line: 1, reason: 'no BibTeX entries found' }] });
+    expect(parseBibtex('just some text', 'x.bib')).toMatchObject({ papers: [], problems: [{ line: 0, reason: 'no BibTeX entries found', severity: 'error' }] });
   });
 });
 
@@ -60,11 +61,11 @@ describe('parseJsonPapers', () => {
       ['ColBERT: Efficient and Effective Passage Search via Contextualized Late Interaction over BERT', 'import:mine.json:2'],
       ['Denoising Diffusion Probabilistic Models', 'import:mine.json:12'],
     ]);
-    expect(papers[0]).toMatchObject({ authors: ['Omar Khattab', 'Matei Zaharia'], date: '2020', url: 'https://arxiv.org/abs/2004.12832' });
+    expect(papers[0]).toMatchObject({ id: paperId(papers[0].title), authors: ['Omar Khattab', 'Matei Zaharia'], date: '2020', published: '2020', url: 'https://arxiv.org/abs/2004.12832' });
     expect(problems).toEqual([
-      { line: 9, reason: 'no title' },
-      { line: 10, reason: 'not an object with title and abstract' },
-      { line: 11, reason: 'no abstract' },
+      { line: 9, reason: 'no title', severity: 'error' },
+      { line: 10, reason: 'not an object with title and abstract', severity: 'error' },
+      { line: 11, reason: 'no abstract', severity: 'error' },
     ]);
   });
 
@@ -72,13 +73,13 @@ describe('parseJsonPapers', () => {
     const { papers, problems } = parseJsonPapers(fixture('papers.jsonl'), 'mine.jsonl');
     expect(papers.map((p) => p.sources[0])).toEqual(['import:mine.jsonl:1', 'import:mine.jsonl:5']);
     expect(papers[1].authors).toEqual(['Jonathan Ho']);
-    expect(problems.map((p) => p.line)).toEqual([2, 3]);
+    expect(problems.map((p) => [p.line, p.severity])).toEqual([[2, 'error'], [3, 'warning']]);
     expect(problems[0].reason).toMatch(/^not valid JSON/);
-    expect(problems[1].reason).toBe('same paper as line 1');
+    expect(problems[1].reason).toBe('duplicate of import:mine.jsonl:1 (same title); the first is kept');
   });
 
   it('reports an array it cannot parse as one problem', () => {
-    expect(parseJsonPapers('[{"title": "x",', 'bad.json').problems).toEqual([{ line: 1, reason: expect.stringMatching(/^not valid JSON/) }]);
+    expect(parseJsonPapers('[{"title": "x",', 'bad.json').problems).toEqual([{ line: 1, reason: expect.stringMatching(/^not valid JSON/), severity: 'error' }]);
   });
 });
 
@@ -89,26 +90,28 @@ describe('parsePastedList', () => {
       ['First Paper', 'Its abstract, over two lines.', 'import:pasted:2'],
       ['Second Paper', 'Short abstract.', 'import:pasted:9'],
     ]);
-    expect(problems).toEqual([{ line: 7, reason: 'no abstract' }]);
+    expect(problems).toEqual([{ line: 7, reason: 'no abstract', severity: 'error' }]);
   });
 
   it('says when nothing was pasted', () => {
-    expect(parsePastedList('  \n\n').problems).toEqual([{ line: 1, reason: 'nothing pasted' }]);
+    expect(parsePastedList('  \n\n').problems).toEqual([{ line: 0, reason: 'the file holds only white space', severity: 'error' }]);
   });
 });
 
-describe('detectImportFormat', () => {
-  it('trusts the file name, else the first meaningful character', () => {
-    expect(detectImportFormat('refs.BIB', '{"title": 1}')).toBe('bibtex');
-    expect(detectImportFormat('list.jsonl', '')).toBe('json');
-    expect(detectImportFormat('clipboard', '% exported by Zotero\n\n@article{a, title={T}}')).toBe('bibtex');
-    expect(detectImportFormat('clipboard', '\uFEFF  [{"title": "T"}]')).toBe('json');
-    expect(detectImportFormat('notes.txt', 'A title\nIts abstract.')).toBe('pasted');
+describe('parseImportFile', () => {
+  it('trusts the file name, else the content', () => {
+    const format = (name: string, text: string) => parseImportFile(text, name).format;
+    expect(format('refs.BIB', '@misc{a, title={T}, abstract={A}}')).toBe('bibtex');
+    expect(format('list.jsonl', '{"title": "T", "abstract": "A"}')).toBe('json');
+    expect(format('clipboard', '% exported by Zotero\n\n@article{a, title={T}}')).toBe('bibtex');
+    expect(format('clipboard', '\uFEFF  [{"title": "T"}]')).toBe('json');
+    expect(format('notes.txt', 'A title\nIts abstract.')).toBe('pasted');
+    expect(format('export', 'Title,Abstract\nT,A')).toBe('csv');
   });
 
-  it('parseImportFile reports the format it used', () => {
-    const result = parseImportFile(fixture('papers.bib'), 'mine.bib');
+  it('reads bytes as well as text, and reports the format it used', () => {
+    const result = parseImportFile(new Uint8Array(readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'import', 'papers.bib'))), 'mine.bib');
     expect(result.format).toBe('bibtex');
-    expect(result.papers.length).toBeGreaterThan(0);
+    expect(result.papers.length).toBe(4);
   });
 });
