@@ -12,6 +12,7 @@ import type { Dtype } from '../core/models';
 import type { Paper } from '../core/types';
 import { artifactsSize, buildIndexDir, defaultCacheDir, displayPath } from './build-pipeline';
 import { readSeedCorpus } from './corpus-files';
+import { checkInputPaths, formatProblem, readPaperPaths } from './paper-files';
 import { defaultWorkerCount, resolveThreads } from './embed-pool';
 import { SEED_COLLECTION_NAME, defaultArtifactsDir } from './open-engine';
 import { DEFAULT_MODEL_ID, getModel, resolveDtype } from '../core/models';
@@ -58,9 +59,16 @@ export function collectionNameFromFiles(files: readonly string[]): string {
   return files.map((file) => basename(file).replace(/(\.[a-z0-9]+)+$/i, '')).join(' + ');
 }
 
+/** The --corpus files through the readers (src/cli/paper-files.ts): paths checked first, then each file streamed. */
 async function readCorpus(files: string[]): Promise<{ papers: Paper[]; problems: CorpusProblem[] }> {
-  // The corpus readers (arXiv snapshot, JSON, BibTeX, CSV) land separately; until then only the seed pages build.
-  throw new PapersiftError('invalid-option', `--corpus is not available yet (asked for ${files.join(', ')})`);
+  const bad = checkInputPaths(files, '--corpus');
+  if (bad.length > 0) throw new PapersiftError('invalid-option', bad.join('\n'));
+  const corpus = await readPaperPaths(files);
+  if (corpus.papers.length === 0) {
+    const why = corpus.problems.filter((p) => p.severity === 'error').slice(0, 5).map(formatProblem);
+    throw new PapersiftError('parse', `No papers could be read from ${files.join(', ')}${why.length > 0 ? `:\n${why.join('\n')}` : ''}`);
+  }
+  return corpus;
 }
 
 async function main(): Promise<number> {
