@@ -14,13 +14,13 @@ import './node-env';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Embedder } from '../core/embed/types';
 import { describeError } from '../core/errors';
-import { parseJudgedQueries, QUERY_KINDS, type JudgedQuery } from '../core/eval/queries';
+import { parseJudgedQueries, QUERY_KINDS } from '../core/eval/queries';
 import { checkTargets, METRICS, metricTable } from '../core/eval/report';
 import { evaluateSystem, leaveOneKindOut, type SystemReport } from '../core/eval/run';
 import { comparedSystems, DEFAULT_SYSTEM, HYBRID_PREFIX, type EvalInputs } from '../core/eval/systems';
 import { buildLexicalIndex } from '../core/lexical/index';
+import { embedQueries } from './embed-queries';
 import { openEngine } from './open-engine';
 import { REPO_ROOT } from './node-env';
 
@@ -107,13 +107,6 @@ async function main(): Promise<number> {
   writeFileSync(values.out, `${JSON.stringify(json, null, 1)}\n`);
   log(`Wrote ${relative(REPO_ROOT, values.out)} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   return 0;
-}
-
-/** The raw model embedding of every text query, by query id. */
-async function embedQueries(embedder: Embedder, queries: readonly JudgedQuery[]): Promise<Map<string, Float32Array>> {
-  const vectors = new Map<string, Float32Array>();
-  for (const q of queries) if (q.kind !== 'similar') vectors.set(q.id, await embedder.embedQuery(q.text));
-  return vectors;
 }
 
 main().then(

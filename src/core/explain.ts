@@ -121,3 +121,40 @@ function lexicalEvidence(paper: ExplainInput['paper'], lexicalTerms: readonly st
   }
   return { highlights, terms: lexicalTerms.map((term) => ({ term, words: [...(words.get(term) ?? [])] })) };
 }
+
+/**
+ * Words that carry no topic but that a query may use ("embeddings you can shorten *without*
+ * retraining"). They stay in the index (BM25's idf already discounts them) but are never highlighted:
+ * a card whose one marked word is "without" says nothing about why it matched.
+ */
+const UNMARKED_WORDS = new Set(
+  ['without', 'within', 'upon', 'among', 'across', 'toward', 'towards', 'whether', 'onto', 'using', 'use', 'used', 'make', 'making', 'way', 'ways', 'get', 'thing', 'things', 'much', 'many', 'one', 'two', 'new']
+    .map((w) => processTerm(w))
+    .filter((t): t is string => t !== null),
+);
+/** A typed query's term found in more than this share of papers is only marked when it is all the query has. */
+export const COMMON_TERM_SHARE = 0.5;
+/** For a paper as the query: shared terms in at most this share of papers, the rarest first, this many at most. */
+export const RARE_TERM_SHARE = 0.05;
+export const MAX_SHARED_TERMS = 8;
+
+/**
+ * Which of a typed query's terms (those the paper contains) to highlight: not function-like words,
+ * and not corpus-common ones ("model", "learn") when a rarer query term is marked too.
+ */
+export function highlightTerms(matched: readonly string[], share: (term: string) => number): string[] {
+  const topical = matched.filter((t) => !UNMARKED_WORDS.has(t));
+  const distinctive = topical.filter((t) => share(t) <= COMMON_TERM_SHARE);
+  return distinctive.length > 0 ? distinctive : topical;
+}
+
+/** For "similar": the terms both papers contain that are rare in the corpus, rarest first (what they share that others do not). */
+export function sharedRareTerms(source: ReadonlySet<string>, other: ReadonlySet<string>, share: (term: string) => number): string[] {
+  return [...source]
+    .filter((t) => other.has(t) && !UNMARKED_WORDS.has(t))
+    .map((term) => ({ term, share: share(term) }))
+    .filter((t) => t.share > 0 && t.share <= RARE_TERM_SHARE)
+    .sort((a, b) => a.share - b.share || a.term.localeCompare(b.term))
+    .slice(0, MAX_SHARED_TERMS)
+    .map((t) => t.term);
+}

@@ -15,7 +15,25 @@ import { HnswIndex } from './index/hnsw';
 import type { AnnIndex } from './index/types';
 import { FUSION_DEPTH, fuseHybrid, hybridSearch } from './hybrid/hybrid';
 import type { Scored } from './hybrid/fuse';
-import { addToLexical, removeFromLexical, searchLexical, similarLexical, type LexicalHit, type LexicalIndex } from './lexical';
+import {
+  addToLexical,
+  coverageOf,
+  documentShare,
+  queryTermWeights,
+  removeFromLexical,
+  searchLexicalCounted,
+  similarLexical,
+  applyCorrections,
+  suggestCorrections,
+  type Correction,
+  type KeywordMatches,
+  type LexicalHit,
+  type LexicalIndex,
+} from './lexical';
+import { paperTerms } from './lexical/analyzer';
+import { highlightTerms, sharedRareTerms } from './explain';
+import { calibrationsFor, NO_MATCH_BELOW, relevanceOf, type ModelCalibrations } from './relevance/relevance';
+
 import { rotateVector } from './matryoshka/rotation';
 import { normaliseTitle } from './corpus/ids';
 import type { Paper } from './types';
@@ -61,9 +79,24 @@ export interface SearchHit {
    */
   score: number;
   row: number;
-  /** Query terms (stemmed) the paper contains, when the lexical side saw it. */
+  /**
+   * Index terms (stemmed) to highlight in the paper: for a typed query, the query's terms the paper
+   * contains, less corpus-common ones; for a paper as the query, the rare terms both papers share.
+   */
   terms?: string[];
+  /**
+   * Probability (0..1) that the paper is relevant, calibrated on judged queries (relevance/relevance.ts):
+   * the same scale in every mode and list. Undefined for a model that was never calibrated.
+   */
+  relevance?: number;
+  /** Full-dim cosine of the query (or source paper) with the paper; absent without an embedding. */
+  cosine?: number;
+  /** Idf-weighted share of a typed query's terms the paper contains (0..1). */
+  coverage?: number;
+  /** Set when the paper is listed because the query names one of its authors: that author as the paper lists them. */
+  author?: string;
 }
+
 
 export interface SearchResult {
   mode: SearchMode;
@@ -74,6 +107,18 @@ export interface SearchResult {
   reranked: number;
   /** Vector comparisons spent: graph visits (as the index reports them) plus re-rank dot products. */
   distanceEvaluations: number;
+  /**
+   * True when even the best result is unlikely to be relevant (its relevance is below NO_MATCH_BELOW),
+   * or a keyword search matched nothing: the page then says "No close matches". False when unknown.
+   */
+  noCloseMatch?: boolean;
+  /** For a typed query: how many papers contain all of its terms, and at least one (the real count, not the cap k). */
+  keywordMatches?: KeywordMatches;
+  /** Set when no paper contained a word of the query and some words were replaced by their nearest corpus words (the lexical side searched this). */
+  correctedQuery?: string;
+  corrections?: Correction[];
+  /** Set when the query names authors of the corpus: their names, and how many papers they wrote (listed first). */
+  authorMatches?: { names: string[]; papers: number };
   /** With a filter: how many papers pass it (the exact count the results were drawn from). */
   matching?: number;
   sort: SortOrder;
@@ -137,6 +182,8 @@ export class SearchEngine {
   private readonly exactByDims = new Map<number, ExactIndex>();
   private readonly rowById = new Map<string, number>();
   private readonly rowByTitle = new Map<string, number>();
+  private authorRows?: Map<string, Set<number>>;
+  private authorRowsCount = 0;
   /** The last filter's rows, valid while the set of papers is unchanged (see `papersVersion`). */
   private scopeCache?: FilterScope & { version: string };
   private facetCache?: { version: string; facets: Facets };
@@ -303,19 +350,30 @@ export class SearchEngine {
    * answers lexically and says so in `mode`.
    */
   searchText(text: string, embedding: Float32Array | null, options: SearchOptions = {}): SearchResult {
-    const query = checkQueryText(text);
+    const typed = checkQueryText(text);
     const mode = embedding ? (options.mode ?? DEFAULT_MODE) : 'lexical';
     const { k, sort } = this.resolve(options);
     const scope = this.scopeOf(options.filter);
     const keep = scope && ((row: number) => scope.mask[row] === 1);
-    if (mode === 'lexical') return this.finish(this.lexicalResult(searchLexical(this.lexical, query, k, undefined, keep)), sort, scope);
-    if (mode === 'semantic') return this.finish(this.searchRotated(this.rotate(embedding as Float32Array), options, new Set(), scope), sort, scope);
-    const rotated = this.rotate(embedding as Float32Array);
-    const lexicalHits = searchLexical(this.lexical, query, Math.max(k, FUSION_DEPTH), undefined, keep);
+    const rotated = embedding ? this.rotate(embedding) : null;
+    let query = typed;
+    let lexical = searchLexicalCounted(this.lexical, query, Math.max(k, FUSION_DEPTH), undefined, keep);
+    // A query no paper has a word of is most often mistyped: search the nearest corpus words instead, and say so.
+    const corrections = lexical.matches.any === 0 ? suggestCorrections(this.lexical, typed, this.papers) : [];
+    if (corrections.length > 0) {
+      query = applyCorrections(typed, corrections);
+      lexical = searchLexicalCounted(this.lexical, query, Math.max(k, FUSION_DEPTH), undefined, keep);
+    }
+    const { hits: lexicalHits, matches } = lexical;
+    const corrected = corrections.length > 0 ? { correctedQuery: query, corrections } : {};
+    const finish = (ranked: Ranked) =>
+      this.finish(this.byAuthorFirst(this.annotateTyped({ ...ranked, keywordMatches: matches, ...corrected }, query, rotated), typed, k, keep), sort, scope);
+    if (mode === 'lexical') return finish(this.lexicalResult(lexicalHits.slice(0, k)));
+    if (mode === 'semantic') return finish(this.searchRotated(rotated as Float32Array, options, new Set(), scope));
     let distanceEvaluations = 0;
     const fused = hybridSearch({
       lexical: lexicalHits,
-      query: rotated,
+      query: rotated as Float32Array,
       vectors: this.vectors,
       dims: this.dims,
       searchVector: (v) => {
@@ -324,7 +382,7 @@ export class SearchEngine {
         return side.hits;
       },
     });
-    return this.finish(this.hybridResult(fused, lexicalHits, k, options, distanceEvaluations), sort, scope);
+    return finish(this.hybridResult(fused, k, options, distanceEvaluations));
   }
 
   /** Semantic search with a raw (unrotated) model embedding, e.g. a query or a pasted abstract. */
@@ -368,13 +426,108 @@ export class SearchEngine {
     const { k, sort } = this.resolve(options);
     const scope = this.scopeOf(options.filter);
     const keep = scope && ((row: number) => scope.mask[row] === 1);
+    const finish = (ranked: Ranked) => this.finish(this.annotatePaper(ranked, paper, rotated), sort, scope);
     const semantic = (depth: number) => this.searchRotated(rotated, { ...options, k: depth }, exclude, scope);
-    if (mode === 'semantic') return this.finish(semantic(k), sort, scope);
+    if (mode === 'semantic') return finish(semantic(k));
     const lexicalHits = similarLexical(this.lexical, paper, Math.max(k, FUSION_DEPTH), keep).filter((h) => !exclude.has(h.row));
-    if (mode === 'lexical') return this.finish(this.lexicalResult(lexicalHits.slice(0, k)), sort, scope);
+    if (mode === 'lexical') return finish(this.lexicalResult(lexicalHits.slice(0, k)));
     const semanticSide = semantic(Math.max(k, FUSION_DEPTH));
     const fused = fuseHybrid(lexicalHits, semanticSide.hits);
-    return this.finish(this.hybridResult(fused, lexicalHits, k, options, semanticSide.distanceEvaluations), sort, scope);
+    return finish(this.hybridResult(fused, k, options, semanticSide.distanceEvaluations));
+  }
+
+  /** Whether any paper lists its authors: without them an author's name cannot be searched. */
+  get hasAuthors(): boolean {
+    return this.authorIndex().size > 0;
+  }
+
+  /** Author-name token → rows of live papers with an author of that name part. Built on first use. */
+  private authorIndex(): Map<string, Set<number>> {
+    if (this.authorRows && this.authorRowsCount === this.papers.length) return this.authorRows;
+    const rows = new Map<string, Set<number>>();
+    this.papers.forEach((paper, r) => {
+      for (const author of paper.authors ?? []) {
+        for (const part of nameParts(author)) {
+          const set = rows.get(part) ?? new Set<number>();
+          set.add(r);
+          rows.set(part, set);
+        }
+      }
+    });
+    this.authorRows = rows;
+    this.authorRowsCount = this.papers.length;
+    return rows;
+  }
+
+  /**
+   * When every word of a short query is part of one author's name ("Vaswani", "ashish vaswani"), that
+   * author's papers come first (best-ranked first, then in corpus order), each hit naming the author.
+   */
+  private byAuthorFirst(result: Ranked, query: string, k: number, keep: ((row: number) => boolean) | undefined): Ranked {
+    const parts = nameParts(query);
+    const index = this.authorIndex();
+    if (parts.length === 0 || parts.length > MAX_NAME_PARTS || index.size === 0) return result;
+    let rows = [...(index.get(parts[0]) ?? [])];
+    for (const part of parts.slice(1)) rows = rows.filter((r) => index.get(part)?.has(r));
+    const authorOf = (r: number) => (this.papers[r].authors ?? []).find((a) => parts.every((p) => nameParts(a).includes(p)));
+    const matched = rows.filter((r) => this.isLive(r) && (keep?.(r) ?? true) && authorOf(r) !== undefined);
+    if (matched.length === 0) return result;
+    const ranked = new Map(result.hits.map((h, i) => [h.row, i]));
+    matched.sort((a, b) => (ranked.get(a) ?? Infinity) - (ranked.get(b) ?? Infinity) || a - b);
+    const byAuthor = matched.slice(0, k).map((r) => ({ ...(result.hits.find((h) => h.row === r) ?? this.hit(r, 0)), author: authorOf(r) as string }));
+    const taken = new Set(matched);
+    const hits = [...byAuthor, ...result.hits.filter((h) => !taken.has(h.row))].slice(0, k);
+    const names = [...new Set(byAuthor.map((h) => h.author))];
+    return { ...result, hits, noCloseMatch: false, authorMatches: { names, papers: matched.length } };
+  }
+
+  /** The calibrated relevance fitted for this artifact set's model, if any. */
+  private get calibrations(): ModelCalibrations | undefined {
+    return calibrationsFor(this.manifest.model.id);
+  }
+
+  /**
+   * Adds what the reader sees beside the ranking to a typed query's hits: relevance (from the full-dim
+   * cosine, whatever dims ranked them, and the query coverage), the words to highlight, and whether
+   * anything matches well. Costs k dot products and k abstracts analysed.
+   */
+  private annotateTyped(result: Ranked, query: string, rotated: Float32Array | null): Ranked {
+    const weights = queryTermWeights(this.lexical, query);
+    const share = (term: string) => documentShare(this.lexical, term);
+    const hits = result.hits.map((hit) => {
+      const terms = paperTerms(hit.paper);
+      const coverage = coverageOf(weights, terms);
+      const cosine = rotated ? this.fullCosine(rotated, hit.row) : null;
+      return {
+        ...hit,
+        coverage,
+        ...(cosine === null ? {} : { cosine }),
+        relevance: relevanceOf(this.calibrations, 'query', { cosine, coverage }),
+        terms: highlightTerms([...weights.keys()].filter((t) => terms.has(t)), share),
+      };
+    });
+    const keywordNothing = result.mode === 'lexical' && hits.length === 0;
+    return { ...result, hits, noCloseMatch: keywordNothing || noneClose(hits) };
+  }
+
+  /** The same for a paper as the query (similar, related): relevance from the cosine, highlights from the rare terms both share. */
+  private annotatePaper(result: Ranked, paper: Pick<Paper, 'title' | 'abstract'>, rotated: Float32Array): Ranked {
+    const sourceTerms = paperTerms(paper);
+    const share = (term: string) => documentShare(this.lexical, term);
+    const hits = result.hits.map((hit) => {
+      const cosine = this.fullCosine(rotated, hit.row);
+      return {
+        ...hit,
+        cosine,
+        relevance: relevanceOf(this.calibrations, 'paper', { cosine, coverage: 0 }),
+        terms: sharedRareTerms(sourceTerms, paperTerms(hit.paper), share),
+      };
+    });
+    return { ...result, hits, noCloseMatch: noneClose(hits) };
+  }
+
+  private fullCosine(rotated: Float32Array, label: number): number {
+    return dot(rotated, this.vectors, this.dims, label * this.dims);
   }
 
   /** The raw embedding of a stored paper (undoing the rotation), e.g. to explain a "similar" match. */
@@ -443,7 +596,7 @@ export class SearchEngine {
   private lexicalResult(hits: LexicalHit[]): Ranked {
     return {
       mode: 'lexical',
-      hits: hits.map((h) => ({ ...this.hit(h.row, h.score), terms: h.terms })),
+      hits: hits.map((h) => this.hit(h.row, h.score)),
       dims: this.dims,
       adaptive: false,
       reranked: 0,
@@ -451,18 +604,11 @@ export class SearchEngine {
     };
   }
 
-  private hybridResult(
-    fused: Scored[],
-    lexicalHits: LexicalHit[],
-    k: number,
-    options: SearchOptions,
-    distanceEvaluations: number,
-  ): Ranked {
+  private hybridResult(fused: Scored[], k: number, options: SearchOptions, distanceEvaluations: number): Ranked {
     const { dims, adaptive } = this.resolve(options);
-    const termsByRow = new Map(lexicalHits.map((h) => [h.row, h.terms]));
     return {
       mode: 'hybrid',
-      hits: fused.slice(0, k).map((f) => ({ ...this.hit(f.row, f.score), terms: termsByRow.get(f.row) ?? [] })),
+      hits: fused.slice(0, k).map((f) => this.hit(f.row, f.score)),
       dims,
       adaptive,
       reranked: 0,
@@ -569,6 +715,26 @@ export class SearchEngine {
       sort,
     };
   }
+}
+
+/** A name query longer than this is a text query, not an author's name. */
+const MAX_NAME_PARTS = 4;
+
+/** An author's name (or a query) as lowercase, accent-folded parts of two letters or more: initials are left out. */
+function nameParts(name: string): string[] {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((part) => part.length >= 2);
+}
+
+/** Whether the best hit's calibrated relevance is below the no-match line; false when relevance is unknown. */
+function noneClose(hits: readonly SearchHit[]): boolean {
+  if (hits.length === 0) return true;
+  const known = hits.map((h) => h.relevance).filter((p): p is number => p !== undefined);
+  return known.length > 0 && Math.max(...known) < NO_MATCH_BELOW;
 }
 
 /** Trims a query and refuses what cannot be searched; very long text is cut, not rejected. */

@@ -46,3 +46,8 @@ export function analyze(text: string): string[] {
     .map(processTerm)
     .filter((term): term is string => term !== null);
 }
+
+/** The distinct index terms of a paper's title and abstract. */
+export function paperTerms(paper: { title: string; abstract: string }): Set<string> {
+  return new Set([...analyze(paper.title), ...analyze(paper.abstract)]);
+}

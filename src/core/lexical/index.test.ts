@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isPapersiftError } from '../errors';
 import { analyze, ANALYZER, processTerm, tokenize } from './analyzer';
-import { buildLexicalIndex, loadLexical, searchLexical, serialiseLexical, similarLexical } from './index';
+import { applyCorrections, buildLexicalIndex, loadLexical, searchLexical, serialiseLexical, similarLexical, suggestCorrections } from './index';
 
 const papers = [
   {
@@ -99,5 +99,17 @@ describe('lexical index', () => {
     } catch (e) {
       expect(isPapersiftError(e, 'artifacts-stale')).toBe(true);
     }
+  });
+});
+
+describe('corrections', () => {
+  const index = buildLexicalIndex(papers);
+  it('offers the corpus word nearest a word no paper contains, spelled as the papers spell it', () => {
+    expect(suggestCorrections(index, 'sparse autoencdoers', papers)).toEqual([{ typed: 'autoencdoers', word: 'autoencoders' }]);
+    expect(suggestCorrections(index, 'difusion gausian', papers)).toEqual([{ typed: 'gausian', word: 'gaussian' }]);
+    // known words, short words and words with digits are left alone
+    expect(suggestCorrections(index, 'sparse circuits', papers)).toEqual([]);
+    expect(suggestCorrections(index, 'circ gpt4x', papers)).toEqual([]);
+    expect(applyCorrections('Gausian units, gausian!', [{ typed: 'Gausian', word: 'gaussian' }, { typed: 'gausian', word: 'gaussian' }])).toBe('gaussian units, gaussian!');
   });
 });

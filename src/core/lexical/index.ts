@@ -134,8 +134,119 @@ export function loadLexical(bytes: Uint8Array, expectedIds?: string[]): LexicalI
  * `keep` (a filter on rows) drops papers before they take a place among the k.
  */
 export function searchLexical(index: LexicalIndex, query: string, k: number, exclude?: Set<number>, keep?: (row: number) => boolean): LexicalHit[] {
-  const weights = new Map([...new Set(analyze(query))].map((term) => [term, idf(index, documentFrequency(index, term))]));
-  return rank(index, index.search.search(query), k, weights, exclude, keep);
+  return searchLexicalCounted(index, query, k, exclude, keep).hits;
+}
+
+/** How many papers a typed query matches lexically: all of its terms, and at least one. */
+export interface KeywordMatches {
+  all: number;
+  any: number;
+}
+
+/** searchLexical, plus the real number of matching papers (the hits stop at k; the count does not). */
+export function searchLexicalCounted(
+  index: LexicalIndex,
+  query: string,
+  k: number,
+  exclude?: Set<number>,
+  keep?: (row: number) => boolean,
+): { hits: LexicalHit[]; matches: KeywordMatches } {
+  const weights = queryTermWeights(index, query);
+  const results = index.search.search(query);
+  // Counted within the filter, as the list is: what the reader could page through.
+  const kept = keep ? results.filter((r) => keep(index.rowById.get(r.id as string) ?? -1)) : results;
+  const all = weights.size === 0 ? 0 : kept.filter((r) => Object.keys(r.match).length === weights.size).length;
+  return { hits: rank(index, results, k, weights, exclude, keep), matches: { all, any: kept.length } };
+}
+
+/** The index terms of a typed query, each with its BM25 idf (a term no paper contains gets an unseen term's idf). */
+export function queryTermWeights(index: LexicalIndex, query: string): Map<string, number> {
+  return new Map([...new Set(analyze(query))].map((term) => [term, idf(index, documentFrequency(index, term))]));
+}
+
+/** The idf-weighted share of the query's terms (queryTermWeights) found in `paperTerms`, 0..1: LexicalHit.coverage. */
+export function coverageOf(weights: ReadonlyMap<string, number>, paperTerms: ReadonlySet<string>): number {
+  let total = 0;
+  let covered = 0;
+  for (const [term, weight] of weights) {
+    total += weight;
+    if (paperTerms.has(term)) covered += weight;
+  }
+  return total > 0 ? covered / total : 0;
+}
+
+/** A query word no paper contains, and the corpus word it is most likely a typo of. */
+export interface Correction {
+  /** The word as typed. */
+  typed: string;
+  /** The corpus's word, as papers spell it (lowercase). */
+  word: string;
+}
+
+/** Edits allowed per character of a word when looking for its correction (0.25: 2 edits in a 9-letter word, 1 in 4–5). */
+export const CORRECTION_FUZZINESS = 0.25;
+/** Shorter words are left alone: at 4 letters one edit reaches too many other words ("wplk" → "walk"). */
+export const CORRECTION_MIN_LENGTH = 5;
+
+/**
+ * "Did you mean": for each query word whose index term no paper contains, the index term within
+ * CORRECTION_FUZZINESS edits (MiniSearch's fuzzy matching over the index's own terms) that the most
+ * papers contain, spelled as the first such paper spells it. Words with a digit are left alone.
+ */
+export function suggestCorrections(index: LexicalIndex, query: string, papers: readonly Pick<Paper, 'title' | 'abstract'>[]): Correction[] {
+  const corrections: Correction[] = [];
+  const seen = new Set<string>();
+  for (const token of tokenize(query)) {
+    const term = processTerm(token);
+    if (term === null || seen.has(term) || token.length < CORRECTION_MIN_LENGTH || /\d/.test(token)) continue;
+    seen.add(term);
+    if (documentFrequency(index, term) > 0) continue;
+    const results = index.search.search(term, { tokenize: (text) => [text], processTerm: (t) => t, prefix: false, fuzzy: CORRECTION_FUZZINESS });
+    const papersWith = new Map<string, number>();
+    for (const r of results) for (const matched of Object.keys(r.match)) papersWith.set(matched, (papersWith.get(matched) ?? 0) + 1);
+    const best = [...papersWith].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
+    if (!best) continue;
+    // The index holds stems: spell the correction as the papers do, the form nearest the typed word.
+    const forms = new Set<string>();
+    for (const r of results.filter((x) => best[0] in x.match).slice(0, CORRECTION_SPELLING_PAPERS)) {
+      const paper = papers[index.rowById.get(r.id as string) ?? -1];
+      if (!paper) continue;
+      for (const w of tokenize(`${paper.title} ${paper.abstract}`)) if (processTerm(w) === best[0]) forms.add(w.toLowerCase());
+    }
+    const typed = token.toLowerCase();
+    const word = [...forms].sort((a, b) => editDistance(typed, a) - editDistance(typed, b) || a.localeCompare(b))[0];
+    if (word) corrections.push({ typed: token, word });
+  }
+  return corrections;
+}
+
+/** Papers read to find how the corpus spells a corrected term. */
+const CORRECTION_SPELLING_PAPERS = 5;
+
+/** Levenshtein distance (two short words; the textbook two-row table). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** The query with each corrected word replaced. */
+export function applyCorrections(query: string, corrections: readonly Correction[]): string {
+  let out = query;
+  for (const { typed, word } of corrections) out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}])${typed.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}])`, 'gu'), word);
+  return out;
+}
+
+/** The share of indexed papers that contain an index term, 0..1. */
+export function documentShare(index: LexicalIndex, term: string): number {
+  const total = index.search.documentCount;
+  return total > 0 ? documentFrequency(index, term) / total : 0;
 }
 
 /**
