@@ -122,8 +122,12 @@ export interface ResultHit {
   paper: Paper;
   /** semantic: cosine at the dims of the final ranking; lexical: BM25; hybrid: fused (comparable within one list). */
   score: number;
-  /** Query terms (stemmed, as the lexical analyzer makes them) the paper contains. */
+  /** Index terms (stemmed, as the lexical analyzer makes them) to highlight; see SearchHit.terms. */
   terms?: string[];
+  /** Calibrated probability that the paper is relevant, the same scale in every list (SearchHit.relevance). */
+  relevance?: number;
+  /** Set when the paper is listed because the query names this author of it. */
+  author?: string;
 }
 
 export interface SearchReply {
@@ -138,6 +142,16 @@ export interface SearchReply {
   source?: Paper;
   /** True when the query was longer than the engine accepts and was cut. */
   truncated: boolean;
+  /** Even the best result is unlikely to be relevant: the page says "No close matches". */
+  noCloseMatch: boolean;
+  /** Typed queries: papers containing all the query's words, and at least one (the real count; hits stop at k). */
+  keywordMatches?: { all: number; any: number };
+  /** Set when no paper had a word of the query: the words searched instead (see SearchResult.correctedQuery). */
+  correctedQuery?: string;
+  /** Set when the query names authors of the corpus; their papers are listed first. */
+  authorMatches?: { names: string[]; papers: number };
+  /** Whether any paper lists its authors (otherwise a name can only match words in titles and abstracts). */
+  hasAuthors: boolean;
   timings: {
     /** Waiting behind earlier model/index calls in the worker. */
     queueMs: number;

@@ -397,7 +397,12 @@ export class EngineHost {
   private reply(result: SearchResult, timings: SearchReply['timings']): Omit<SearchReply, 'modelPending' | 'truncated'> {
     return {
       mode: result.mode,
-      hits: result.hits.map((hit) => ({ paper: hit.paper, score: hit.score, terms: hit.terms })),
+      hits: result.hits.map((hit) => ({ paper: hit.paper, score: hit.score, terms: hit.terms, relevance: hit.relevance, author: hit.author })),
+      noCloseMatch: result.noCloseMatch ?? false,
+      hasAuthors: this.current?.engine.hasAuthors ?? false,
+      ...(result.keywordMatches ? { keywordMatches: result.keywordMatches } : {}),
+      ...(result.correctedQuery ? { correctedQuery: result.correctedQuery } : {}),
+      ...(result.authorMatches ? { authorMatches: result.authorMatches } : {}),
       dims: result.dims,
       adaptive: result.adaptive,
       timings,

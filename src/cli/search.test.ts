@@ -69,8 +69,17 @@ describe('npm run search', () => {
     const { code, stdout, stderr } = cli(['sparse autoencoders find monosemantic features', '--k', '3']);
     expect(code).toBe(0);
     expect(stderr).toMatch(/Reusing artifacts in public\/artifacts/);
-    expect(stdout).toMatch(/^rank +score +title \/ id$/m);
-    expect(stdout.match(/^ +[123] +-?\d+\.\d{4} +\S/gm)).toHaveLength(3);
+    expect(stdout).toMatch(/^rank +relevance +title \/ id$/m);
+    expect(stdout.match(/^ +[123] +(Strong match|Likely relevant|Possibly relevant|Weak match) +\d+% +\S/gm)).toHaveLength(3);
+    expect(stdout).toMatch(/^\d+ papers? contains? (all|some) of the query's words/m);
+    expect(stdout).not.toMatch(/No close matches/);
+  });
+
+  it('says when nothing matches well', () => {
+    const { code, stdout } = cli(['xqzvv wplk', '--k', '3']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^No close matches — nearest papers:$/m);
+    expect(stdout).toMatch(/^No paper contains the query's words$/m);
   });
 
   it('runs a batch file: JSON line per entry, exit 0 when some ran, 1 when none did', () => {

@@ -17,6 +17,8 @@ import { describeError } from '../core/errors';
 import type { Dtype } from '../core/models';
 import { describeFilter, isActiveFilter, parseYearRange, SORT_ORDERS, type PaperFilter, type SortOrder } from '../core/filter';
 import { SEARCH_MODES, type SearchEngine, type SearchMode, type SearchOptions, type SearchResult } from '../core/search';
+import type { KeywordMatches } from '../core/lexical';
+import { relevanceBand } from '../core/relevance/relevance';
 import { openEngine } from './open-engine';
 
 const USAGE = `Usage:
@@ -132,6 +134,7 @@ function compact(result: SearchResult) {
     score: round(h.score),
     ...(h.paper.published ? { published: h.paper.published } : {}),
     ...(h.paper.categories?.length ? { categories: h.paper.categories } : {}),
+    ...(h.relevance === undefined ? {} : { relevance: round(h.relevance) }),
   }));
 }
 
@@ -139,14 +142,32 @@ function round(x: number): number {
   return Math.round(x * 10_000) / 10_000;
 }
 
+/**
+ * One row per hit: the calibrated relevance (an estimated chance of being relevant, the same scale for
+ * every query and mode) in words and per cent; a model with no calibration shows its ranking score.
+ */
 export function formatTable(result: SearchResult): string {
+  const calibrated = result.hits.every((h) => h.relevance !== undefined);
   const rows = result.hits.map((h, i) => {
-    const title = h.paper.title.length > 78 ? `${h.paper.title.slice(0, 77)}…` : h.paper.title;
+    const title = h.paper.title.length > 72 ? `${h.paper.title.slice(0, 71)}…` : h.paper.title;
+    const relevance = calibrated ? `${relevanceBand(h.relevance as number).words.padEnd(17)} ${`${Math.round((h.relevance as number) * 100)}%`.padStart(4)}` : h.score.toFixed(4).padStart(22);
     // The date and categories the filters and the date sort read, when the corpus has them.
     const about = [h.paper.id, h.paper.published, h.paper.categories?.join(' ')].filter(Boolean).join(' · ');
-    return `${String(i + 1).padStart(4)}  ${h.score.toFixed(4).padStart(7)}  ${title}\n               ${about}`;
+    return `${String(i + 1).padStart(4)}  ${relevance}  ${title}\n${' '.repeat(30)}${about}`;
   });
-  return [`rank    score  title / id`, ...rows].join('\n');
+  const notes = [
+    result.correctedQuery ? `No paper has the query's words: keyword matches are for "${result.correctedQuery}"` : '',
+    result.authorMatches ? `Papers by ${result.authorMatches.names.join(', ')} first (${result.authorMatches.papers})` : '',
+    result.noCloseMatch ? 'No close matches — nearest papers:' : '',
+    result.keywordMatches ? keywordLine(result.keywordMatches) : '',
+  ].filter(Boolean);
+  return [...notes, `rank  ${calibrated ? 'relevance'.padEnd(22) : 'score'.padStart(22)}  title / id`, ...rows].join('\n');
+}
+
+function keywordLine({ all, any }: KeywordMatches): string {
+  if (all > 0) return `${all} ${all === 1 ? 'paper contains' : 'papers contain'} all of the query's words`;
+  if (any > 0) return `${any} ${any === 1 ? 'paper contains' : 'papers contain'} some of the query's words, none all`;
+  return 'No paper contains the query\'s words';
 }
 
 function intOption(value: string | undefined, name: string): number | undefined {

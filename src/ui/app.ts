@@ -476,13 +476,16 @@ export class PapersiftApp extends LitElement {
         : `${MODE_NAMES[reply.mode]}, ${reply.dims} dims${reply.adaptive ? ' re-ranked at full' : ''}`;
     return html`
       <span>
+        ${reply.noCloseMatch ? html`<strong data-no-match>No close matches</strong> — ` : nothing}
         ${view.tab === 'related'
-          ? html`<strong>${reply.hits.length}</strong> papers related to
+          ? html`${countOf(reply)} papers ${reply.noCloseMatch ? 'nearest' : 'related'} to
               <strong dir="auto">“${shorten(reply.source?.title || reply.source?.abstract || '', 80)}”</strong>`
           : reply.source
-          ? html`<strong>${reply.hits.length}</strong> papers similar to <strong dir="auto">${reply.source.title}</strong>`
-          : html`<strong>${reply.hits.length}</strong> results for <strong dir="auto">“${shorten(view.q.trim(), 80)}”</strong>`}
-        · ${how}
+          ? html`${countOf(reply)} papers ${reply.noCloseMatch ? 'nearest' : 'similar'} to <strong dir="auto">${reply.source.title}</strong>`
+          : reply.noCloseMatch
+          ? html`the ${countOf(reply)} nearest papers to <strong dir="auto">“${shorten(view.q.trim(), 80)}”</strong>`
+          : html`${countOf(reply)} results for <strong dir="auto">“${shorten(view.q.trim(), 80)}”</strong>`}
+        ${keywordCount(reply)} · ${how} ${searchNotes(view.q, reply)}
         ${reply.modelPending ? html`<br />Keyword matches for now: results by meaning follow when the model has loaded.` : nothing}
         ${reply.truncated
           ? html`<br />${view.tab === 'related' ? 'The text was longer than an abstract may be; only its start was used.' : 'Only the first 10,000 characters of the query were used.'}`
@@ -656,6 +659,39 @@ function errorText(e: unknown): string {
 
 function ms(value: number): string {
   return value < 10 ? `${value.toFixed(1)} ms` : `${Math.round(value)} ms`;
+}
+
+/** What the engine did with the words: a correction, an author's papers first, or why a name finds nothing. */
+function searchNotes(typed: string, reply: SearchReply) {
+  if (reply.source) return nothing;
+  if (reply.authorMatches) {
+    const { names, papers } = reply.authorMatches;
+    return html`<br /><span data-author-note>${papers === 1 ? 'The paper' : `The ${papers} papers`} by ${names.join(', ')} first.</span>`;
+  }
+  if (reply.correctedQuery) {
+    return html`<br /><span data-correction>No paper has the words “${shorten(typed.trim(), 60)}”: showing keyword matches for
+        “<strong dir="auto">${shorten(reply.correctedQuery, 60)}</strong>”.</span>`;
+  }
+  // A short query that matches nothing well may be a name: say why names cannot work here.
+  if (!reply.hasAuthors && (reply.noCloseMatch || reply.keywordMatches?.any === 0) && typed.trim().split(/\s+/).length <= 3) {
+    return html`<br /><span data-no-authors>This collection lists no authors, so a name finds only papers that mention it.</span>`;
+  }
+  return nothing;
+}
+
+/** How many cards are shown: the list stops at k, so this is not a count of matches (keywordCount is). */
+function countOf(reply: SearchReply) {
+  return html`<strong>${reply.hits.length}</strong>`;
+}
+
+/** The real number of keyword matches for a typed query, which the cap on the list hides. */
+function keywordCount(reply: SearchReply) {
+  const matches = reply.keywordMatches;
+  if (!matches) return nothing;
+  const papers = (n: number) => `${n.toLocaleString('en')} ${n === 1 ? 'paper contains' : 'papers contain'}`;
+  if (matches.all > 0) return html` · <span data-keyword-count>${papers(matches.all)} all your words</span>`;
+  if (matches.any > 0) return html` · <span data-keyword-count>${papers(matches.any)} some of your words, none all</span>`;
+  return html` · <span data-keyword-count>no paper contains your words</span>`;
 }
 
 function shorten(text: string, max: number): string {

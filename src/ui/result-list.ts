@@ -5,6 +5,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { processTerm, tokenize } from '../core/lexical/analyzer';
+import { relevanceBand } from '../core/relevance/relevance';
 import type { ResultHit, SearchMode } from '../protocol';
 import { shared } from './theme';
 
@@ -167,7 +168,7 @@ export class ResultList extends LitElement {
     </ol>`;
   }
 
-  private renderCard({ paper, score, terms }: ResultHit, index: number) {
+  private renderCard({ paper, score, terms, relevance, author }: ResultHit, index: number) {
     const open = this.expanded.has(paper.id);
     const long = paper.abstract.length > SNIPPET_CHARS;
     const text = open || !long ? paper.abstract : snippet(paper.abstract);
@@ -200,10 +201,11 @@ export class ResultList extends LitElement {
           </p>
         </div>
         <div class="side">
-          <span class="score" title=${SCORE_MEANING[this.mode]}>
-            <span class="meter" aria-hidden="true"><span style="width:${this.meterWidth(score)}%"></span></span>
-            <span><span class="visually-hidden">Score </span>${score.toFixed(this.mode === 'semantic' ? 3 : 2)}</span>
-          </span>
+          ${author
+            ? html`<span class="score" data-author>By ${author}</span>`
+            : relevance === undefined
+              ? this.renderScore(score)
+              : renderRelevance(relevance)}
           <button class="button" data-action="similar" @click=${() => this.findSimilar(paper.id)}>
             <svg width="14" height="14" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true">
               <circle cx="7" cy="12" r="3"></circle>
@@ -249,6 +251,14 @@ export class ResultList extends LitElement {
     }
   }
 
+  /** A model with no relevance calibration: the ranking score, which only orders this list. */
+  private renderScore(score: number) {
+    return html`<span class="score" title=${SCORE_MEANING[this.mode]}>
+      <span class="meter" aria-hidden="true"><span style="width:${this.meterWidth(score)}%"></span></span>
+      <span><span class="visually-hidden">Score </span>${score.toFixed(this.mode === 'semantic' ? 3 : 2)}</span>
+    </span>`;
+  }
+
   /**
    * Cosines of related texts under these models sit between about 0.5 and 1, so a semantic bar spans
    * that range; BM25 and fused scores have no fixed scale, so their bars are relative to the best hit.
@@ -285,6 +295,19 @@ const SCORE_MEANING: Record<SearchMode, string> = {
   lexical: 'BM25 keyword score',
   hybrid: 'Fused keyword and meaning score (compare within this list only)',
 };
+
+/**
+ * Calibrated relevance as words and a bar on a fixed 0–100% scale (not relative to the top hit), so the
+ * same bar means the same in every list and mode.
+ */
+function renderRelevance(p: number) {
+  const { band, words } = relevanceBand(p);
+  const percent = Math.round(p * 100);
+  return html`<span class="score" data-relevance=${band} title="Estimated chance this paper is relevant: ${percent}% (calibrated on judged queries)">
+    <span class="meter" aria-hidden="true"><span style="width:${percent}%"></span></span>
+    <span>${words}<span class="visually-hidden">, ${percent}% estimated chance of being relevant</span></span>
+  </span>`;
+}
 
 /** Marks the words whose index term the paper matched (the engine's own analyzer decides). */
 function highlight(text: string, terms: string[] | undefined) {
