@@ -4,6 +4,13 @@ import type { Embedder } from '../embed/types';
 import type { SearchEngine } from '../search';
 import { calibrationsFor, NO_MATCH_BELOW, probability, relevanceBand, relevanceOf } from './relevance';
 
+let engine: SearchEngine;
+let embedder: Embedder;
+beforeAll(async () => {
+  ({ engine, embedder } = await openShippedEngine());
+});
+afterAll(async () => embedder?.dispose());
+
 describe('relevance calibration', () => {
   it('is a logistic function of the standardised features', () => {
     const calibration = { mean: [0.5], scale: [0.1], bias: 0, weights: [2] };
@@ -29,12 +36,6 @@ describe('relevance calibration', () => {
 });
 
 describe('relevance in the engine', () => {
-  let engine: SearchEngine;
-  let embedder: Embedder;
-  beforeAll(async () => {
-    ({ engine, embedder } = await openShippedEngine());
-  });
-  afterAll(async () => embedder?.dispose());
 
   it('a query with its paper in the corpus has a close match; gibberish and an unrelated field have none', async () => {
     for (const mode of ['hybrid', 'semantic'] as const) {
@@ -85,12 +86,6 @@ describe('relevance in the engine', () => {
 });
 
 describe('typos and authors', () => {
-  let engine: SearchEngine;
-  let embedder: Embedder;
-  beforeAll(async () => {
-    ({ engine, embedder } = await openShippedEngine());
-  });
-  afterAll(async () => embedder?.dispose());
 
   it('searches the nearest corpus word when no paper contains a word of the query, and says so', async () => {
     const result = await engine.search(embedder, 'transfromer');
