@@ -4,12 +4,14 @@
  * before any row is used.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, readFileSync, renameSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PapersiftError } from '../core/errors';
-import { SHARD_FILES, SHARD_FORMAT, SHARD_VERSION, parseShardHeader, type ShardFileRef, type ShardHeader } from '../core/shards/format';
+import type { Dtype, ModelSpec } from '../core/models';
+import { SHARD_FILES, SHARD_FORMAT, SHARD_VERSION, checkShardModel, checkShardSet, parseShardHeader, type ShardFileRef, type ShardHeader } from '../core/shards/format';
+import type { Paper } from '../core/types';
 
 /** Rows are buffered this many at a time before a write: big enough for few syscalls, small next to the rows. */
 const ROWS_PER_WRITE = 1024;
@@ -164,4 +166,80 @@ export function readShardVectors(shard: ShardOnDisk): Float32Array {
   const out = new Float32Array(bytes.byteLength / 4);
   new Uint8Array(out.buffer).set(bytes);
   return out;
+}
+
+/**
+ * Every shard header named by `paths`: a header file itself, or a folder whose `shard-*-of-*.json` files
+ * are taken.
+ */
+export function findShardHeaders(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const path of paths) {
+    if (!existsSync(path)) throw new PapersiftError('artifacts-missing', `No shard or folder at ${path}`, { file: path });
+    if (statSync(path).isDirectory()) {
+      const found = readdirSync(path)
+        .filter((name) => /^shard-\d+-of-\d+\.json$/.test(name))
+        .sort()
+        .map((name) => join(path, name));
+      if (found.length === 0) throw new PapersiftError('artifacts-missing', `${path} holds no shard headers (shard-*-of-*.json)`, { file: path });
+      out.push(...found);
+    } else {
+      out.push(path);
+    }
+  }
+  return out;
+}
+
+export interface MergedRows {
+  /** Papers in merged row order: by id (code-unit order), the same whatever the shard count was. */
+  papers: Paper[];
+  /** papers.length × dims, unit rows, the model's space (not rotated). */
+  vectors: Float32Array;
+  shards: ShardOnDisk[];
+}
+
+/**
+ * Reads a complete, verified set of shards made with `model`/`dtype` into one row set ordered by paper id.
+ * Refuses another model or text form, a missing or doubled shard, a file whose sha256 differs, a paper id in
+ * two shards, and a row set without papers, each with the file it concerns.
+ */
+export async function readShardSet(paths: readonly string[], model: ModelSpec, dtype: Dtype, log: (line: string) => void = () => {}): Promise<MergedRows> {
+  const headers = findShardHeaders(paths).map(readShardHeader);
+  for (const shard of headers) checkShardModel(shard.header, shard.file, model, dtype);
+  const shards = checkShardSet(headers);
+  const dims = model.dims;
+  const rows: { id: string; paper: Paper; shard: number; row: number }[] = [];
+  const vectorsByShard: Float32Array[] = [];
+  for (const [s, shard] of shards.entries()) {
+    await verifyShard(shard);
+    if (!shard.header.papers) {
+      throw new PapersiftError('artifacts-format', `${shard.file} has no papers file: a merge needs each row's paper (see docs/SHARDS.md)`, { file: shard.file });
+    }
+    const ids: string[] = [];
+    for await (const id of readShardLines(shard, shard.header.ids)) ids.push(String(id));
+    let row = 0;
+    for await (const value of readShardLines(shard, shard.header.papers)) {
+      const paper = value as Paper;
+      if (typeof paper?.title !== 'string' || typeof paper.abstract !== 'string' || paper.id !== ids[row]) {
+        throw new PapersiftError('artifacts-format', `${shard.file}: paper ${row + 1} is not a paper record with the row's id (${ids[row]})`, { file: shard.file, row });
+      }
+      rows.push({ id: paper.id, paper: { ...paper, authors: paper.authors ?? null, date: paper.date ?? null, sources: paper.sources ?? [] }, shard: s, row });
+      row++;
+    }
+    if (ids.length !== shard.header.rows || row !== shard.header.rows) {
+      throw new PapersiftError('artifacts-format', `${shard.file}: ${shard.header.rows} rows in the header, ${ids.length} ids, ${row} papers`, { file: shard.file });
+    }
+    vectorsByShard.push(readShardVectors(shard));
+    log(`Read ${shard.header.rows} rows from ${shard.file}`);
+  }
+  rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (let i = 1; i < rows.length; i++) {
+    if (rows[i].id === rows[i - 1].id) {
+      const [a, b] = [shards[rows[i - 1].shard].file, shards[rows[i].shard].file];
+      throw new PapersiftError('artifacts-format', `Paper ${rows[i].id} is in ${a === b ? `${a} twice` : `both ${a} and ${b}`}`, { id: rows[i].id });
+    }
+  }
+  const vectors = new Float32Array(rows.length * dims);
+  rows.forEach((r, i) => vectors.set(vectorsByShard[r.shard].subarray(r.row * dims, (r.row + 1) * dims), i * dims));
+  return { papers: rows.map((r) => r.paper), vectors, shards };
 }

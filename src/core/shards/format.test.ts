@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isPapersiftError } from '../errors';
 import { getModel, PAPER_TEXT_FORM } from '../models';
-import { checkShardModel, checkShardSet, parseShardHeader, parseShardSpec, shardOfId, shardStem, type ShardHeader } from './format';
+import { checkShardModel, checkShardSet, parseShardHeader, parseShardSpec, shardFromEnv, shardOfId, shardStem, type ShardHeader } from './format';
 
 const model = getModel('bge-small-en-v1.5');
 const header = (over: Partial<ShardHeader> = {}): ShardHeader => ({
@@ -49,6 +49,21 @@ describe('shard assignment', () => {
     expect(errorOf(() => parseShardSpec('1-4'))).toMatch(/takes I\/N/);
     expect(errorOf(() => parseShardSpec('0/0'))).toMatch(/N at least 1/);
     expect(shardStem(3, 16)).toBe('shard-00003-of-00016');
+  });
+});
+
+describe('shardFromEnv', () => {
+  it('reads a Kubernetes Indexed Job, a Slurm array (counted from its minimum) and PAPERSIFT_SHARD', () => {
+    expect(shardFromEnv({})).toBeUndefined();
+    expect(shardFromEnv({ JOB_COMPLETION_INDEX: '2', PAPERSIFT_SHARD_COUNT: '4' })).toEqual({ index: 2, count: 4, from: 'JOB_COMPLETION_INDEX' });
+    expect(shardFromEnv({ SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '8' })).toEqual({ index: 4, count: 8, from: 'SLURM_ARRAY_TASK_ID' });
+    expect(shardFromEnv({ PAPERSIFT_SHARD: '1/3', JOB_COMPLETION_INDEX: '0', PAPERSIFT_SHARD_COUNT: '9' })).toEqual({ index: 1, count: 3, from: 'PAPERSIFT_SHARD' });
+  });
+
+  it('says what is missing instead of guessing a count', () => {
+    expect(errorOf(() => shardFromEnv({ JOB_COMPLETION_INDEX: '0' }))).toMatch(/PAPERSIFT_SHARD_COUNT/);
+    expect(errorOf(() => shardFromEnv({ SLURM_ARRAY_TASK_ID: '3' }))).toMatch(/SLURM_ARRAY_TASK_COUNT/);
+    expect(errorOf(() => shardFromEnv({ JOB_COMPLETION_INDEX: '4', PAPERSIFT_SHARD_COUNT: '4' }))).toMatch(/0\.\.N-1/);
   });
 });
 

@@ -78,6 +78,29 @@ export function parseShardSpec(spec: string): { index: number; count: number } {
   return { index, count };
 }
 
+/**
+ * The shard a batch engine assigned this process, from its environment: a Kubernetes Indexed Job's
+ * JOB_COMPLETION_INDEX with PAPERSIFT_SHARD_COUNT (Kubernetes does not pass the completion count on), or a
+ * Slurm job array's SLURM_ARRAY_TASK_ID, counted from SLURM_ARRAY_TASK_MIN, with SLURM_ARRAY_TASK_COUNT.
+ * PAPERSIFT_SHARD=I/N overrides both. Undefined when none is set: then the build is not sharded.
+ */
+export function shardFromEnv(env: Record<string, string | undefined>): { index: number; count: number; from: string } | undefined {
+  if (env.PAPERSIFT_SHARD) return { ...parseShardSpec(env.PAPERSIFT_SHARD), from: 'PAPERSIFT_SHARD' };
+  if (env.JOB_COMPLETION_INDEX !== undefined) {
+    if (!env.PAPERSIFT_SHARD_COUNT) {
+      throw new PapersiftError('invalid-option', 'JOB_COMPLETION_INDEX is set but PAPERSIFT_SHARD_COUNT is not: set it to the Job\'s completions');
+    }
+    return { ...parseShardSpec(`${env.JOB_COMPLETION_INDEX}/${env.PAPERSIFT_SHARD_COUNT}`), from: 'JOB_COMPLETION_INDEX' };
+  }
+  if (env.SLURM_ARRAY_TASK_ID !== undefined) {
+    const id = Number(env.SLURM_ARRAY_TASK_ID);
+    const min = Number(env.SLURM_ARRAY_TASK_MIN ?? 0);
+    if (!env.SLURM_ARRAY_TASK_COUNT) throw new PapersiftError('invalid-option', 'SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not');
+    return { ...parseShardSpec(`${id - min}/${env.SLURM_ARRAY_TASK_COUNT}`), from: 'SLURM_ARRAY_TASK_ID' };
+  }
+  return undefined;
+}
+
 /** Parses and checks a header's shape; the reason names the file. */
 export function parseShardHeader(text: string, file: string): ShardHeader {
   let value: unknown;
