@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clusteredUnitVectors } from '../../../test/helpers/random';
 import { dot } from '../vectors';
-import { fitRotation, rotateRows, rotateVector } from './rotation';
+import { fitRotation, rotateRows, rotateVector, sampleRows } from './rotation';
 
 const DIMS = 48;
 const vectors = clusteredUnitVectors(400, DIMS, 12, 7);
@@ -53,5 +53,23 @@ describe('fitRotation', () => {
 
   it('refuses fewer than two vectors', () => {
     expect(() => fitRotation(new Float32Array(DIMS), DIMS)).toThrow(/at least 2 vectors/);
+  });
+
+  it('fits on a seeded sample of large row sets: the same rows give the same sample, small sets are kept whole', () => {
+    const dims = 4;
+    const rows = 1000;
+    const data = new Float32Array(rows * dims).map((_, i) => Math.sin(i));
+    expect(sampleRows(data, dims, 2000)).toBe(data);
+    const a = sampleRows(data, dims, 100, 3);
+    expect(a.length).toBe(100 * dims);
+    expect(sampleRows(data, dims, 100, 3)).toEqual(a);
+    expect(sampleRows(data, dims, 100, 4)).not.toEqual(a);
+    // Distinct rows of the input, in input order.
+    const index = (row: Float32Array) => {
+      for (let r = 0; r < rows; r++) if (data[r * dims] === row[0] && data[r * dims + 1] === row[1]) return r;
+      return -1;
+    };
+    const picked = Array.from({ length: 100 }, (_, i) => index(a.subarray(i * dims, (i + 1) * dims)));
+    expect(picked.every((r, i) => r >= 0 && (i === 0 || r > picked[i - 1]))).toBe(true);
   });
 });
