@@ -10,16 +10,20 @@ import { parseArgs } from 'node:util';
 import { PapersiftError, describeError, isPapersiftError } from '../core/errors';
 import type { Dtype } from '../core/models';
 import type { Paper } from '../core/types';
-import { artifactsSize, buildIndexDir, defaultCacheDir, displayPath } from './build-pipeline';
+import { CREATED_BY, artifactsSize, buildIndexDir, defaultCacheDir, displayPath } from './build-pipeline';
 import { readSeedCorpus } from './corpus-files';
 import { checkInputPaths, formatProblem, readPaperPaths } from './paper-files';
 import { defaultWorkerCount, resolveThreads } from './embed-pool';
 import { SEED_COLLECTION_NAME, defaultArtifactsDir } from './open-engine';
-import { DEFAULT_MODEL_ID, getModel, resolveDtype } from '../core/models';
+import { DEFAULT_MODEL_ID, getModel, resolveDtype, type ModelSpec } from '../core/models';
+import { parseShardSpec, shardFromEnv } from '../core/shards/format';
+import { buildShard, mergeShards } from './sharded-build';
 
 const USAGE = `Usage:
   npm run build-index -- --corpus FILE [--corpus FILE ...] --out DIR [--name "Title of the collection"]
   npm run build-index                       (the seed pages into public/artifacts)
+  npm run build-index -- --corpus FILE ... --shard I/N --out SHARDS_DIR    (embed one slice: shard I of N)
+  npm run build-index -- --merge SHARDS_DIR [DIR ...] --out DIR [--name "..."]   (shards → the index)
 
 Options:
   --corpus FILE    a corpus file: arXiv snapshot JSON lines, JSON / JSON lines, BibTeX, CSV or seed pages;
@@ -33,6 +37,11 @@ Options:
   --cache DIR      embedding cache (default: .cache/embeddings, or PAPERSIFT_EMBED_CACHE)
   --no-cache       embed everything and keep nothing
   --force          rebuild even when DIR already holds this corpus's index
+  --shard I/N      embed only the papers whose id hashes to shard I (0..N-1) and write an embeddings
+                   shard to --out; without it, JOB_COMPLETION_INDEX + PAPERSIFT_SHARD_COUNT (Kubernetes),
+                   SLURM_ARRAY_TASK_ID + SLURM_ARRAY_TASK_COUNT (Slurm) or PAPERSIFT_SHARD=I/N choose one
+  --merge DIR      merge a complete set of embeddings shards (folders or shard .json files) into the
+                   index at --out; the format is in docs/SHARDS.md
 
 Ctrl-C stops a build; what was embedded is in the cache, and running the same command again resumes.`;
 
@@ -73,8 +82,9 @@ async function readCorpus(files: string[]): Promise<{ papers: Paper[]; problems:
 
 async function main(): Promise<number> {
   let values;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       options: {
         corpus: { type: 'string', multiple: true },
         out: { type: 'string' },
@@ -86,8 +96,11 @@ async function main(): Promise<number> {
         cache: { type: 'string' },
         'no-cache': { type: 'boolean' },
         force: { type: 'boolean' },
+        shard: { type: 'string' },
+        merge: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
+      allowPositionals: true,
     }));
   } catch (e) {
     process.stderr.write(`${describeError(e)}\n\n${USAGE}\n`);
@@ -103,18 +116,39 @@ async function main(): Promise<number> {
   let workers: number;
   let threads: number;
   let out: string;
+  let shard: { index: number; count: number; from?: string } | undefined;
+  let model: ModelSpec;
+  let dtype: Dtype;
+  const mergePaths = values.merge ? [...values.merge, ...positionals] : [];
   try {
+    if (positionals.length > 0 && !values.merge) throw new PapersiftError('invalid-option', `Unexpected argument "${positionals[0]}"`);
+    if (values.merge && (corpusFiles.length > 0 || values.shard)) {
+      throw new PapersiftError('invalid-option', '--merge reads shards only: leave out --corpus and --shard');
+    }
+    if (values.merge && values.out === undefined) throw new PapersiftError('invalid-option', '--out DIR is required with --merge');
+    shard = values.merge ? undefined : values.shard !== undefined ? parseShardSpec(values.shard) : shardFromEnv(process.env);
+    if (shard && (corpusFiles.length === 0 || values.out === undefined)) {
+      throw new PapersiftError('invalid-option', `A shard build (${values.shard ? '--shard' : shard.from}) needs --corpus FILE and --out SHARDS_DIR`);
+    }
     if (corpusFiles.length > 0 && values.out === undefined) {
       throw new PapersiftError('invalid-option', '--out DIR is required with --corpus (the seed index in public/artifacts is not overwritten)');
     }
     if (values.cache !== undefined && values['no-cache']) throw new PapersiftError('invalid-option', '--cache and --no-cache contradict each other');
     workers = positiveInt(values.workers, '--workers') ?? defaultWorkerCount();
     threads = resolveThreads(workers, positiveInt(values.threads, '--threads'));
-    const model = getModel(values.model ?? DEFAULT_MODEL_ID);
-    out = resolve(values.out ?? defaultArtifactsDir(model.id, resolveDtype(model, values.dtype as Dtype | undefined)));
+    model = getModel(values.model ?? DEFAULT_MODEL_ID);
+    dtype = resolveDtype(model, values.dtype as Dtype | undefined);
+    out = resolve(values.out ?? defaultArtifactsDir(model.id, dtype));
   } catch (e) {
     process.stderr.write(`${describeError(e)}\n\n${USAGE}\n`);
     return 2;
+  }
+
+  if (values.merge) {
+    const report = await mergeShards(mergePaths, { model, dtype, out, name: values.name, createdBy: CREATED_BY, log });
+    const seconds = (performance.now() - started) / 1000;
+    log(`Merged: ${report.papers} papers from ${report.shards} shard${report.shards === 1 ? '' : 's'} (read ${report.seconds.read.toFixed(1)} s, indexes ${report.seconds.index.toFixed(1)} s, wall ${seconds.toFixed(1)} s)`);
+    return 0;
   }
 
   const corpus = corpusFiles.length > 0 ? await readCorpus(corpusFiles) : readSeedCorpus();
@@ -137,6 +171,22 @@ async function main(): Promise<number> {
   process.on('SIGTERM', interrupt);
   const cacheDir = values['no-cache'] ? null : resolve(values.cache ?? defaultCacheDir());
   try {
+    if (shard) {
+      const report = await buildShard(corpus.papers, {
+        shard,
+        model,
+        dtype,
+        out,
+        cacheDir,
+        embed: { kind: 'workers', workers, threadsPerWorker: threads, signal: controller.signal },
+        createdBy: CREATED_BY,
+        log,
+      });
+      const rate = report.embedded > 0 ? ` (${(report.embedded / report.embedSeconds).toFixed(1)} papers/s on ${workers} workers × ${threads} threads)` : '';
+      log(`Shard ${shard.index}/${shard.count}: ${report.rows} papers, embedded ${report.embedded}${rate}, reused ${report.reused}`);
+      log(`Wrote ${displayPath(report.header)} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      return 0;
+    }
     const result = await buildIndexDir({
       papers: corpus.papers,
       modelId: values.model,

@@ -88,7 +88,8 @@ async function main(): Promise<number> {
     n++;
     const record = { id: paper.id, title: paper.title, abstract: paper.abstract, authors: paper.authors, date: paper.published, categories: paper.categories };
     lines.push(JSON.stringify(record));
-    paper.sources = [`${corpusPath}:${n}`];
+    // Relative to the output folder, so the same corpus generated elsewhere is the same bytes.
+    paper.sources = [`corpus.jsonl:${n}`];
     await writers[shardOfId(paper.id, shards)].add(paper.id, vector, paper);
     if (lines.length === 1024 || n === count) {
       if (!corpus.write(`${lines.join('\n')}\n`)) await once(corpus, 'drain');

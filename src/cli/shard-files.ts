@@ -199,14 +199,20 @@ export interface MergedRows {
 }
 
 /**
- * Reads a complete, verified set of shards made with `model`/`dtype` into one row set ordered by paper id.
- * Refuses another model or text form, a missing or doubled shard, a file whose sha256 differs, a paper id in
- * two shards, and a row set without papers, each with the file it concerns.
+ * The headers of a set of shards, checked (cheaply, before any row is read): made with `model`/`dtype` and
+ * its text form, every index of one count exactly once. In index order.
  */
-export async function readShardSet(paths: readonly string[], model: ModelSpec, dtype: Dtype, log: (line: string) => void = () => {}): Promise<MergedRows> {
+export function openShardSet(paths: readonly string[], model: ModelSpec, dtype: Dtype): ShardOnDisk[] {
   const headers = findShardHeaders(paths).map(readShardHeader);
   for (const shard of headers) checkShardModel(shard.header, shard.file, model, dtype);
-  const shards = checkShardSet(headers);
+  return checkShardSet(headers);
+}
+
+/**
+ * Reads an opened shard set into one row set ordered by paper id, verifying every file's sha256 first.
+ * Refuses a paper id in two shards and a shard without papers, naming the file.
+ */
+export async function readShardSet(shards: readonly ShardOnDisk[], model: ModelSpec, log: (line: string) => void = () => {}): Promise<MergedRows> {
   const dims = model.dims;
   const rows: { id: string; paper: Paper; shard: number; row: number }[] = [];
   const vectorsByShard: Float32Array[] = [];
@@ -241,5 +247,5 @@ export async function readShardSet(paths: readonly string[], model: ModelSpec, d
   }
   const vectors = new Float32Array(rows.length * dims);
   rows.forEach((r, i) => vectors.set(vectorsByShard[r.shard].subarray(r.row * dims, (r.row + 1) * dims), i * dims));
-  return { papers: rows.map((r) => r.paper), vectors, shards };
+  return { papers: rows.map((r) => r.paper), vectors, shards: [...shards] };
 }
