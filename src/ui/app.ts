@@ -478,10 +478,10 @@ export class PapersiftApp extends LitElement {
       <span>
         ${reply.noCloseMatch ? html`<strong data-no-match>No close matches</strong> — ` : nothing}
         ${view.tab === 'related'
-          ? html`${countOf(reply)} papers ${reply.noCloseMatch ? 'nearest' : 'related'} to
+          ? html`${countOf(reply)} papers related to
               <strong dir="auto">“${shorten(reply.source?.title || reply.source?.abstract || '', 80)}”</strong>`
           : reply.source
-          ? html`${countOf(reply)} papers ${reply.noCloseMatch ? 'nearest' : 'similar'} to <strong dir="auto">${reply.source.title}</strong>`
+          ? html`${countOf(reply)} papers similar to <strong dir="auto">${reply.source.title}</strong>`
           : reply.noCloseMatch
           ? html`the ${countOf(reply)} nearest papers to <strong dir="auto">“${shorten(view.q.trim(), 80)}”</strong>`
           : html`${countOf(reply)} results for <strong dir="auto">“${shorten(view.q.trim(), 80)}”</strong>`}
