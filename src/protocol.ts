@@ -9,10 +9,11 @@ import type { Backend } from './core/embed/types';
 import type { ErrorCode } from './core/errors';
 import type { ImportFormat } from './core/import/parse-import-file';
 import type { Dtype } from './core/models';
+import type { Facets, PaperFilter, SortOrder } from './core/filter';
 import type { SearchMode } from './core/search';
 import type { Paper } from './core/types';
 
-export type { SearchMode };
+export type { Facets, PaperFilter, SearchMode, SortOrder };
 
 /** Where the model runs: queries and any corpus embedding (a rebuild, the user's own papers). */
 export type QueryBackend = Extract<Backend, 'wasm' | 'webgpu'>;
@@ -42,6 +43,10 @@ export interface SearchParams {
   dims?: number;
   /** Shortlist at `dims`, re-rank at full dims. */
   adaptive?: boolean;
+  /** Only papers of these years / this category (src/core/filter.ts). */
+  filter?: PaperFilter;
+  /** relevance (default) or date: the k most relevant, newest first. */
+  sort?: SortOrder;
 }
 
 export interface SimilarParams {
@@ -50,6 +55,8 @@ export interface SimilarParams {
   k?: number;
   dims?: number;
   adaptive?: boolean;
+  filter?: PaperFilter;
+  sort?: SortOrder;
 }
 
 /** Text pasted to find related papers: embedded as a paper (title line + abstract), not as a query. */
@@ -59,6 +66,8 @@ export interface RelatedParams {
   k?: number;
   dims?: number;
   adaptive?: boolean;
+  filter?: PaperFilter;
+  sort?: SortOrder;
 }
 
 export interface ImportParams {
@@ -138,6 +147,10 @@ export interface SearchReply {
   hits: ResultHit[];
   dims: number;
   adaptive: boolean;
+  /** How the hits are ordered. */
+  sort: SortOrder;
+  /** With a filter: how many papers pass it (the results were drawn from these). */
+  matching?: number;
   /** Set for `similar`: the paper the others are similar to; for `related`, the pasted text as a paper (id ''). */
   source?: Paper;
   /** True when the query was longer than the engine accepts and was cut. */
@@ -183,7 +196,10 @@ export interface EngineInfo {
   /** Why this backend runs, in one sentence for the page. */
   backendReason: string;
   source: ArtifactSource;
-  corpus: { count: number; corpusHash: string; createdBy: string; createdAt: string };
+  /** `name`: what the collection is called (build-index --name); absent for an unnamed one. */
+  corpus: { count: number; corpusHash: string; createdBy: string; createdAt: string; name?: string };
+  /** Which years and categories the live papers have, with counts: what the filters offer. */
+  facets: Facets;
   /** Model dims (full) and the prefix lengths that have an HNSW graph. */
   dims: number;
   indexDims: number[];

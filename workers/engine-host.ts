@@ -10,7 +10,7 @@
 import type { Embedder, EmbedderOptions } from '../src/core/embed/types';
 import { describeError, isPapersiftError, PapersiftError } from '../src/core/errors';
 import { DEFAULT_MODEL_ID, getModel, resolveDtype, type Dtype } from '../src/core/models';
-import { checkQueryText, DEFAULT_MODE, EXACT_SEARCH_BELOW, MAX_QUERY_CHARS, SearchEngine, type SearchResult } from '../src/core/search';
+import { checkQueryText, DEFAULT_MODE, EXACT_SEARCH_BELOW, MAX_QUERY_CHARS, SearchEngine, type SearchOptions, type SearchResult } from '../src/core/search';
 import type {
   BackendChoice,
   EmbedParams,
@@ -121,7 +121,7 @@ export class EngineHost {
       this.counters.queriesEmbedded++;
     }
     const t1 = performance.now();
-    const result = current.engine.searchText(text, embedding, { mode: wanted, k: params.k, dims: params.dims, adaptive: params.adaptive });
+    const result = current.engine.searchText(text, embedding, { ...rankingOptions(params), mode: wanted });
     const t2 = performance.now();
     return {
       ...this.reply(result, { queueMs, embedMs: t1 - t0, searchMs: t2 - t1 }),
@@ -134,7 +134,7 @@ export class EngineHost {
     const { engine } = await this.whenEngine();
     const t0 = performance.now();
     const source = engine.paper(params.paperId);
-    const result = engine.similar(source.id, { mode: params.mode, k: params.k, dims: params.dims, adaptive: params.adaptive });
+    const result = engine.similar(source.id, rankingOptions(params));
     return { ...this.reply(result, { queueMs, embedMs: 0, searchMs: performance.now() - t0 }), modelPending: false, truncated: false, source };
   }
 
@@ -147,7 +147,7 @@ export class EngineHost {
     // A paper's text, embedded as the corpus's papers were: document, not query.
     const embedding = current.embedder ? (await current.embedder.embedDocuments([pasted.text])).slice() : new Float32Array(current.engine.dims);
     const t1 = performance.now();
-    const result = current.engine.related(pasted, embedding, { mode: wanted, k: params.k, dims: params.dims, adaptive: params.adaptive });
+    const result = current.engine.related(pasted, embedding, { ...rankingOptions(params), mode: wanted });
     const source: Paper = { id: '', title: pasted.title, abstract: pasted.abstract, authors: null, date: null, sources: [] };
     return { ...this.reply(result, { queueMs, embedMs: t1 - t0, searchMs: performance.now() - t1 }), modelPending: false, truncated: pasted.truncated, source };
   }
@@ -405,6 +405,8 @@ export class EngineHost {
       ...(result.authorMatches ? { authorMatches: result.authorMatches } : {}),
       dims: result.dims,
       adaptive: result.adaptive,
+      sort: result.sort,
+      ...(result.matching !== undefined ? { matching: result.matching } : {}),
       timings,
       counters: { ...this.counters },
     };
@@ -418,7 +420,14 @@ export class EngineHost {
       activeDtype: current.settings.dtype,
       backendReason: current.backendReason,
       source: current.source,
-      corpus: { count: manifest.count, corpusHash: manifest.corpusHash, createdBy: manifest.createdBy, createdAt: manifest.createdAt },
+      corpus: {
+        count: manifest.count,
+        corpusHash: manifest.corpusHash,
+        createdBy: manifest.createdBy,
+        createdAt: manifest.createdAt,
+        ...(manifest.collection?.name ? { name: manifest.collection.name } : {}),
+      },
+      facets: current.engine.facets(),
       dims: manifest.model.dims,
       indexDims: manifest.indexDims,
       counters: { ...this.counters },
@@ -435,6 +444,12 @@ export class EngineHost {
  */
 function loadEmbedModule() {
   return import('../src/core/embed');
+}
+
+/** What a search, similar or related request asks of the ranking, as the engine takes it. */
+function rankingOptions(params: SearchParams | SimilarParams | RelatedParams): SearchOptions {
+  const { mode, k, dims, adaptive, filter, sort } = params;
+  return { mode, k, dims, adaptive, filter, sort };
 }
 
 function embedderOptions(settings: EngineSettings, backend: QueryBackend): EmbedderOptions {

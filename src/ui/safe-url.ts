@@ -1,13 +1,2 @@
-/**
- * Links from the user's files: only web URLs become links. A `javascript:` or `data:` URL in an imported
- * paper would otherwise run in this page when clicked.
- */
-export function safeUrl(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** The UI's links go through the core's check (also used by the BibTeX export). */
+export { safeUrl } from '../core/safe-url';
