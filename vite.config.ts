@@ -1,6 +1,9 @@
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import { VitePWA, type ManifestOptions } from 'vite-plugin-pwa';
 import { DEFAULT_MODEL_ID, getModel } from './src/core/models';
+import { stageArtifacts } from './scripts/site-artifacts';
 
 /**
  * Cross-origin isolation lets onnxruntime-web use WASM threads (SharedArrayBuffer). Hosts that cannot
@@ -42,6 +45,12 @@ const webAppManifest = {
  * Set PAPERSIFT_BUILD_ID (e.g. to a commit id) when building for a deploy.
  */
 const buildId = process.env.PAPERSIFT_BUILD_ID ?? 'local';
+
+/**
+ * `PAPERSIFT_ARTIFACTS=DIR` ships the artifact set in DIR (from `npm run build-index -- --corpus FILE
+ * --out DIR`) instead of public/artifacts; a missing or invalid DIR stops here with the reason.
+ */
+const customArtifacts = process.env.PAPERSIFT_ARTIFACTS ? stageArtifacts(process.env.PAPERSIFT_ARTIFACTS, dirname(fileURLToPath(import.meta.url))) : undefined;
 
 /**
  * onnxruntime-web's bundle names its wasm with `new URL(…, import.meta.url)`, so Vite emits a 27 MB copy.
@@ -99,7 +108,12 @@ function offlineSupport(): Plugin[] {
 
 export default defineConfig({
   base: basePath(),
-  define: { __PAPERSIFT_BUILD_ID__: JSON.stringify(buildId) },
+  publicDir: customArtifacts?.publicDir ?? 'public',
+  define: {
+    __PAPERSIFT_BUILD_ID__: JSON.stringify(buildId),
+    // The worker may rebuild the seed corpus's index from the seed listings it bundles, never another corpus's.
+    'import.meta.env.PAPERSIFT_CUSTOM_CORPUS': JSON.stringify(customArtifacts !== undefined),
+  },
   plugins: [offlineSupport()],
   // hnswlib-wasm and transformers.js run in a module worker; a classic worker cannot import them.
   worker: { format: 'es', plugins: () => [dropBundledOrtWasm()] },

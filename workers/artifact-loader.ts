@@ -5,7 +5,7 @@
 import { decodeArtifacts, FILES, parseManifest, type Artifacts, type Expectation, type Manifest } from '../src/core/artifacts';
 import { buildArtifacts } from '../src/core/build';
 import type { Embedder } from '../src/core/embed/types';
-import { describeError, isPapersiftError } from '../src/core/errors';
+import { describeError, isPapersiftError, PapersiftError } from '../src/core/errors';
 import { sha256Hex } from '../src/core/hash';
 import type { Paper } from '../src/core/types';
 import type { ArtifactSource, IndexingStatus, LoadStep } from '../src/protocol';
@@ -116,7 +116,11 @@ async function keep(ctx: LoaderContext, files: Map<string, Uint8Array>, origin: 
   }
 }
 
-/** The shipped papers when they are intact (only model or dtype differ), else the seed listings. */
+/**
+ * The shipped papers when they are intact (only model or dtype differ), else the seed listings, but only
+ * on a site that ships the seed corpus: a site built from another corpus (PAPERSIFT_ARTIFACTS) cannot
+ * rebuild it from anything else, and says so.
+ */
 async function corpusForRebuild(ctx: LoaderContext, manifestBytes: Uint8Array | undefined): Promise<{ papers: Paper[]; corpusHash: string }> {
   let manifest: Manifest | undefined;
   try {
@@ -130,6 +134,12 @@ async function corpusForRebuild(ctx: LoaderContext, manifestBytes: Uint8Array | 
     if (bytes && bytes.byteLength === listed.bytes && (await sha256Hex(bytes)) === listed.sha256) {
       return { papers: JSON.parse(new TextDecoder().decode(bytes)) as Paper[], corpusHash: manifest.corpusHash };
     }
+  }
+  if (import.meta.env.PAPERSIFT_CUSTOM_CORPUS === true) {
+    throw new PapersiftError(
+      'artifacts-missing',
+      "This site's search index is missing or damaged, and its papers cannot be rebuilt in the browser: build the index again (npm run build-index) and redeploy",
+    );
   }
   ctx.onStep({ message: 'Reading the paper listings…', done: false });
   return loadSeedCorpus();

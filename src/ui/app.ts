@@ -5,7 +5,8 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { Task, TaskStatus, initialState } from '@lit/task';
-import type { EngineInfo, EngineSettings, EngineStatus, JobProgress, MapReply, SearchMode, SearchReply } from '../protocol';
+import { describeFilter, isActiveFilter } from '../core/filter';
+import type { EngineInfo, EngineSettings, EngineStatus, JobProgress, MapReply, PaperFilter, SearchMode, SearchReply, SortOrder } from '../protocol';
 import { EngineClient, EngineError } from './engine-client';
 import type { ResultList } from './result-list';
 import type { SearchBar } from './search-bar';
@@ -13,6 +14,7 @@ import { shared } from './theme';
 import type { MapPaper } from './paper-map';
 import { formatViewState, readViewState, sameView, type Tab, type ViewState } from './url-state';
 import './engine-panel';
+import './filter-bar';
 import './library-panel';
 import './paper-map';
 import './load-status';
@@ -84,6 +86,10 @@ export class PapersiftApp extends LitElement {
       .tagline {
         margin: 0.35rem 0 0;
         color: var(--ps-muted);
+      }
+      .collection {
+        margin: 0.5rem 0 0;
+        font-size: 1.05rem;
       }
       .tabs {
         display: flex;
@@ -234,7 +240,14 @@ export class PapersiftApp extends LitElement {
 
   private searchTask = new Task(this, {
     task: async ([view, relatedText], { signal }): Promise<Shown | typeof initialState> => {
-      const options = { k: RESULTS, mode: view.mode, dims: view.dims ?? undefined, adaptive: view.adaptive };
+      const options = {
+        k: RESULTS,
+        mode: view.mode,
+        dims: view.dims ?? undefined,
+        adaptive: view.adaptive,
+        filter: isActiveFilter(view.filter) ? view.filter : undefined,
+        sort: view.sort,
+      };
       let reply: SearchReply;
       if (view.tab === 'library') return initialState;
       if (view.tab === 'related') {
@@ -329,9 +342,12 @@ export class PapersiftApp extends LitElement {
           </svg>
           <h1>papersift</h1>
         </div>
+        ${info?.corpus.name
+          ? html`<p class="collection" data-collection><strong dir="auto">${info.corpus.name}</strong> · ${info.corpus.count.toLocaleString('en')} papers</p>`
+          : nothing}
         <p class="tagline">
-          Search ${info ? `${info.corpus.count} research papers` : 'research papers'} by meaning — the model and the index run
-          in your browser.
+          ${info?.corpus.name ? 'Search them' : `Search ${info ? `${info.corpus.count.toLocaleString('en')} research papers` : 'research papers'}`}
+          by meaning — the model and the index run in your browser.
         </p>
       </header>
       <nav class="tabs" role="tablist" aria-label="What to do">
@@ -430,6 +446,13 @@ export class PapersiftApp extends LitElement {
         @mode-change=${(e: CustomEvent<{ mode: SearchMode }>) => this.commit({ ...this.view, mode: e.detail.mode }, 'push')}
         @enter-results=${() => this.resultList?.focusFirst()}
       ></ps-search-bar>
+      <ps-filter-bar
+        .facets=${info?.facets}
+        .filter=${this.view.filter}
+        .sort=${this.view.sort}
+        @filter-change=${(e: CustomEvent<{ filter: PaperFilter }>) => this.commit({ ...this.view, filter: e.detail.filter }, 'push')}
+        @sort-change=${(e: CustomEvent<{ sort: SortOrder }>) => this.commit({ ...this.view, sort: e.detail.sort }, 'push')}
+      ></ps-filter-bar>
     `;
   }
 
@@ -486,6 +509,10 @@ export class PapersiftApp extends LitElement {
           ? html`the ${countOf(reply)} nearest papers to <strong dir="auto">“${shorten(view.q.trim(), 80)}”</strong>`
           : html`${countOf(reply)} results for <strong dir="auto">“${shorten(view.q.trim(), 80)}”</strong>`}
         ${keywordCount(reply)} · ${how} ${searchNotes(view.q, reply)}
+        ${reply.matching !== undefined && isActiveFilter(view.filter)
+          ? html`<br /><span data-scope>Among the <strong>${reply.matching.toLocaleString('en')}</strong> papers of ${describeFilter(view.filter)}</span>`
+          : nothing}
+        ${reply.sort === 'date' ? html`<br /><span data-order>The best matches, newest first</span>` : nothing}
         ${reply.modelPending ? html`<br />Keyword matches for now: results by meaning follow when the model has loaded.` : nothing}
         ${reply.truncated
           ? html`<br />${view.tab === 'related' ? 'The text was longer than an abstract may be; only its start was used.' : 'Only the first 10,000 characters of the query were used.'}`
@@ -638,7 +665,7 @@ function readSettings(): Partial<EngineSettings> {
 
 /** Problems with what was typed are guidance, not failures. */
 function isInputProblem(e: unknown): boolean {
-  return e instanceof EngineError && (e.code === 'empty-query' || e.code === 'unknown-paper' || e.code === 'invalid-option');
+  return e instanceof EngineError && (e.code === 'empty-query' || e.code === 'unknown-paper' || e.code === 'invalid-option' || e.code === 'no-match');
 }
 
 function errorText(e: unknown): string {
@@ -650,6 +677,8 @@ function errorText(e: unknown): string {
         return 'That paper is not in this collection; the link may come from another version of the index.';
       case 'invalid-option':
         return e.message;
+      case 'no-match':
+        return `${e.message}. Widen the years or choose another category.`;
       default:
         return e.message;
     }

@@ -8,6 +8,7 @@ import { processTerm, tokenize } from '../core/lexical/analyzer';
 import { relevanceBand } from '../core/relevance/relevance';
 import type { ResultHit, SearchMode } from '../protocol';
 import { shared } from './theme';
+import './paper-details';
 
 const SNIPPET_CHARS = 260;
 
@@ -104,11 +105,6 @@ export class ResultList extends LitElement {
         height: 100%;
         background: var(--ps-accent);
       }
-      .meta {
-        margin: 0.25rem 0 0;
-        color: var(--ps-muted);
-        font-size: 0.85rem;
-      }
       .yours {
         display: inline-block;
         margin-right: 0.5rem;
@@ -172,7 +168,6 @@ export class ResultList extends LitElement {
     const open = this.expanded.has(paper.id);
     const long = paper.abstract.length > SNIPPET_CHARS;
     const text = open || !long ? paper.abstract : snippet(paper.abstract);
-    const meta = [authorsLine(paper.authors), paper.date].filter(Boolean).join(' · ');
     const titleId = `title-${index}`;
     const abstractId = `abstract-${index}`;
     return html`<li>
@@ -186,11 +181,9 @@ export class ResultList extends LitElement {
         <span class="rank" aria-hidden="true">${index + 1}</span>
         <div class="main">
           <h2 id=${titleId} dir="auto">${highlight(paper.title, terms)}</h2>
-          ${meta || paper.imported
-            ? html`<p class="meta" dir="auto">
-                ${paper.imported ? html`<span class="yours" data-yours>Your paper</span>` : nothing}${meta}
-              </p>`
-            : nothing}
+          <ps-paper-meta .paper=${paper} ?expanded=${open}
+            >${paper.imported ? html`<span class="yours" data-yours>Your paper</span>` : nothing}</ps-paper-meta
+          >
           <p class="abstract" id=${abstractId} dir="auto">
             ${highlight(text, terms)}
             ${long
@@ -199,6 +192,7 @@ export class ResultList extends LitElement {
                 </button>`
               : nothing}
           </p>
+          <ps-paper-actions .paper=${paper}></ps-paper-actions>
         </div>
         <div class="side">
           ${author
@@ -321,11 +315,6 @@ function highlight(text: string, terms: string[] | undefined) {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function authorsLine(authors: string[] | null): string {
-  if (!authors || authors.length === 0) return '';
-  return authors.length > 3 ? `${authors.slice(0, 3).join(', ')} et al.` : authors.join(', ');
 }
 
 /** The abstract's start, cut at a word boundary. */
