@@ -54,22 +54,27 @@ export interface BuildOptions {
   base?: string;
   /** PAPERSIFT_BUILD_ID: tells two deploys apart (and gives them different asset hashes). */
   buildId?: string;
+  /** PAPERSIFT_ARTIFACTS: ship this artifact folder instead of public/artifacts. */
+  artifacts?: string;
 }
 
 /**
  * `npm run build` with these environment variables: vite.config.ts reads them when the build loads it.
  * Builds one at a time (the variables are process-wide).
  */
-export async function buildSite({ outDir, base = '/', buildId = 'local' }: BuildOptions): Promise<void> {
+export async function buildSite({ outDir, base = '/', buildId = 'local', artifacts }: BuildOptions): Promise<void> {
   checkSiteInputs();
-  const saved = { base: process.env.PAPERSIFT_BASE, buildId: process.env.PAPERSIFT_BUILD_ID };
+  const saved = { base: process.env.PAPERSIFT_BASE, buildId: process.env.PAPERSIFT_BUILD_ID, artifacts: process.env.PAPERSIFT_ARTIFACTS };
   process.env.PAPERSIFT_BASE = base;
   process.env.PAPERSIFT_BUILD_ID = buildId;
+  if (artifacts) process.env.PAPERSIFT_ARTIFACTS = artifacts;
+  else delete process.env.PAPERSIFT_ARTIFACTS;
   try {
     await build({ root: REPO_ROOT, configFile: join(REPO_ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
   } finally {
     restoreEnv('PAPERSIFT_BASE', saved.base);
     restoreEnv('PAPERSIFT_BUILD_ID', saved.buildId);
+    restoreEnv('PAPERSIFT_ARTIFACTS', saved.artifacts);
   }
 }
 
