@@ -79,10 +79,3 @@ function utf16WithoutBom(head: Uint8Array): TextEncodingName | undefined {
   if (evenNul > pairs * 0.3 && oddNul < pairs * 0.05) return 'utf-16be';
   return undefined;
 }
-
-/** A file's whole bytes as text, or why they are refused. The byte-order mark is dropped. */
-export function decodeBytes(bytes: Uint8Array, fileName: string): ({ text: string } & Extract<EncodingVerdict, { encoding: TextEncodingName }>) | { refused: string } {
-  const verdict = sniffEncoding(bytes.subarray(0, SNIFF_BYTES), fileName, bytes.length <= SNIFF_BYTES);
-  if ('refused' in verdict) return verdict;
-  return { ...verdict, text: new TextDecoder(verdict.encoding).decode(bytes) };
-}

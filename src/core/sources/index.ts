@@ -6,6 +6,6 @@
 export { readPaperFile, readPaperFiles, type PaperFilesResult } from './read';
 export { PaperFileStream, type ReadOptions } from './stream';
 export { PaperDeduper } from './dedupe';
-export { sniffEncoding, decodeBytes, SNIFF_BYTES } from './decode';
+export { sniffEncoding, SNIFF_BYTES } from './decode';
 export { MAX_TITLE_CHARS, MAX_ABSTRACT_CHARS } from './record';
 export { PAPER_FORMATS, type PaperFormat, type PaperFileResult, type SourceProblem, type TextEncodingName } from './types';

@@ -91,10 +91,20 @@ export function latexToText<K extends string>(values: Record<K, string>): Record
   if (islands.length === 0) return out;
   const percent = (v: string) => v.replace(/(?<!\\)%/g, '\\%');
   const escapeDollars = (v: string) => percent(v).replace(/(?<!\\)\$/g, '\\$');
-  // One parser call for all islands; when one spoils it, each island alone, so only that one stays as written.
-  const converted = convert(islands, percent) ?? islands.map((island) => (convert([island], percent) ?? convert([island], escapeDollars))?.[0] ?? island);
+  // All islands as one field (the parser's cost is mostly per field); when one spoils it, each island alone,
+  // so only that one stays as written.
+  const converted = convertJoined(islands, percent) ?? islands.map((island) => (convert([island], percent) ?? convert([island], escapeDollars))?.[0] ?? island);
   for (const [k, parts] of pieces) out[k] = collapse(parts.map((p) => (typeof p === 'number' ? (converted[p] ?? islands[p]) : p)).join(' '));
   return out;
+}
+
+/** Joins islands with a private-use mark the parser passes through as text, converts once, splits again. */
+const ISLAND_BREAK = '\uE002';
+function convertJoined(texts: string[], adjust: (v: string) => string): string[] | undefined {
+  if (texts.length === 1) return convert(texts, adjust);
+  const [joined] = convert([texts.map(adjust).join(` ${ISLAND_BREAK} `)], (v) => v) ?? [];
+  const parts = joined?.split(ISLAND_BREAK).map((part) => part.trim());
+  return parts?.length === texts.length ? parts : undefined;
 }
 
 /** The texts converted as the fields of one entry (one parser call), or undefined when the parser refuses them. */

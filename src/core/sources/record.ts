@@ -87,7 +87,11 @@ export function recordToPaper(fields: RecordFields, source: string, warn: (messa
 /** A string or number as collapsed text (NFC: LaTeX accents arrive as combining marks), undefined when empty. */
 export function text(value: unknown): string | undefined {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
-  const collapsed = String(value).normalize('NFC').replace(/\s+/g, ' ').trim();
+  let collapsed = String(value);
+  // Both steps cost more than the rest of a record's checks; most text needs neither (ASCII, single spaces).
+  if (/[^\x00-\x7f]/.test(collapsed)) collapsed = collapsed.normalize('NFC');
+  if (/\s\s|[^\S ]/.test(collapsed)) collapsed = collapsed.replace(/\s+/g, ' ');
+  collapsed = collapsed.trim();
   return collapsed.length > 0 ? collapsed : undefined;
 }
 
