@@ -67,9 +67,33 @@ function dropBundledOrtWasm(): Plugin {
 }
 
 /**
- * The service worker that makes the site work offline: it precaches the app, the ORT wasm, the default
- * model at its default dtype (other models and dtypes are fetched on demand, online), the shipped index
- * and the app icons. The index, manifest included, is precached as one versioned set, so the worker never
+ * transformers.js imports onnxruntime-web's WebGPU build (asyncify, 26.9 MB wasm) for its own sessions. The site
+ * uses transformers.js only for the tokenizer and opens sessions itself with the cheapest build for the backend
+ * (src/core/embed/embedder.ts), so transformers.js's import gets an empty module: no second ORT in the bundle.
+ * Its loader then finds no runtime, which only matters to code that asks it for a session (none here).
+ */
+function noOrtInTransformers(): Plugin {
+  const stub = '\0papersift:no-ort-in-transformers';
+  return {
+    name: 'papersift:no-ort-in-transformers',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (source === 'onnxruntime-web/webgpu' && importer?.includes('@huggingface/transformers')) return stub;
+      return null;
+    },
+    load(id) {
+      return id === stub ? 'export {};' : null;
+    },
+  };
+}
+
+/**
+ * The service worker that makes the site work offline: it precaches the app, the wasm-only ORT build (what
+ * the default WASM backend runs; the WebGPU build is fetched when WebGPU runs), the default model's small
+ * files, the shipped index and the app icons. The model's weights are not precached: the engine worker
+ * downloads them once and keeps them in Cache Storage itself (src/store/model-cache.ts), so a first visit
+ * fetches them once, not twice at the same moment (which also failed in private windows with
+ * net::ERR_CACHE_WRITE_FAILURE). The index, manifest included, is precached as one versioned set, so the worker never
  * mixes a new manifest with old files.
  *
  * Updates ask first (registerType 'prompt'): a deploy's new worker installs next to the old one and waits,
@@ -90,12 +114,11 @@ function offlineSupport(): Plugin[] {
       globPatterns: [
         '*.{html,svg}',
         'assets/**/*.{js,css,wasm}',
-        'ort/*.{mjs,wasm}',
+        'ort/ort-wasm-simd-threaded.{mjs,wasm}',
         'artifacts/*.{json,bin,f32}',
         `${modelDir}/*.json`,
-        `${modelDir}/${model.weights[model.defaultDtype]!.path}`,
       ],
-      // The model and the ORT wasm are each tens of MB; the default limit (2 MiB) would skip them.
+      // The ORT wasm is 14 MB; the default limit (2 MiB) would skip it.
       maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
       skipWaiting: false,
       clientsClaim: true,
@@ -113,10 +136,12 @@ export default defineConfig({
     __PAPERSIFT_BUILD_ID__: JSON.stringify(buildId),
     // The worker may rebuild the seed corpus's index from the seed listings it bundles, never another corpus's.
     'import.meta.env.PAPERSIFT_CUSTOM_CORPUS': JSON.stringify(customArtifacts !== undefined),
+    // bench/browser.ts builds a variant with PAPERSIFT_LOAD_ORDER=parallel to compare the two start-up orders.
+    __PAPERSIFT_LOAD_ORDER__: JSON.stringify(process.env.PAPERSIFT_LOAD_ORDER ?? 'index-first'),
   },
-  plugins: [offlineSupport()],
+  plugins: [noOrtInTransformers(), offlineSupport()],
   // hnswlib-wasm and transformers.js run in a module worker; a classic worker cannot import them.
-  worker: { format: 'es', plugins: () => [dropBundledOrtWasm()] },
+  worker: { format: 'es', plugins: () => [noOrtInTransformers(), dropBundledOrtWasm()] },
   optimizeDeps: {
     // Dependencies only the worker imports: Vite finds them late, and pre-bundling them then reloads the
     // page mid-load. hnswlib-wasm also ships only a `module` build.

@@ -3,6 +3,9 @@ import type { RawOrtLoad, RawOrtReply, RawOrtRequest } from './browser-raw-ort.w
 
 export interface RawOrt {
   loadMs: number;
+  /** Session creation (wasm start-up included) and the first run, as a page load pays them. */
+  createMs: number;
+  firstRunMs: number;
   embed(texts: string[]): Promise<{ ms: number[]; vectors: number[][] }>;
   close(): void;
 }
@@ -22,6 +25,8 @@ export async function startRawOrt(config: RawOrtLoad): Promise<RawOrt> {
   const loaded = await ask({ load: config });
   return {
     loadMs: 'loadMs' in loaded ? loaded.loadMs : NaN,
+    createMs: 'createMs' in loaded ? loaded.createMs : NaN,
+    firstRunMs: 'firstRunMs' in loaded ? loaded.firstRunMs : NaN,
     embed: async (texts) => {
       const reply = await ask({ embed: texts });
       if (!('ms' in reply)) throw new Error('unexpected reply');

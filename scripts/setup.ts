@@ -175,50 +175,42 @@ async function copyHashing(source: string, dest: string): Promise<string> {
 }
 
 export interface OrtWebFiles {
-  /** The onnxruntime-web package transformers.js imports (a nested copy wins over the top-level one). */
+  /** The onnxruntime-web package the site imports. */
   packageDir: string;
   version: string;
-  /** File names in packageDir/dist that its browser bundle loads at run time. */
+  /** File names in packageDir/dist that its browser bundles load at run time, the WASM backend's first. */
   files: string[];
 }
 
 /**
- * Finds the onnxruntime-web that transformers.js's browser build imports and the wasm files that build asks for.
- * The glue (.mjs) and binary (.wasm) must come from that exact version: a mismatched pair fails to start.
+ * The onnxruntime-web entries src/core/embed/embedder.ts imports in a browser: the wasm-only build for the WASM
+ * backend (what runs by default) and the WebGPU build, imported only when WebGPU runs.
+ */
+export const ORT_WEB_ENTRIES = ['./wasm', './webgpu'] as const;
+
+/**
+ * Finds the wasm files the site's onnxruntime-web bundles ask for. The glue (.mjs) and binary (.wasm) must come from
+ * that exact version: a mismatched pair fails to start.
  */
 export async function findOrtWebFiles(repoRoot: string): Promise<OrtWebFiles> {
-  const transformersDir = join(repoRoot, 'node_modules', '@huggingface', 'transformers');
-  const transformersPackage = JSON.parse(await readFile(join(transformersDir, 'package.json'), 'utf8')) as {
-    version: string;
-    exports: { default: { default: string } };
-    dependencies: Record<string, string>;
-  };
-  // Node's resolution from inside transformers.js: its own node_modules first, then upwards.
-  const candidates = [join(transformersDir, 'node_modules', 'onnxruntime-web'), join(repoRoot, 'node_modules', 'onnxruntime-web')];
-  const packageDir = candidates.find((dir) => existsSync(join(dir, 'package.json')));
-  if (!packageDir) throw new Error(`not installed (looked in ${candidates.join(', ')}); run npm install`);
+  const packageDir = join(repoRoot, 'node_modules', 'onnxruntime-web');
+  if (!existsSync(join(packageDir, 'package.json'))) throw new Error(`not installed (looked in ${packageDir}); run npm install`);
   const ortPackage = JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8')) as {
     version: string;
     exports: Record<string, string | { import?: string | Record<string, string> }>;
   };
-  const wanted = transformersPackage.dependencies['onnxruntime-web'];
-  if (wanted && /^\d/.test(wanted) && wanted !== ortPackage.version) {
-    throw new Error(`${packageDir} is ${ortPackage.version} but transformers.js ${transformersPackage.version} wants ${wanted}; run npm install`);
+  const files: string[] = [];
+  for (const entry of ORT_WEB_ENTRIES) {
+    const exported = ortPackage.exports[entry];
+    const importTarget = typeof exported === 'string' ? exported : exported?.import;
+    const bundle = typeof importTarget === 'string' ? importTarget : importTarget?.default;
+    if (!bundle) throw new Error(`onnxruntime-web ${ortPackage.version} has no import entry for "onnxruntime-web${entry.slice(1)}"`);
+    const bundleText = await readFile(join(packageDir, bundle), 'utf8');
+    const glue = [...new Set(bundleText.match(/ort-wasm-simd-threaded(?:\.\w+)?\.mjs/g) ?? [])];
+    if (glue.length === 0) throw new Error(`found no ort-wasm-simd-threaded*.mjs name in ${bundle}`);
+    // Each glue file loads the binary of the same name.
+    files.push(...glue.flatMap((name) => [name, name.replace(/\.mjs$/, '.wasm')]));
   }
-
-  // Which entry does the web build import ("onnxruntime-web/webgpu" in 4.3.1), and which wasm does that entry load?
-  const webBuild = await readFile(join(transformersDir, transformersPackage.exports.default.default), 'utf8');
-  const entry = /from\s+["']onnxruntime-web(\/[\w-]+)?["']/.exec(webBuild);
-  if (!entry) throw new Error(`could not find the onnxruntime-web import in transformers.js's web build`);
-  const exported = ortPackage.exports[`.${entry[1] ?? ''}`];
-  const importTarget = typeof exported === 'string' ? exported : exported?.import;
-  const bundle = typeof importTarget === 'string' ? importTarget : importTarget?.default;
-  if (!bundle) throw new Error(`onnxruntime-web ${ortPackage.version} has no import entry for "onnxruntime-web${entry[1] ?? ''}"`);
-  const bundleText = await readFile(join(packageDir, bundle), 'utf8');
-  const glue = [...new Set(bundleText.match(/ort-wasm-simd-threaded(?:\.\w+)?\.mjs/g) ?? [])];
-  if (glue.length === 0) throw new Error(`found no ort-wasm-simd-threaded*.mjs name in ${bundle}`);
-  // Each glue file loads the binary of the same name.
-  const files = glue.flatMap((name) => [name, name.replace(/\.mjs$/, '.wasm')]);
   for (const name of files) {
     if (!existsSync(join(packageDir, 'dist', name))) throw new Error(`${join(packageDir, 'dist', name)} is missing; run npm install`);
   }

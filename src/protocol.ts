@@ -210,6 +210,12 @@ export interface EngineInfo {
   notice?: string;
   /** The user's papers in the collection now. */
   imported: number;
+  /**
+   * When each part of start-up first ended in this worker (epoch ms: performance.timeOrigin + now, comparable with
+   * the page's clock): workerStart, initReceived, keywordReady, embedModuleImported, tokenizerLoaded, ortImported,
+   * weightsFetched, sessionCreated, modelReady. For bench/browser.ts.
+   */
+  loadPhases?: Record<string, number>;
 }
 
 export interface EmbedParams {
@@ -302,7 +308,8 @@ export type EngineStatus =
   | { phase: 'loading'; model: LoadStep; index: LoadStep; searchable: boolean }
   | IndexingStatus
   | { phase: 'ready'; info: EngineInfo }
-  | { phase: 'error'; error: ReplyError };
+  /** `keywordSearch`: the index opened and keyword search works; only the model failed. */
+  | { phase: 'error'; error: ReplyError; keywordSearch?: boolean };
 
 export interface StatusEvent {
   event: 'status';

@@ -140,20 +140,27 @@ describe('runSetup (real model and onnxruntime-web)', () => {
       ].map((p) => join('public/models/all-MiniLM-L6-v2', p)),
     );
     expect(report.ort?.files.map((f) => f.path)).toEqual([
+      join('public/ort/ort-wasm-simd-threaded.mjs'),
+      join('public/ort/ort-wasm-simd-threaded.wasm'),
       join('public/ort/ort-wasm-simd-threaded.asyncify.mjs'),
       join('public/ort/ort-wasm-simd-threaded.asyncify.wasm'),
     ]);
-    const wasm = join(repoRoot, 'public/ort/ort-wasm-simd-threaded.asyncify.wasm');
+    const wasm = join(repoRoot, 'public/ort/ort-wasm-simd-threaded.wasm');
     expect(statSync(wasm).size).toBe(report.ort?.files[1].bytes);
   });
 });
 
 describe('findOrtWebFiles', () => {
-  it('picks the onnxruntime-web transformers.js imports and the asyncify pair its WebGPU bundle loads', async () => {
+  it('picks the wasm-only pair (WASM backend) and the asyncify pair the WebGPU bundle loads', async () => {
     const found = await findOrtWebFiles(REPO_ROOT);
-    const transformers = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules/@huggingface/transformers/package.json'), 'utf8'));
-    expect(found.version).toBe(transformers.dependencies['onnxruntime-web']);
-    expect(found.files).toEqual(['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm']);
+    const ort = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules/onnxruntime-web/package.json'), 'utf8'));
+    expect(found.version).toBe(ort.version);
+    expect(found.files).toEqual([
+      'ort-wasm-simd-threaded.mjs',
+      'ort-wasm-simd-threaded.wasm',
+      'ort-wasm-simd-threaded.asyncify.mjs',
+      'ort-wasm-simd-threaded.asyncify.wasm',
+    ]);
   });
 });
 

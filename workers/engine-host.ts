@@ -38,9 +38,13 @@ import { pastedPaper } from '../src/core/pasted-paper';
 import type { Paper } from '../src/core/types';
 import { CollectionHost, type CollectionTarget, type ProgressSink } from './collection-host';
 import { loadArtifacts, type LoadedArtifacts } from './artifact-loader';
+import { fetchCachedModelFile } from '../src/store/model-cache';
 
 /** The site's root URL path ('/' or a sub-path such as '/papersift/'), as Vite was told at build time. */
 const BASE_PATH = import.meta.env.BASE_URL;
+/** Set by vite.config.ts: 'index-first' (the default, see reconfigure) or 'parallel' (a variant bench/browser.ts measures). */
+declare const __PAPERSIFT_LOAD_ORDER__: string;
+const LOAD_ORDER = typeof __PAPERSIFT_LOAD_ORDER__ === 'string' ? __PAPERSIFT_LOAD_ORDER__ : 'index-first';
 /** onnxruntime-web needs a full URL for its wasm (a bare path breaks under Vite dev). */
 const SITE_ROOT = new URL(BASE_PATH, self.location.origin).href;
 
@@ -85,6 +89,12 @@ export class EngineHost {
   private loading = 0;
   /** Commands that arrived before the first engine opened. */
   private engineWaiters: Waiter[] = [];
+  /** Recent query vectors by model, weights and text: back/forward and mode or dims switches re-use them. */
+  private readonly queryVectors = new RecentVectors(64);
+  /** The model failed to load for the current settings: searches are keyword searches, and say so. */
+  private modelFailed = false;
+  /** When each part of start-up ended (epoch ms, comparable with the page's clock), for bench/browser.ts. */
+  private readonly phases: Record<string, number> = { workerStart: performance.timeOrigin };
 
   /**
    * `emit` reports status; `afterRunningJobs` runs a task once the searches queued before it are done
@@ -117,15 +127,22 @@ export class EngineHost {
     const t0 = performance.now();
     let embedding: Float32Array | null = null;
     if (wanted !== 'lexical' && current.embedder) {
-      embedding = await current.embedder.embedQuery(text);
-      this.counters.queriesEmbedded++;
+      const key = `${current.settings.modelId}/${current.settings.dtype}\n${text}`;
+      embedding = this.queryVectors.get(key) ?? null;
+      if (!embedding) {
+        embedding = await current.embedder.embedQuery(text);
+        this.phase('firstQueryEmbedded');
+        this.queryVectors.set(key, embedding);
+        this.counters.queriesEmbedded++;
+      }
     }
     const t1 = performance.now();
     const result = current.engine.searchText(text, embedding, { ...rankingOptions(params), mode: wanted });
     const t2 = performance.now();
     return {
       ...this.reply(result, { queueMs, embedMs: t1 - t0, searchMs: t2 - t1 }),
-      modelPending: wanted !== 'lexical' && !current.embedder,
+      // After a failed model load nothing follows: the keyword answer is the answer.
+      modelPending: wanted !== 'lexical' && !current.embedder && !this.modelFailed,
       truncated: params.text.trim().length > MAX_QUERY_CHARS,
     };
   }
@@ -216,6 +233,8 @@ export class EngineHost {
     // A new WASM dtype asked for while WebGPU runs fp32 changes nothing that runs.
     const sameModel = sameVectors && sameDecision && current.embedder !== undefined && current.settings.numThreads === settings.numThreads;
     this.steps = { model: sameModel ? kept : waiting, index: sameVectors ? kept : waiting };
+    this.modelFailed = false;
+    this.phase('initReceived');
     const started = performance.now();
     const loadTimings = { indexMs: 0, modelMs: 0 };
     try {
@@ -227,7 +246,7 @@ export class EngineHost {
       // A download is network-bound, so the model loads beside it. A stored index opens in well under a
       // second, but not while the model's wasm compiles on this same thread: it opens first, and keyword
       // search works that much sooner. A rebuild of the index asks for the model itself.
-      if (sameVectors || !(await this.hasStoredIndex(settings))) model().catch(() => {}); // awaited below
+      if (sameVectors || LOAD_ORDER === 'parallel' || !(await this.hasStoredIndex(settings))) model().catch(() => {}); // awaited below
       const index = sameVectors
         ? { engine: current.engine, source: current.source, notice: current.notice }
         : await this.loadEngine(settings, async () => (await model()).embedder);
@@ -235,12 +254,14 @@ export class EngineHost {
       if (!this.current) {
         // First load: keyword search can start now.
         this.current = { settings, asked, decision, ...index, activeBackend: decision.backend, backendReason: decision.reason, loadTimings };
+        this.phase('keywordReady');
         this.settleWaiters();
       }
       const { embedder, backend, reason } = await model();
       const replaced = this.current.embedder;
       this.current = { settings, asked, decision, ...index, embedder, activeBackend: backend, backendReason: reason, loadTimings };
       if (replaced && replaced !== embedder) this.afterRunningJobs(() => replaced.dispose());
+      this.phase('modelReady');
       const info = this.info(this.current);
       this.emit({ phase: 'ready', info });
       return info;
@@ -248,7 +269,14 @@ export class EngineHost {
       this.settleWaiters(e);
       // A failed change keeps what works; a failed first load is an error state (keyword search may still work).
       if (current?.embedder) this.emit({ phase: 'ready', info: this.info(current) });
-      else this.emit({ phase: 'error', error: { code: e instanceof PapersiftError ? e.code : 'internal', message: describeError(e) } });
+      else {
+        this.modelFailed = this.current !== undefined;
+        this.emit({
+          phase: 'error',
+          error: { code: e instanceof PapersiftError ? e.code : 'internal', message: describeError(e) },
+          keywordSearch: this.current !== undefined,
+        });
+      }
       throw e;
     }
   }
@@ -317,7 +345,8 @@ export class EngineHost {
     const spec = getModel(settings.modelId);
     const weights = spec.weights[settings.dtype];
     const { createEmbedder } = await loadEmbedModule();
-    const load = async (backend: QueryBackend) => {
+    this.phase('embedModuleImported');
+    const loadOnce = async (backend: QueryBackend) => {
       const what = `${spec.id} (${settings.dtype}${weights ? `, ${Math.round(weights.bytes / 1e6)} MB` : ''}, ${backend === 'webgpu' ? 'WebGPU' : 'WASM'})`;
       this.step('model', { message: `Loading ${what}…`, done: false });
       // Bytes per model file. Servers that compress send no length, so the registry's sizes set the total.
@@ -325,6 +354,7 @@ export class EngineHost {
       const loadedByFile = new Map<string, number>();
       const embedder = await createEmbedder({
         ...embedderOptions(settings, backend),
+        onPhase: (name) => this.phase(name),
         onLoadProgress: ({ file, loaded }) => {
           loadedByFile.set(file, loaded);
           const loadedBytes = [...loadedByFile.values()].reduce((n, bytes) => n + bytes, 0);
@@ -333,6 +363,17 @@ export class EngineHost {
       });
       this.step('model', { message: `Loaded ${what}`, done: true });
       return countDocuments(embedder, this.counters);
+    };
+    // The weights' download retries on its own (src/store/model-cache.ts); this covers the rest (tokenizer files,
+    // session start). Missing files stay missing.
+    const load = async (backend: QueryBackend) => {
+      try {
+        return await loadOnce(backend);
+      } catch (e) {
+        if (isPapersiftError(e) && (e.details.missing as unknown[] | undefined)?.length) throw e;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        return loadOnce(backend);
+      }
     };
     if (decision.backend === 'wasm') return { embedder: await load('wasm'), backend: 'wasm', reason: decision.reason };
     try {
@@ -434,7 +475,35 @@ export class EngineHost {
       loadTimings: current.loadTimings,
       notice: current.notice,
       imported: current.engine.importedPapers().length,
+      loadPhases: { ...this.phases },
     };
+  }
+
+  /** The first time a part of start-up ends; later loads (settings changes) do not move it. */
+  private phase(name: string): void {
+    this.phases[name] ??= performance.timeOrigin + performance.now();
+  }
+}
+
+/** A few recent query vectors, least recently used out first (a Map keeps insertion order). */
+class RecentVectors {
+  private readonly vectors = new Map<string, Float32Array>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(key: string): Float32Array | undefined {
+    const vector = this.vectors.get(key);
+    if (vector) {
+      this.vectors.delete(key);
+      this.vectors.set(key, vector);
+    }
+    return vector;
+  }
+
+  set(key: string, vector: Float32Array): void {
+    this.vectors.delete(key);
+    this.vectors.set(key, vector);
+    if (this.vectors.size > this.capacity) this.vectors.delete(this.vectors.keys().next().value!);
   }
 }
 
@@ -461,6 +530,7 @@ function embedderOptions(settings: EngineSettings, backend: QueryBackend): Embed
     backend,
     wasmPaths: `${SITE_ROOT}ort/`,
     numThreads: settings.numThreads,
+    fetchModelFile: fetchCachedModelFile,
   };
 }
 

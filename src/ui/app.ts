@@ -287,6 +287,8 @@ export class PapersiftApp extends LitElement {
     super.connectedCallback();
     this.unsubscribe = this.engine.onStatus((status) => {
       this.status = status;
+      // The model failed: the keyword answer on screen is final now, and must not promise results by meaning.
+      if (status.phase === 'error' && status.keywordSearch && this.searchTask.value?.reply.modelPending) void this.searchTask.run();
       if (status.phase !== 'ready') return;
       this.info = status.info;
       this.evictionNotice ??= checkStoredIndex(status.info);

@@ -59,6 +59,14 @@ export class LoadStatus extends LitElement {
       progress::-moz-progress-bar {
         background: var(--ps-accent);
       }
+      details {
+        margin-top: 0.5rem;
+        font-size: 0.85rem;
+      }
+      summary {
+        cursor: pointer;
+        color: var(--ps-muted);
+      }
       h2 {
         margin: 0 0 0.3rem;
         font-size: 1rem;
@@ -77,11 +85,20 @@ export class LoadStatus extends LitElement {
   protected render() {
     const status = this.status;
     if (!status || status.phase === 'ready') return nothing;
+    if (status.phase === 'error' && status.keywordSearch) {
+      // Only the model failed (a lost connection, a full disk, a private window's small storage): say what still works.
+      return html`<div class="panel error" role="alert">
+        <h2>Search by meaning is not available right now</h2>
+        <div>Keyword search works: results match the words you type. The language model that finds papers by meaning could not be loaded.</div>
+        <p>Check your connection and reload the page to try again. If it keeps failing, free some disk space or try a normal (not private) window.</p>
+        <details><summary>Details</summary><p>${status.error.message}</p></details>
+      </div>`;
+    }
     if (status.phase === 'error') {
       return html`<div class="panel error" role="alert">
         <h2>The search engine could not start</h2>
-        <div>${status.error.message}</div>
-        <p>Reload the page to try again. If it keeps failing, the site's model or index files may be missing.</p>
+        <div>Check your connection and reload the page to try again. If it keeps failing, the site may be broken: please tell its maintainers.</div>
+        <details><summary>Details</summary><p>${status.error.message}</p></details>
       </div>`;
     }
     if (status.phase === 'indexing') {

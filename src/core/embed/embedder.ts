@@ -11,12 +11,18 @@
  *
  * Runs in Node and in a browser module worker: no Node built-ins and no DOM here; what differs between the two comes
  * in through EmbedderOptions.
+ *
+ * In Node the session is transformers.js's (onnxruntime-node). In a browser this module opens it with onnxruntime-web
+ * itself, for speed: transformers.js imports the asyncify build behind `onnxruntime-web/webgpu` (26.9 MB wasm, ~1.2 s
+ * to its first session on a repeat visit, 23 ms a query here), while the wasm-only build needs ~0.44 s and 13 ms
+ * (docs/BENCHMARKS.md). So WASM sessions load `onnxruntime-web/wasm`, and the WebGPU build is imported only when
+ * WebGPU runs; vite.config.ts keeps transformers.js's own copy out of the site (it only tokenizes there).
  */
 import { AutoModel, AutoTokenizer, ModelRegistry, Tensor, env } from '@huggingface/transformers';
 import type { PreTrainedModel, PreTrainedTokenizer, ProgressInfo } from '@huggingface/transformers';
 import { PapersiftError, describeError } from '../errors';
 import { getModel, resolveDtype, type Dtype, type ModelFile, type ModelSpec } from '../models';
-import type { Backend, EmbedProgress, Embedder, EmbedderOptions } from './types';
+import type { Backend, EmbedProgress, Embedder, EmbedderOptions, ModelFileFetcher } from './types';
 
 /**
  * Texts per ONNX run when the caller does not say; graphs with dynamicQuantization always run one text at a time.
@@ -42,9 +48,8 @@ let loadQueue: Promise<unknown> = Promise.resolve();
 
 /**
  * In a browser every session of every embedder shares one onnxruntime-web instance and, on WebGPU, one device:
- * one run at a time ("Session already started" otherwise). transformers.js chains runs itself, but not the
- * release of a session, and a session released while a run of it waits would fail that run: runs and releases
- * share this queue. WASM runs block the thread anyway, so it costs them nothing. Not in Node, where
+ * one run at a time ("Session already started" otherwise), and a session released while a run of it waits would
+ * fail that run: runs and releases share this queue. WASM runs block the thread anyway, so it costs them nothing. Not in Node, where
  * onnxruntime-node runs sessions on its own threads.
  */
 let webRunQueue: Promise<unknown> = Promise.resolve();
@@ -69,13 +74,16 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
   const backend = chooseBackend(options.backend);
   const load = loadQueue.then(() => loadModel(spec, dtype, backend, options));
   loadQueue = load.catch(() => undefined);
-  const { tokenizer, model } = await load;
-  return new TransformersEmbedder(spec, dtype, backend, tokenizer, model);
+  const { tokenizer, runner } = await load;
+  return new TransformersEmbedder(spec, dtype, backend, tokenizer, runner);
 }
+
+/** transformers.js's own test: Deno and Bun also have `process`, only Node names its release 'node'. */
+const IS_NODE = typeof process !== 'undefined' && process.release?.name === 'node';
 
 /** Which onnxruntime transformers.js runs on decides which backends exist: onnxruntime-node has no 'wasm'. */
 function chooseBackend(asked: Backend | undefined): Backend {
-  const runtimeIsWeb = Boolean(env.backends.onnx.versions?.web);
+  const runtimeIsWeb = !IS_NODE;
   const backend = asked ?? (runtimeIsWeb ? 'wasm' : 'cpu');
   const available: Backend[] = runtimeIsWeb ? ['wasm', 'webgpu'] : ['cpu'];
   if (!available.includes(backend)) {
@@ -88,20 +96,22 @@ function chooseBackend(asked: Backend | undefined): Backend {
   return backend;
 }
 
+/** One ONNX session, whichever runtime opened it: token ids in, token states (rows × width × dims) out. */
+interface SessionRunner {
+  readonly inputNames: readonly string[];
+  run(feeds: Record<string, BigInt64Array>, shape: [number, number]): Promise<{ dims: readonly number[]; data: Float32Array } | undefined>;
+  dispose(): Promise<void>;
+}
+
 async function loadModel(
   spec: ModelSpec,
   dtype: Dtype,
   backend: Backend,
   options: EmbedderOptions,
-): Promise<{ tokenizer: PreTrainedTokenizer; model: PreTrainedModel }> {
+): Promise<{ tokenizer: PreTrainedTokenizer; runner: SessionRunner }> {
   env.allowRemoteModels = false;
   env.allowLocalModels = true; // the browser build refuses local models without it
   env.localModelPath = options.localModelPath;
-  const wasm = env.backends.onnx.wasm;
-  if (wasm && backend !== 'cpu') {
-    if (options.wasmPaths) wasm.wasmPaths = withTrailingSlash(options.wasmPaths);
-    if (options.numThreads) wasm.numThreads = options.numThreads;
-  }
   const onLoadProgress = options.onLoadProgress;
   const progress_callback = onLoadProgress
     ? (info: ProgressInfo) => {
@@ -110,22 +120,93 @@ async function loadModel(
     : undefined;
   // allSettled, not all: transformers.js shares in-flight file reads by model id, not folder, so a load must not be
   // left running after a failure or the next load (from another folder) would be handed its files.
-  const [tokenizer, model] = await Promise.allSettled([
-    AutoTokenizer.from_pretrained(spec.id, { progress_callback }),
-    AutoModel.from_pretrained(spec.id, {
-      dtype,
-      device: backend,
-      progress_callback,
-      session_options: backend === 'cpu' && options.numThreads ? { intraOpNumThreads: options.numThreads } : {},
-    }),
+  const [tokenizer, runner] = await Promise.allSettled([
+    AutoTokenizer.from_pretrained(spec.id, { progress_callback }).then((tokenizer) => (options.onPhase?.('tokenizerLoaded'), tokenizer)),
+    backend === 'cpu' ? nodeSession(spec, dtype, options, progress_callback) : webSession(spec, dtype, backend, options),
   ]);
-  if (tokenizer.status === 'fulfilled' && model.status === 'fulfilled') {
-    return { tokenizer: tokenizer.value, model: model.value };
+  if (tokenizer.status === 'fulfilled' && runner.status === 'fulfilled') {
+    return { tokenizer: tokenizer.value, runner: runner.value };
   }
-  if (model.status === 'fulfilled') await model.value.dispose();
-  const cause = tokenizer.status === 'rejected' ? tokenizer.reason : (model as PromiseRejectedResult).reason;
+  if (runner.status === 'fulfilled') await runner.value.dispose();
+  const cause = tokenizer.status === 'rejected' ? tokenizer.reason : (runner as PromiseRejectedResult).reason;
   throw await loadError(spec, dtype, options.localModelPath, cause);
 }
+
+/** Node: transformers.js's model over onnxruntime-node, as the artifacts were built. */
+async function nodeSession(
+  spec: ModelSpec,
+  dtype: Dtype,
+  options: EmbedderOptions,
+  progress_callback: ((info: ProgressInfo) => void) | undefined,
+): Promise<SessionRunner> {
+  const model: PreTrainedModel = await AutoModel.from_pretrained(spec.id, {
+    dtype,
+    device: 'cpu',
+    progress_callback,
+    session_options: options.numThreads ? { intraOpNumThreads: options.numThreads } : {},
+  });
+  return {
+    inputNames: model.sessions.model?.inputNames ?? [],
+    run: async (feeds, shape) => {
+      const tensors = Object.fromEntries(Object.entries(feeds).map(([name, data]) => [name, new Tensor('int64', data, shape)]));
+      const hidden = (await model(tensors)).last_hidden_state as Tensor | undefined;
+      return hidden && { dims: hidden.dims, data: hidden.data as Float32Array };
+    },
+    dispose: async () => void (await model.dispose()),
+  };
+}
+
+/** The onnxruntime-web build for a backend, imported once: each is a separate chunk with its own wasm. */
+const webRuntimes = new Map<Backend, Promise<typeof import('onnxruntime-web')>>();
+
+function webRuntime(backend: Backend, options: EmbedderOptions): Promise<typeof import('onnxruntime-web')> {
+  let runtime = webRuntimes.get(backend);
+  if (!runtime) {
+    runtime = (backend === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm')).then((ort) => {
+      // Read once, when the first session of this build starts its wasm.
+      if (options.wasmPaths) ort.env.wasm.wasmPaths = withTrailingSlash(options.wasmPaths);
+      if (options.numThreads) ort.env.wasm.numThreads = options.numThreads;
+      ort.env.logLevel = 'error';
+      return ort;
+    });
+    runtime.catch(() => webRuntimes.delete(backend));
+    webRuntimes.set(backend, runtime);
+  }
+  return runtime;
+}
+
+/** Browser: the weights fetched by options.fetchModelFile (the worker's cache) and run by onnxruntime-web directly. */
+async function webSession(spec: ModelSpec, dtype: Dtype, backend: Backend, options: EmbedderOptions): Promise<SessionRunner> {
+  const weights = spec.weights[dtype] as ModelFile;
+  const url = `${withTrailingSlash(options.localModelPath)}${spec.id}/${weights.path}`;
+  const fetchFile = options.fetchModelFile ?? fetchWholeFile;
+  // The wasm starts (compiles, instantiates) while the weights arrive.
+  const phase = <T>(name: string) => (value: T) => (options.onPhase?.(name), value);
+  const [ort, bytes] = await Promise.all([
+    webRuntime(backend, options).then(phase('ortImported')),
+    fetchFile(url, weights.bytes, (loaded, total) => options.onLoadProgress?.({ file: weights.path, loaded, total })).then(phase('weightsFetched')),
+  ]);
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: [backend], logSeverityLevel: 3 });
+  options.onPhase?.('sessionCreated');
+  return {
+    inputNames: session.inputNames,
+    run: async (feeds, shape) => {
+      const tensors = Object.fromEntries(Object.entries(feeds).map(([name, data]) => [name, new ort.Tensor('int64', data, shape)]));
+      const output = await serialised(() => session.run(tensors));
+      const hidden = output.last_hidden_state;
+      return hidden && { dims: hidden.dims, data: hidden.data as Float32Array };
+    },
+    // After any run still queued: releasing a session under a run would fail that run.
+    dispose: () => serialised(() => session.release()),
+  };
+}
+
+/** The default fetcher: one GET, no cache of our own (the worker passes one that caches and retries). */
+const fetchWholeFile: ModelFileFetcher = async (url) => {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+};
 
 /**
  * transformers.js says little when a file is missing or wrong (a missing tokenizer_config.json surfaces as "Cannot
@@ -187,13 +268,12 @@ class TransformersEmbedder implements Embedder {
     readonly dtype: Dtype,
     readonly backend: Backend,
     private readonly tokenizer: PreTrainedTokenizer,
-    private readonly session: PreTrainedModel,
+    private readonly session: SessionRunner,
   ) {
     const withSpecials = tokenizer.encode('a');
     const bare = tokenizer.encode('a', { add_special_tokens: false });
     this.closingSpecialTokens = withSpecials.length - withSpecials.indexOf(bare[0]) - bare.length;
-    const inputNames: string[] = session.sessions.model?.inputNames ?? [];
-    this.needsTokenTypeIds = inputNames.includes('token_type_ids');
+    this.needsTokenTypeIds = session.inputNames.includes('token_type_ids');
     this.padTokenId = BigInt(tokenizer.pad_token_id ?? 0);
   }
 
@@ -234,8 +314,7 @@ class TransformersEmbedder implements Embedder {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    // After any run still queued: releasing a session under a run would fail that run.
-    await (this.backend === 'cpu' ? this.session.dispose() : serialised(() => this.session.dispose()));
+    await this.session.dispose();
   }
 
   private effectiveBatchSize(asked: number | undefined): number {
@@ -271,15 +350,9 @@ class TransformersEmbedder implements Embedder {
         attentionMask[r * width + t] = 1n;
       }
     });
-    const shape = [rows, width];
-    const feeds: Record<string, Tensor> = {
-      input_ids: new Tensor('int64', inputIds, shape),
-      attention_mask: new Tensor('int64', attentionMask, shape),
-    };
-    if (this.needsTokenTypeIds) feeds.token_type_ids = new Tensor('int64', new BigInt64Array(rows * width), shape);
-
-    const output = this.backend === 'cpu' ? await this.session(feeds) : await serialised(() => this.session(feeds));
-    const hidden = output.last_hidden_state as Tensor | undefined;
+    const feeds: Record<string, BigInt64Array> = { input_ids: inputIds, attention_mask: attentionMask };
+    if (this.needsTokenTypeIds) feeds.token_type_ids = new BigInt64Array(rows * width);
+    const hidden = await this.session.run(feeds, [rows, width]);
     const hiddenSize = hidden?.dims[2];
     if (!hidden || hiddenSize !== this.model.dims) {
       throw new PapersiftError(
@@ -288,7 +361,7 @@ class TransformersEmbedder implements Embedder {
         { model: this.model.id, dtype: this.dtype },
       );
     }
-    return poolAndNormalise(hidden.data as Float32Array, batch.map((ids) => ids.length), width, hiddenSize, this.model.pooling);
+    return poolAndNormalise(hidden.data, batch.map((ids) => ids.length), width, hiddenSize, this.model.pooling);
   }
 
   private assertOpen(): void {

@@ -1,2 +1,2 @@
 export { createEmbedder, DEFAULT_BATCH_SIZE, poolAndNormalise } from './embedder';
-export type { Backend, EmbedProgress, Embedder, EmbedderOptions, ModelLoadProgress } from './types';
+export type { Backend, EmbedProgress, Embedder, EmbedderOptions, ModelFileFetcher, ModelLoadProgress } from './types';

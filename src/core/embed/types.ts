@@ -39,6 +39,13 @@ export interface EmbedderOptions {
    * intra-op threads in Node. Left out: the runtime's default.
    */
   numThreads?: number;
+  /**
+   * Browser only: how the weights are fetched (the worker passes one that keeps them in Cache Storage and retries).
+   * Left out: one plain GET.
+   */
+  fetchModelFile?: ModelFileFetcher;
+  /** Called as parts of the load end: tokenizerLoaded, ortImported, weightsFetched, sessionCreated (for benchmarks). */
+  onPhase?: (name: string) => void;
   /** Bytes of each model file as it loads (a browser fetches 23-133 MB the first time). */
   onLoadProgress?: (p: ModelLoadProgress) => void;
 }
@@ -49,3 +56,6 @@ export interface ModelLoadProgress {
   loaded: number;
   total: number;
 }
+
+/** The bytes of the model file at `url`, which should be `expectedBytes` long; reports bytes as they arrive. */
+export type ModelFileFetcher = (url: string, expectedBytes: number, onProgress: (loaded: number, total: number) => void) => Promise<Uint8Array>;
