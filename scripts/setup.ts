@@ -1,6 +1,7 @@
 /**
  * `npm run setup`: provisions what the site serves but git does not hold.
  *   public/models/<id>/  the model files the registry lists for the chosen dtypes, size- and sha256-checked
+ *   public/models/<id>/  + each graph pre-optimised by onnxruntime-node, listed in optimized-graphs.json (see models.ts)
  *   public/ort/          onnxruntime-web's glue (.mjs) and binary (.wasm), so nothing is fetched from a CDN
  *
  * Models come from --from <dir>, else $PAPERSIFT_MODELS_DIR, else ../shared/models beside the repository.
@@ -17,7 +18,18 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PapersiftError, describeError } from '../src/core/errors';
-import { DEFAULT_MODEL_ID, MODELS, getModel, resolveDtype, type Dtype, type ModelFile, type ModelSpec } from '../src/core/models';
+import {
+  DEFAULT_MODEL_ID,
+  MODELS,
+  OPTIMIZED_GRAPHS_FILE,
+  getModel,
+  resolveDtype,
+  type Dtype,
+  type ModelFile,
+  type ModelSpec,
+  type OptimizedGraph,
+  type OptimizedGraphs,
+} from '../src/core/models';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /**
@@ -39,6 +51,8 @@ export interface SetupOptions {
   models: ModelSelection[];
   /** Copy onnxruntime-web's wasm into public/ort/ (default true). */
   ort?: boolean;
+  /** Write the pre-optimised graphs the browser loads (default true). */
+  optimizeGraphs?: boolean;
 }
 
 export interface CopiedFile {
@@ -51,7 +65,7 @@ export interface CopiedFile {
 
 export interface SetupReport {
   modelsDir: string;
-  models: Array<{ id: string; dtypes: Dtype[]; files: CopiedFile[] }>;
+  models: Array<{ id: string; dtypes: Dtype[]; files: CopiedFile[]; optimized?: CopiedFile[] }>;
   ort: { version: string; from: string; files: CopiedFile[] } | null;
 }
 
@@ -60,8 +74,10 @@ export async function runSetup(options: SetupOptions): Promise<SetupReport> {
   const problems: string[] = [];
   const report: SetupReport = { modelsDir: options.modelsDir, models: [], ort: null };
   for (const { spec, dtypes } of options.models) {
+    const before = problems.length;
     const files = await provisionModel(spec, dtypes, options, problems);
-    report.models.push({ id: spec.id, dtypes, files });
+    const optimized = (options.optimizeGraphs ?? true) && problems.length === before ? await optimizeGraphs(spec, dtypes, options, problems) : undefined;
+    report.models.push({ id: spec.id, dtypes, files, ...(optimized ? { optimized } : {}) });
   }
   if (options.ort ?? true) {
     try {
@@ -152,6 +168,55 @@ async function provisionModel(
     await mkdir(dirname(stampPath), { recursive: true });
     await writeFile(stampPath, `${JSON.stringify(stamp, null, 2)}\n`);
   }
+  return done;
+}
+
+/** The optimised graph's path beside its source: onnx/model_quantized.onnx → onnx/model_quantized.extended.onnx. */
+export function optimizedGraphPath(source: string): string {
+  return source.replace(/\.onnx$/, '.extended.onnx');
+}
+
+/**
+ * Writes each chosen dtype's graph pre-optimised (onnxruntime-node, level 'extended', the level measured best in the
+ * browser) and lists it in optimized-graphs.json. A graph already listed for the same source and runtime is kept.
+ * onnxruntime's output is deterministic: the same source and version give the same bytes.
+ */
+async function optimizeGraphs(spec: ModelSpec, dtypes: Dtype[], options: SetupOptions, problems: string[]): Promise<CopiedFile[]> {
+  const dir = join(options.repoRoot, 'public', 'models', spec.id);
+  const listPath = join(dir, OPTIMIZED_GRAPHS_FILE);
+  const ort = await import('onnxruntime-node');
+  const runtime = ort.env.versions.node ?? ort.env.versions.common ?? 'unknown';
+  const previous = await readFile(listPath, 'utf8').then((text) => JSON.parse(text) as OptimizedGraphs, () => undefined);
+  const list: OptimizedGraphs = { level: 'extended', runtime, graphs: previous?.runtime === runtime ? { ...previous.graphs } : {} };
+  const done: CopiedFile[] = [];
+  for (const dtype of dtypes) {
+    const weights = spec.weights[dtype];
+    if (!weights) continue;
+    const path = optimizedGraphPath(weights.path);
+    const dest = join(dir, path);
+    const known = list.graphs[dtype];
+    const there = await stat(dest).catch(() => null);
+    if (known && known.source.sha256 === weights.sha256 && known.path === path && there?.size === known.bytes) {
+      done.push({ path: relative(options.repoRoot, dest), bytes: known.bytes, action: 'kept' });
+      continue;
+    }
+    try {
+      const session = await ort.InferenceSession.create(join(dir, weights.path), {
+        graphOptimizationLevel: 'extended',
+        optimizedModelFilePath: dest,
+        executionProviders: ['cpu'],
+      });
+      await session.release();
+      const bytes = (await stat(dest)).size;
+      const graph: OptimizedGraph = { path, bytes, sha256: await hashFile(dest), source: { path: weights.path, sha256: weights.sha256 } };
+      list.graphs[dtype] = graph;
+      done.push({ path: relative(options.repoRoot, dest), bytes, action: 'copied' });
+    } catch (e) {
+      delete list.graphs[dtype];
+      problems.push(`${spec.id}: could not write the optimised ${dtype} graph (${describeError(e)})`);
+    }
+  }
+  await writeFile(listPath, `${JSON.stringify(list, null, 2)}\n`);
   return done;
 }
 
@@ -321,6 +386,7 @@ function summarise(report: SetupReport, seconds: number): string {
   };
   for (const model of report.models) {
     lines.push(`  public/models/${model.id}/ (${model.dtypes.join(', ')}): ${describe(model.files, 'copied, sha256 verified')}`);
+    if (model.optimized?.length) lines.push(`    pre-optimised graphs (onnxruntime 'extended'): ${describe(model.optimized, 'written')}`);
   }
   if (report.ort) {
     lines.push(`onnxruntime-web ${report.ort.version} (${report.ort.from}) -> public/ort/: ${report.ort.files.map((f) => f.path.split('/').pop()).join(', ')}`);

@@ -45,7 +45,7 @@ function fixture(files: Record<string, string> = { 'config.json': CONFIG, 'onnx/
   const modelsDir = tempDir();
   for (const [path, content] of Object.entries(files)) put(modelsDir, join(fakeSpec.id, path), content);
   const repoRoot = tempDir();
-  return { modelsDir, repoRoot, options: { repoRoot, modelsDir, models: [{ spec: fakeSpec, dtypes: ['q8' as const] }], ort: false } };
+  return { modelsDir, repoRoot, options: { repoRoot, modelsDir, models: [{ spec: fakeSpec, dtypes: ['q8' as const] }], ort: false, optimizeGraphs: false } };
 }
 
 async function setupError(run: Promise<unknown>) {

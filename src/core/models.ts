@@ -21,6 +21,32 @@ export interface ModelFile {
   dynamicQuantization?: boolean;
 }
 
+/**
+ * `npm run setup` writes each copied ONNX graph once more, pre-optimised by onnxruntime (graph level 'extended':
+ * fused attention, layer norm, GELU), and lists it in `<model folder>/optimized-graphs.json`. The browser's WASM
+ * backend loads that graph with graph optimisation off and skips the optimiser on every visit; its vectors equal the
+ * original graph's (test/optimized-graphs.test.ts). The registry's sha256 keeps naming the model: an optimised
+ * graph is accepted only for the source file it was made from.
+ */
+export const OPTIMIZED_GRAPHS_FILE = 'optimized-graphs.json';
+
+export interface OptimizedGraphs {
+  /** The onnxruntime level the graphs were optimised at: the browser loads them with optimisation 'disabled'. */
+  level: 'extended';
+  /** onnxruntime-node's version that wrote them. */
+  runtime: string;
+  graphs: Partial<Record<Dtype, OptimizedGraph>>;
+}
+
+export interface OptimizedGraph {
+  /** Path inside the model folder. */
+  path: string;
+  bytes: number;
+  sha256: string;
+  /** The registry's weights file it was made from (path and sha256). */
+  source: { path: string; sha256: string };
+}
+
 export interface ModelSpec {
   id: string;
   dims: number;

@@ -80,7 +80,7 @@ describe('a normal profile', () => {
       await page.locator('[data-offline="ready"]').waitFor({ timeout: 120_000 });
       await waitForReady(page);
       expect(weights.urls).toHaveLength(1);
-      expect(weights.urls[0]).toMatch(/^GET .*model_quantized\.onnx$/);
+      expect(weights.urls[0]).toMatch(/^GET .*model_quantized(\.extended)?\.onnx$/);
       await page.close();
     } finally {
       await profile.close();

@@ -21,7 +21,16 @@
 import { AutoModel, AutoTokenizer, ModelRegistry, Tensor, env } from '@huggingface/transformers';
 import type { PreTrainedModel, PreTrainedTokenizer, ProgressInfo } from '@huggingface/transformers';
 import { PapersiftError, describeError } from '../errors';
-import { getModel, resolveDtype, type Dtype, type ModelFile, type ModelSpec } from '../models';
+import {
+  OPTIMIZED_GRAPHS_FILE,
+  getModel,
+  resolveDtype,
+  type Dtype,
+  type ModelFile,
+  type ModelSpec,
+  type OptimizedGraph,
+  type OptimizedGraphs,
+} from '../models';
 import type { Backend, EmbedProgress, Embedder, EmbedderOptions, ModelFileFetcher } from './types';
 
 /**
@@ -175,19 +184,31 @@ function webRuntime(backend: Backend, options: EmbedderOptions): Promise<typeof 
   return runtime;
 }
 
-/** Browser: the weights fetched by options.fetchModelFile (the worker's cache) and run by onnxruntime-web directly. */
+/**
+ * Browser: the weights fetched by options.fetchModelFile (the worker's cache) and run by onnxruntime-web directly.
+ * On WASM, the graph `npm run setup` pre-optimised is loaded with graph optimisation off, when the site lists one
+ * made from these weights (see OPTIMIZED_GRAPHS_FILE); should it fail to start, the original graph runs.
+ */
 async function webSession(spec: ModelSpec, dtype: Dtype, backend: Backend, options: EmbedderOptions): Promise<SessionRunner> {
   const weights = spec.weights[dtype] as ModelFile;
-  const url = `${withTrailingSlash(options.localModelPath)}${spec.id}/${weights.path}`;
+  const folder = `${withTrailingSlash(options.localModelPath)}${spec.id}/`;
   const fetchFile = options.fetchModelFile ?? fetchWholeFile;
-  // The wasm starts (compiles, instantiates) while the weights arrive.
   const phase = <T>(name: string) => (value: T) => (options.onPhase?.(name), value);
-  const [ort, bytes] = await Promise.all([
-    webRuntime(backend, options).then(phase('ortImported')),
-    fetchFile(url, weights.bytes, (loaded, total) => options.onLoadProgress?.({ file: weights.path, loaded, total })).then(phase('weightsFetched')),
-  ]);
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: [backend], logSeverityLevel: 3 });
-  options.onPhase?.('sessionCreated');
+  const runtime = webRuntime(backend, options).then(phase('ortImported'));
+  const open = async (file: { path: string; bytes: number }, graphOptimizationLevel: 'disabled' | 'all') => {
+    // The wasm starts (compiles, instantiates) while the weights arrive.
+    const [ort, bytes] = await Promise.all([
+      runtime,
+      fetchFile(`${folder}${file.path}`, file.bytes, (loaded, total) => options.onLoadProgress?.({ file: file.path, loaded, total })).then(
+        phase('weightsFetched'),
+      ),
+    ]);
+    const session = await ort.InferenceSession.create(bytes, { executionProviders: [backend], graphOptimizationLevel, logSeverityLevel: 3 });
+    options.onPhase?.('sessionCreated');
+    return { ort, session };
+  };
+  const optimized = backend === 'wasm' ? await optimizedGraph(folder, dtype, weights) : undefined;
+  const { ort, session } = optimized ? await open(optimized, 'disabled').catch(() => open(weights, 'all')) : await open(weights, 'all');
   return {
     inputNames: session.inputNames,
     run: async (feeds, shape) => {
@@ -199,6 +220,22 @@ async function webSession(spec: ModelSpec, dtype: Dtype, backend: Backend, optio
     // After any run still queued: releasing a session under a run would fail that run.
     dispose: () => serialised(() => session.release()),
   };
+}
+
+/**
+ * The pre-optimised graph the site lists for these weights, if any. Made by onnxruntime-node on the CPU provider,
+ * whose kernels onnxruntime-web's WASM backend shares (WebGPU lacks some of the fused ones, so it never asks).
+ */
+async function optimizedGraph(folder: string, dtype: Dtype, weights: ModelFile): Promise<OptimizedGraph | undefined> {
+  try {
+    const response = await fetch(`${folder}${OPTIMIZED_GRAPHS_FILE}`);
+    if (!response.ok || (response.headers.get('content-type') ?? '').includes('html')) return undefined;
+    const list = (await response.json()) as OptimizedGraphs;
+    const graph = list.graphs?.[dtype];
+    return list.level === 'extended' && graph?.source.path === weights.path && graph.source.sha256 === weights.sha256 ? graph : undefined;
+  } catch {
+    return undefined; // none listed (setup without it, an older deploy): the original graph
+  }
 }
 
 /** The default fetcher: one GET, no cache of our own (the worker passes one that caches and retries). */
