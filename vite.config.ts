@@ -123,8 +123,10 @@ function offlineSupport(): Plugin[] {
       skipWaiting: false,
       clientsClaim: true,
       cleanupOutdatedCaches: true,
-      // Any URL of the app (?q=…&dims=…) is the single page.
+      // Any URL of the app (?q=…&dims=…) is the single page; the benchmark pages bench/browser.ts builds beside
+      // the app (bench/*.html) are their own.
       navigateFallback: 'index.html',
+      navigateFallbackDenylist: [/\/bench\/[^/]+\.html$/],
     },
   });
 }

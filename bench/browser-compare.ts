@@ -2,7 +2,7 @@
  * One page, two workers: the app's engine worker (the same EngineClient the site uses) and a raw
  * onnxruntime-web worker, embedding the same queries in turns, so both see the same machine load.
  */
-import { getModel, type Dtype } from '../src/core/models';
+import { DEFAULT_MODEL_ID, getModel, type Dtype } from '../src/core/models';
 import { EngineClient } from '../src/ui/engine-client';
 import { startRawOrt } from './browser-raw-ort';
 
@@ -24,8 +24,48 @@ declare global {
     __dtypeDuel(options: { texts: string[]; rounds: number }): Promise<Record<string, number[]>>;
     /** Raw onnxruntime-web alone, for a model the site does not run (what another model would cost). */
     __rawOnly(options: { texts: string[]; rounds: number; modelId: string; dtype: Dtype }): Promise<{ loadMs: number; ms: number[] }>;
+    /**
+     * Lowest cosine between the app's query vectors and those of the path the site ran before (transformers.js's
+     * asyncify build, the original graph, default optimisation), over `texts`.
+     */
+    __againstBefore(texts: string[]): Promise<number>;
+    /** A fresh raw onnxruntime-web worker for the site's model: its session creation (wasm start-up included) and first run. */
+    __rawStartup(): Promise<{ createMs: number; firstRunMs: number }>;
   }
 }
+
+window.__againstBefore = async (texts) => {
+  const client = new EngineClient();
+  const info = await client.request('init', {});
+  const spec = getModel(info.settings.modelId);
+  const before = await startRawOrt({
+    siteRoot: new URL(import.meta.env.BASE_URL, location.origin).href,
+    modelId: spec.id,
+    modelFile: spec.weights[info.settings.dtype]!.path,
+    queryPrefix: spec.queryPrefix,
+    pooling: spec.pooling,
+    numThreads: 1,
+    build: 'asyncify',
+  });
+  const app = await client.request('embed', { texts, kind: 'query' });
+  const old = await before.embed(texts);
+  before.close();
+  return Math.min(...app.vectors.map((v, i) => v.reduce((dot, x, d) => dot + x * old.vectors[i][d], 0)));
+};
+
+window.__rawStartup = async () => {
+  const spec = getModel(DEFAULT_MODEL_ID);
+  const raw = await startRawOrt({
+    siteRoot: new URL(import.meta.env.BASE_URL, location.origin).href,
+    modelId: spec.id,
+    modelFile: spec.weights[spec.defaultDtype]!.path,
+    queryPrefix: spec.queryPrefix,
+    pooling: spec.pooling,
+    numThreads: 1,
+  });
+  raw.close();
+  return { createMs: raw.createMs, firstRunMs: raw.firstRunMs };
+};
 
 window.__dtypeDuel = async ({ texts, rounds }) => {
   const client = new EngineClient();

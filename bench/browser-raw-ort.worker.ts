@@ -5,7 +5,7 @@
  * app's. What the app's worker spends beyond this is the engine's plumbing.
  */
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
-import * as ort from 'onnxruntime-web/wasm';
+import type * as Ort from 'onnxruntime-web';
 
 export interface RawOrtLoad {
   /** The site's root URL, ending in '/'. */
@@ -16,6 +16,11 @@ export interface RawOrtLoad {
   queryPrefix: string;
   pooling: 'cls' | 'mean';
   numThreads: number;
+  /**
+   * 'wasm' (default): the wasm-only build the app's WASM backend runs. 'asyncify': the build behind
+   * `onnxruntime-web/webgpu` that transformers.js ran before, the yardstick for "vectors unchanged".
+   */
+  build?: 'wasm' | 'asyncify';
 }
 
 export type RawOrtRequest = { load: RawOrtLoad } | { embed: string[] };
@@ -27,7 +32,7 @@ export type RawOrtReply =
 
 declare const self: DedicatedWorkerGlobalScope;
 
-let loaded: { tokenizer: PreTrainedTokenizer; session: ort.InferenceSession; config: RawOrtLoad } | undefined;
+let loaded: { tokenizer: PreTrainedTokenizer; session: Ort.InferenceSession; ort: typeof Ort; config: RawOrtLoad } | undefined;
 
 self.addEventListener('message', async (event: MessageEvent<RawOrtRequest>) => {
   try {
@@ -48,6 +53,7 @@ async function load(config: RawOrtLoad): Promise<{ createMs: number; firstRunMs:
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = `${new URL(config.siteRoot).pathname}models/`;
+  const ort: typeof Ort = config.build === 'asyncify' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
   ort.env.wasm.wasmPaths = `${config.siteRoot}ort/`;
   ort.env.wasm.numThreads = config.numThreads;
   const tokenizer = await AutoTokenizer.from_pretrained(config.modelId);
@@ -55,7 +61,7 @@ async function load(config: RawOrtLoad): Promise<{ createMs: number; firstRunMs:
   const t0 = performance.now();
   const session = await ort.InferenceSession.create(weights, { executionProviders: ['wasm'] });
   const createMs = performance.now() - t0;
-  loaded = { tokenizer, session, config };
+  loaded = { tokenizer, session, ort, config };
   const firstRunMs = (await embed(['a first query'])).ms[0];
   return { createMs, firstRunMs };
 }
@@ -63,14 +69,14 @@ async function load(config: RawOrtLoad): Promise<{ createMs: number; firstRunMs:
 /** One text per run, as a query is embedded: tokenize, run, pool, normalise. */
 async function embed(texts: string[]): Promise<{ ms: number[]; vectors: number[][] }> {
   if (!loaded) throw new Error('load first');
-  const { tokenizer, session, config } = loaded;
+  const { tokenizer, session, ort, config } = loaded;
   const ms: number[] = [];
   const vectors: number[][] = [];
   for (const text of texts) {
     const start = performance.now();
     const ids = tokenizer.encode(config.queryPrefix + text).slice(0, 512);
     const shape = [1, ids.length];
-    const feeds: Record<string, ort.Tensor> = {
+    const feeds: Record<string, Ort.Tensor> = {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), shape),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), shape),
     };

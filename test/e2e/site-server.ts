@@ -34,12 +34,26 @@ export function checkSiteInputs(): void {
   }
 }
 
+export interface SiteVariant {
+  /** Another checkout of the site to build (bench/browser.ts builds an older version beside this one). */
+  root?: string;
+  /** Environment variables vite.config.ts reads while this build loads it, e.g. PAPERSIFT_LOAD_ORDER. */
+  env?: Record<string, string>;
+}
+
 /** `extraPages`: more HTML entries (repo-relative), e.g. a benchmark page built with the app. */
-export async function startSite(outDir: string, extraPages: string[] = []): Promise<RunningSite> {
+export async function startSite(outDir: string, extraPages: string[] = [], variant: SiteVariant = {}): Promise<RunningSite> {
   checkSiteInputs();
-  const common: InlineConfig = { root: REPO_ROOT, configFile: join(REPO_ROOT, 'vite.config.ts'), logLevel: 'warn' };
-  const input = extraPages.length ? [join(REPO_ROOT, 'index.html'), ...extraPages.map((p) => join(REPO_ROOT, p))] : undefined;
-  await build({ ...common, build: { outDir, emptyOutDir: true, rollupOptions: input ? { input } : {} } });
+  const root = variant.root ?? REPO_ROOT;
+  const common: InlineConfig = { root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn' };
+  const input = extraPages.length ? [join(root, 'index.html'), ...extraPages.map((p) => join(root, p))] : undefined;
+  const saved = Object.fromEntries(Object.keys(variant.env ?? {}).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, variant.env);
+  try {
+    await build({ ...common, build: { outDir, emptyOutDir: true, rollupOptions: input ? { input } : {} } });
+  } finally {
+    for (const [name, value] of Object.entries(saved)) restoreEnv(name, value);
+  }
   const port = await freePort();
   const server = await preview({ ...common, build: { outDir }, preview: { port, strictPort: true, host: '127.0.0.1' } });
   return {
