@@ -87,3 +87,31 @@ describe('a normal profile', () => {
     }
   });
 });
+
+describe('a model that cannot be downloaded', () => {
+  it('is retried, then the page says in plain words that keyword search works, with no promise of results by meaning', async () => {
+    const profile = await launchProfile();
+    try {
+      let attempts = 0;
+      await profile.context.route(/\.onnx(\?|$)/, (route) => {
+        attempts++;
+        return route.abort('connectionreset');
+      });
+      const { page } = profile;
+      await page.goto(`${site}?q=${encodeURIComponent(QUERY)}`);
+      const app = page.locator('papersift-app');
+      await app.and(page.locator('[data-status="error"]')).waitFor({ timeout: 120_000 });
+      expect(attempts).toBeGreaterThan(1);
+      // What a visitor sees: the technical reason stays in a closed "Details".
+      const shown = () => page.locator('ps-load-status').evaluate((el) => el.shadowRoot?.querySelector<HTMLElement>('.panel')?.innerText ?? '');
+      await expect.poll(shown).toMatch(/Keyword search works/);
+      expect(await shown()).not.toMatch(/npm run setup/);
+      // The keyword answer on screen is final: no note that results by meaning will follow.
+      await expect.poll(() => page.locator('.summary').first().innerText(), { timeout: 30_000 }).toMatch(/results for/);
+      expect(await page.locator('.summary').first().innerText()).not.toMatch(/by meaning follow/);
+      expect(await page.locator('[data-paper-id]').count()).toBeGreaterThan(0);
+    } finally {
+      await profile.close();
+    }
+  });
+});

@@ -272,7 +272,8 @@ async function loadError(spec: ModelSpec, dtype: Dtype, localModelPath: string, 
     : `its files are there with the expected sizes but could not be loaded (${describeError(cause)})`;
   return new PapersiftError(
     'model-load',
-    `Could not load model "${spec.id}" (${dtype}) from ${folder}: ${what}. \`npm run setup\` copies and checks the model files.`,
+    // The fix for missing files is a developer's (in Node, or whoever deploys the site); a visitor is told elsewhere.
+    `Could not load model "${spec.id}" (${dtype}) from ${folder}: ${what}.${IS_NODE ? ' `npm run setup` copies and checks the model files.' : ''}`,
     { model: spec.id, dtype, folder, missing, wrongSize, cause: describeError(cause) },
     { cause },
   );
