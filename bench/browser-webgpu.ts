@@ -14,7 +14,7 @@
  * its figures say what a browser without a GPU would get from WebGPU, not what a GPU would give.
  * --write puts the tables into docs/BENCHMARKS.md, between its markers.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +24,7 @@ import type { Paper } from '../src/core/types';
 import { launchProfile, WEBGPU_ARGS } from '../test/e2e/browser';
 import { REPO_ROOT, startSite } from '../test/e2e/site-server';
 import type { BenchReply, BenchRequest } from './browser-webgpu.worker';
+import { writeDocSection } from './doc-section';
 
 const { values } = parseArgs({
   options: {
@@ -146,7 +147,7 @@ async function main(): Promise<void> {
     });
     console.log(report);
     if (values.write) {
-      await writeSection(join(REPO_ROOT, 'docs', 'BENCHMARKS.md'), report);
+      await writeDocSection(join(REPO_ROOT, 'docs', 'BENCHMARKS.md'), 'bench/browser-webgpu.ts', report);
       console.log('wrote docs/BENCHMARKS.md');
     }
   } finally {
@@ -238,18 +239,6 @@ function formatReport(r: {
       `vectors of the same query: ${r.minCosine.toFixed(6)}.`,
   );
   return lines.join('\n');
-}
-
-const START_MARK = '<!-- bench/browser-webgpu.ts: generated from here -->';
-const END_MARK = '<!-- bench/browser-webgpu.ts: generated up to here -->';
-
-/** Replaces the generated part of the file and keeps what people wrote around it. */
-async function writeSection(path: string, report: string): Promise<void> {
-  const old = await readFile(path, 'utf8');
-  const start = old.indexOf(START_MARK);
-  const end = old.indexOf(END_MARK);
-  if (start < 0 || end < start) throw new Error(`${path} lacks the markers ${START_MARK} … ${END_MARK}`);
-  await writeFile(path, old.slice(0, start) + `${START_MARK}\n${report.trimEnd()}\n${END_MARK}` + old.slice(end + END_MARK.length));
 }
 
 await main();

@@ -9,6 +9,7 @@ import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PapersiftError, describeError, isPapersiftError } from '../core/errors';
 import type { Dtype } from '../core/models';
+import type { SourceProblem } from '../core/sources';
 import type { Paper } from '../core/types';
 import { CREATED_BY, artifactsSize, buildIndexDir, defaultCacheDir, displayPath } from './build-pipeline';
 import { readSeedCorpus } from './corpus-files';
@@ -45,14 +46,6 @@ Options:
 
 Ctrl-C stops a build; what was embedded is in the cache, and running the same command again resumes.`;
 
-/** Problems of a corpus read; `severity` absent counts as an error (the record was not built). */
-interface CorpusProblem {
-  source: string;
-  line: number;
-  message: string;
-  severity?: 'error' | 'warning';
-}
-
 /** Problems printed one per line before the rest are only counted: a bad million-row file must not flood the terminal. */
 const PROBLEMS_SHOWN = 50;
 
@@ -68,16 +61,10 @@ export function collectionNameFromFiles(files: readonly string[]): string {
   return files.map((file) => basename(file).replace(/(\.[a-z0-9]+)+$/i, '')).join(' + ');
 }
 
-/** The --corpus files through the readers (src/cli/paper-files.ts): paths checked first, then each file streamed. */
-async function readCorpus(files: string[]): Promise<{ papers: Paper[]; problems: CorpusProblem[] }> {
-  const bad = checkInputPaths(files, '--corpus');
-  if (bad.length > 0) throw new PapersiftError('invalid-option', bad.join('\n'));
-  const corpus = await readPaperPaths(files);
-  if (corpus.papers.length === 0) {
-    const why = corpus.problems.filter((p) => p.severity === 'error').slice(0, 5).map(formatProblem);
-    throw new PapersiftError('parse', `No papers could be read from ${files.join(', ')}${why.length > 0 ? `:\n${why.join('\n')}` : ''}`);
-  }
-  return corpus;
+/** The seed pages as the readers report problems: a listing entry that could not be read is lost, an error. */
+function seedCorpusWithSeverity(): { papers: Paper[]; problems: SourceProblem[] } {
+  const seeds = readSeedCorpus();
+  return { papers: seeds.papers, problems: seeds.problems.map((p) => ({ ...p, severity: 'error' as const })) };
 }
 
 async function main(): Promise<number> {
@@ -151,16 +138,25 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  const corpus = corpusFiles.length > 0 ? await readCorpus(corpusFiles) : readSeedCorpus();
-  const errors = corpus.problems.filter((p) => (p as CorpusProblem).severity !== 'warning').length;
-  const warnings = corpus.problems.length - errors;
-  for (const problem of corpus.problems.slice(0, PROBLEMS_SHOWN)) {
-    log(`${(problem as CorpusProblem).severity ?? 'error'}: ${problem.source}:${problem.line}: ${problem.message}`);
+  // Every path checked before anything is read or loaded: a typo costs no wait.
+  const badPaths = checkInputPaths(corpusFiles, '--corpus');
+  if (badPaths.length > 0) {
+    for (const message of badPaths) log(message);
+    return 2;
   }
-  if (corpus.problems.length > PROBLEMS_SHOWN) log(`… and ${corpus.problems.length - PROBLEMS_SHOWN} more problems`);
+  const corpus: { papers: Paper[]; problems: SourceProblem[] } =
+    corpusFiles.length > 0 ? await readPaperPaths(corpusFiles) : seedCorpusWithSeverity();
+  const errors = corpus.problems.filter((p) => p.severity === 'error').length;
+  const warnings = corpus.problems.length - errors;
+  for (const problem of corpus.problems.slice(0, PROBLEMS_SHOWN)) log(formatProblem(problem));
+  if (corpus.problems.length > PROBLEMS_SHOWN) log(`… and ${corpus.problems.length - PROBLEMS_SHOWN} more problems (not shown)`);
   const what = corpusFiles.length > 0 ? corpusFiles.map(displayPath).join(', ') : 'the seed pages';
   const readLine = `Read ${corpus.papers.length} papers from ${what}: ${errors} errors, ${warnings} warnings`;
   log(readLine);
+  if (corpus.papers.length === 0) {
+    log(`No papers could be read from ${what}${corpus.problems.length > 0 ? ' (the problems are listed above)' : ''}; nothing to build.`);
+    return 1;
+  }
 
   const controller = new AbortController();
   const interrupt = () => {
