@@ -67,6 +67,10 @@ function seedCorpusWithSeverity(): { papers: Paper[]; problems: SourceProblem[] 
   return { papers: seeds.papers, problems: seeds.problems.map((p) => ({ ...p, severity: 'error' as const })) };
 }
 
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 async function main(): Promise<number> {
   let values;
   let positionals: string[];
@@ -151,7 +155,7 @@ async function main(): Promise<number> {
   for (const problem of corpus.problems.slice(0, PROBLEMS_SHOWN)) log(formatProblem(problem));
   if (corpus.problems.length > PROBLEMS_SHOWN) log(`… and ${corpus.problems.length - PROBLEMS_SHOWN} more problems (not shown)`);
   const what = corpusFiles.length > 0 ? corpusFiles.map(displayPath).join(', ') : 'the seed pages';
-  const readLine = `Read ${corpus.papers.length} papers from ${what}: ${errors} errors, ${warnings} warnings`;
+  const readLine = `Read ${corpus.papers.length} papers from ${what}: ${count(errors, 'error')}, ${count(warnings, 'warning')}`;
   log(readLine);
   if (corpus.papers.length === 0) {
     log(`No papers could be read from ${what}${corpus.problems.length > 0 ? ' (the problems are listed above)' : ''}; nothing to build.`);
@@ -198,7 +202,7 @@ async function main(): Promise<number> {
     const seconds = (performance.now() - started) / 1000;
     const m = result.manifest;
     const state = { built: 'Built', reused: 'Up to date', renamed: 'Up to date (collection name updated)' }[result.action];
-    const embedRate = result.embedded > 0 ? ` (${(result.embedded / result.embedSeconds).toFixed(1)} papers/s on ${workers} workers × ${threads} threads)` : '';
+    const embedRate = result.embedded > 0 ? ` (${(result.embedded / result.embedSeconds).toFixed(1)} papers/s on ${count(workers, 'worker')} × ${count(threads, 'thread')})` : '';
     const reusedFrom =
       result.action !== 'built' ? 'the index already there' : cacheDir === null ? 'no cache' : `cache ${displayPath(cacheDir)}`;
     const name = m.collection ? `"${m.collection.name}", ` : '';

@@ -44,7 +44,7 @@ export interface EmbedPapersOptions {
   cache?: EmbeddingCache;
   embed: EmbedMissing;
   /** Progress of the texts being embedded (not the reused ones); default: a bar on stderr. */
-  progress?: { update(done: number): void; stop(): void } | ((total: number) => { update(done: number): void; stop(): void });
+  progress?: { update(done: number): void; stop(): void };
 }
 
 export interface EmbedReport {
@@ -86,7 +86,7 @@ export async function embedPapers(papers: readonly Paper[], options: EmbedPapers
   if (missing.length === 0) return { vectors, embedded: 0, reused, embedSeconds: 0, damaged: lookup?.damaged ?? 0 };
 
   const started = performance.now();
-  const progress = typeof options.progress === 'function' ? options.progress(missing.length) : (options.progress ?? embedProgressBar(missing.length));
+  const progress = options.progress ?? embedProgressBar(missing.length);
   const keep = (missingIndices: number[], chunk: Float32Array) => {
     missingIndices.forEach((m, i) => {
       for (const row of missingRows[m]) vectors.set(chunk.subarray(i * dims, (i + 1) * dims), row * dims);

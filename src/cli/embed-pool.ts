@@ -9,11 +9,15 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { DEFAULT_BATCH_SIZE } from '../core/embed/embedder';
 import { PapersiftError } from '../core/errors';
 import type { Dtype } from '../core/models';
 
-/** Texts per message: small enough that an interrupted build loses at most a few seconds of work per worker. */
-export const DEFAULT_CHUNK_SIZE = 16;
+/**
+ * Texts per message: one fp32 batch (DEFAULT_BATCH_SIZE), so a chunk is exactly one ONNX batch; few enough that
+ * ten new papers still spread over two workers and an interrupted build loses a few seconds per worker at most.
+ */
+export const DEFAULT_CHUNK_SIZE = DEFAULT_BATCH_SIZE;
 
 export interface WorkerSetup {
   entry: string;
