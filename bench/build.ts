@@ -11,7 +11,7 @@
  */
 import '../src/cli/node-env';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { embedPapers } from '../src/cli/build-pipeline';
 import { REPO_ROOT } from '../src/cli/node-env';
@@ -78,7 +78,7 @@ const report = [
   `Machine: ${cores} cores (${cpus()[0]?.model.trim()}), Node ${process.version}; load average ${loadAtStart.toFixed(1)} at start, ${loadAtEnd.toFixed(1)} at end` +
     (loadAtStart > cores * 0.5 || loadAtEnd > cores * 0.5 ? ' — **shared with other work**: compare the ratios, not the absolute figures.' : '.'),
   '',
-  `Texts: the first ${papers.length} records of \`${values.corpus.replace(`${REPO_ROOT}/`, '')}\` (title + ". " + abstract), ${model.id} ${dtype}, embedding cache off. ` +
+  `Texts: the first ${papers.length} records of \`${relative(REPO_ROOT, values.corpus)}\` (title + ". " + abstract), ${model.id} ${dtype}, embedding cache off. ` +
     `Median of ${rounds} round${rounds > 1 ? 's' : ''}; the configurations take turns within a round.`,
   '',
   '| embedding | papers/s | vs 1 worker, 1 thread | seconds per round |',
