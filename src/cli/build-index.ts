@@ -44,7 +44,8 @@ Options:
   --merge DIR      merge a complete set of embeddings shards (folders or shard .json files) into the
                    index at --out; the format is in docs/SHARDS.md
 
-Ctrl-C stops a build; what was embedded is in the cache, and running the same command again resumes.`;
+Ctrl-C stops a build once the papers being embedded are done; everything embedded is in the cache, and
+running the same command again resumes.`;
 
 /** Problems printed one per line before the rest are only counted: a bad million-row file must not flood the terminal. */
 const PROBLEMS_SHOWN = 50;
@@ -165,6 +166,7 @@ async function main(): Promise<number> {
   const controller = new AbortController();
   const interrupt = () => {
     if (controller.signal.aborted) process.exit(130); // a second Ctrl-C does not wait
+    log('\nStopping after the papers being embedded now (they are kept); Ctrl-C again to quit at once.');
     controller.abort();
   };
   process.on('SIGINT', interrupt);

@@ -45,7 +45,7 @@ export interface PoolOptions {
   threadsPerWorker?: number;
   chunkSize?: number;
   batchSize?: number;
-  /** Aborting stops dispatch, ends the workers and rejects with code 'interrupted'. */
+  /** Aborting stops dispatch, waits for the chunks being embedded (reported as usual), then rejects with code 'interrupted'. */
   signal?: AbortSignal;
   /** Each chunk as it is done: rows are indices into `texts`, vectors row-major in that order. */
   onChunk?: (rows: number[], vectors: Float32Array) => void;
@@ -90,48 +90,69 @@ export async function embedInWorkers(texts: readonly string[], options: PoolOpti
     const workers: Worker[] = [];
     let next = 0;
     let done = 0;
-    let finished = false;
-    const finish = (error?: Error) => {
-      if (finished) return;
-      finished = true;
+    let inFlight = 0;
+    let alive = 0;
+    /** Ctrl-C: no new chunks, but the ones being embedded are awaited and kept (they are seconds away). */
+    let stopping = false;
+    let outcome: { error?: Error } | undefined;
+    // Settles only once every worker has exited: a process that exits while onnxruntime-node still runs in a
+    // terminated worker aborts natively ("terminate called after throwing Napi::Error").
+    const settle = () => {
+      if (outcome && alive === 0) {
+        if (outcome.error) reject(outcome.error);
+        else resolve(out);
+      }
+    };
+    const end = (error?: Error, terminate = false) => {
+      if (outcome) return;
+      outcome = { error };
       options.signal?.removeEventListener('abort', onAbort);
       for (const worker of workers) {
-        if (error) void worker.terminate();
+        if (terminate) void worker.terminate();
         else worker.postMessage({ type: 'stop' } satisfies WorkerRequest);
       }
-      if (error) reject(error);
-      else resolve(out);
+      settle();
     };
-    const onAbort = () => finish(new PapersiftError('interrupted', `Interrupted after embedding ${done} of ${texts.length} texts`, { done }));
-    if (options.signal?.aborted) return onAbort();
+    const interrupted = () => new PapersiftError('interrupted', `Interrupted after embedding ${done} of ${texts.length} texts`, { done });
+    const onAbort = () => {
+      stopping = true;
+      if (inFlight === 0) end(interrupted());
+    };
     options.signal?.addEventListener('abort', onAbort);
 
     const dispatch = (worker: Worker) => {
-      if (finished || next >= chunks.length) return;
+      if (outcome || stopping || next >= chunks.length) return;
       const chunk = next++;
+      inFlight++;
       worker.postMessage({ type: 'embed', chunk, texts: chunks[chunk].map((row) => texts[row]) } satisfies WorkerRequest);
     };
     options.onProgress?.(0, texts.length);
     for (let w = 0; w < workerCount; w++) {
       const worker = new Worker(bootstrap, { workerData: { ...setup, entry } satisfies WorkerSetup });
       workers.push(worker);
+      alive++;
       worker.on('message', (reply: WorkerReply) => {
-        if (finished) return;
-        if (reply.type === 'error') return finish(new PapersiftError('model-load', `Embedding worker ${w + 1}: ${reply.message}`));
+        if (outcome) return;
+        if (reply.type === 'error') return end(new PapersiftError('model-load', `Embedding worker ${w + 1}: ${reply.message}`), true);
         if (reply.type === 'vectors') {
+          inFlight--;
           const rows = chunks[reply.chunk];
           rows.forEach((row, i) => out.set(reply.vectors.subarray(i * dims, (i + 1) * dims), row * dims));
           done += rows.length;
           options.onChunk?.(rows, reply.vectors);
           options.onProgress?.(done, texts.length);
-          if (done === texts.length) return finish();
+          if (done === texts.length) return end();
+          if (stopping && inFlight === 0) return end(interrupted());
         }
         dispatch(worker);
       });
-      worker.on('error', (e) => finish(new PapersiftError('model-load', `Embedding worker ${w + 1} failed: ${e.message}`, {}, { cause: e })));
+      worker.on('error', (e) => end(new PapersiftError('model-load', `Embedding worker ${w + 1} failed: ${e.message}`, {}, { cause: e }), true));
       worker.on('exit', (code) => {
-        if (!finished) finish(new PapersiftError('model-load', `Embedding worker ${w + 1} exited (code ${code}) before the work was done`));
+        alive--;
+        if (!outcome) end(new PapersiftError('model-load', `Embedding worker ${w + 1} exited (code ${code}) before the work was done`), true);
+        settle();
       });
     }
+    if (options.signal?.aborted) onAbort();
   });
 }

@@ -23,8 +23,7 @@ try {
   port.on('message', async (request: WorkerRequest) => {
     if (request.type === 'stop') {
       await embedder.dispose();
-      port.close();
-      return;
+      process.exit(0); // ends this thread only; nothing else keeps it alive on purpose
     }
     try {
       const vectors = await embedder.embedDocuments(request.texts, { batchSize: setup.batchSize });
