@@ -184,7 +184,7 @@ async function main(): Promise<number> {
         createdBy: CREATED_BY,
         log,
       });
-      const rate = report.embedded > 0 ? ` (${(report.embedded / report.embedSeconds).toFixed(1)} papers/s on ${workers} workers × ${threads} threads)` : '';
+      const rate = report.embedded > 0 ? ` (${(report.embedded / report.embedSeconds).toFixed(1)} papers/s on ${count(workers, 'worker')} × ${count(threads, 'thread')})` : '';
       log(`Shard ${shard.index}/${shard.count}: ${report.rows} papers, embedded ${report.embedded}${rate}, reused ${report.reused}`);
       log(`Wrote ${displayPath(report.header)} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       return 0;
