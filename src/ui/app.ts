@@ -28,6 +28,7 @@ const SETTINGS_KEY = 'papersift.settings';
 /** Pasted text for "related" lives for the session (too long for the URL). */
 const RELATED_KEY = 'papersift.related';
 const TAB_NAMES: Record<Tab, string> = { search: 'Search', related: 'Find related', library: 'Your papers' };
+const TABS = Object.keys(TAB_NAMES) as Tab[];
 const MODE_NAMES: Record<SearchMode, string> = { hybrid: 'hybrid', semantic: 'semantic', lexical: 'keywords' };
 const EXAMPLES = [
   'why do language models make things up',
@@ -93,9 +94,13 @@ export class PapersiftApp extends LitElement {
       }
       .tabs {
         display: flex;
+        flex-wrap: wrap;
         gap: 0.25rem;
         margin-bottom: 1rem;
         border-bottom: 1px solid var(--ps-border);
+      }
+      .tabs button:focus-visible {
+        outline-offset: -2px;
       }
       .tabs button {
         padding: 0.5rem 0.9rem;
@@ -119,11 +124,6 @@ export class PapersiftApp extends LitElement {
         background: var(--ps-accent-soft);
         font-size: 0.8rem;
         text-align: center;
-      }
-      .map-toggle {
-        display: flex;
-        justify-content: flex-end;
-        margin-top: 1rem;
       }
       ps-paper-map {
         margin-top: 0.75rem;
@@ -159,12 +159,62 @@ export class PapersiftApp extends LitElement {
         font-size: 0.9rem;
         color: var(--ps-muted);
       }
+      .summary h2 {
+        margin: 0;
+        font-size: inherit;
+        font-weight: inherit;
+      }
+      .summary h2:focus {
+        outline: none;
+      }
+      .summary h2:focus-visible {
+        outline: 2px solid var(--ps-focus);
+        outline-offset: 2px;
+      }
       .summary strong {
         color: var(--ps-text);
         font-weight: 600;
       }
-      .timings {
+      .about summary {
+        cursor: pointer;
+      }
+      .about p {
+        margin: 0.25rem 0 0;
         font-variant-numeric: tabular-nums;
+      }
+      /* Keyboard shortcuts mean nothing on a touch screen. */
+      @media (hover: none) and (pointer: coarse) {
+        .keys {
+          display: none;
+        }
+      }
+      @media (max-width: 40rem) {
+        :host {
+          padding: 1rem 0.75rem 2rem;
+        }
+        header {
+          margin-bottom: 0.75rem;
+        }
+        .brand svg {
+          width: 1.6rem;
+          height: 1.6rem;
+        }
+        h1 {
+          font-size: 1.3rem;
+        }
+        .tagline {
+          margin-top: 0.15rem;
+          font-size: 0.85rem;
+        }
+        .tabs {
+          margin-bottom: 0.75rem;
+        }
+        .tabs button {
+          padding: 0.4rem 0.6rem;
+        }
+        .summary {
+          margin: 0.75rem 0 0.5rem;
+        }
       }
       .message {
         padding: 1rem 1.15rem;
@@ -226,6 +276,8 @@ export class PapersiftApp extends LitElement {
   @query('ps-search-bar') private searchBar!: SearchBar;
   @query('ps-result-list') private resultList?: ResultList;
 
+  /** A paper whose similar list, once shown, takes keyboard focus at its heading. */
+  private focusHeadingFor?: string;
   /** True while a run of typing owns the current history entry (replaced, not pushed, per keystroke). */
   private typingEntry = false;
   private typingTimer?: ReturnType<typeof setTimeout>;
@@ -317,6 +369,13 @@ export class PapersiftApp extends LitElement {
     const shown = this.searchTask.status === TaskStatus.COMPLETE ? this.searchTask.value : undefined;
     if (!shown || shown === this.measured) return;
     this.measured = shown;
+    if (this.focusHeadingFor && shown.view.similar === this.focusHeadingFor) {
+      this.focusHeadingFor = undefined;
+      // The list the user asked for, from its start: not card 2 of it, with its heading scrolled away.
+      const heading = this.renderRoot.querySelector<HTMLElement>('#results-heading');
+      heading?.scrollIntoView({ block: 'center' });
+      heading?.focus({ preventScroll: true });
+    }
     // Render time: from the worker's reply until the cards are in the DOM.
     void (this.resultList?.updateComplete ?? Promise.resolve()).then(() => {
       this.renderMs = performance.now() - this.replyAt;
@@ -352,27 +411,37 @@ export class PapersiftApp extends LitElement {
           by meaning — the model and the index run in your browser.
         </p>
       </header>
-      <nav class="tabs" role="tablist" aria-label="What to do">
-        ${(Object.keys(TAB_NAMES) as Tab[]).map(
-          (tab) => html`<button
-            role="tab"
-            data-tab=${tab}
-            aria-selected=${this.view.tab === tab}
-            @click=${() => this.commit({ ...this.view, tab, similar: tab === 'search' ? this.view.similar : '' }, 'push')}
-          >
-            ${TAB_NAMES[tab]}${tab === 'library' && info?.imported ? html` <span class="count">${info.imported}</span>` : nothing}
-          </button>`,
-        )}
+      <!-- The APG tabs pattern inside a nav landmark: one Tab stop, arrow keys move (and select). -->
+      <nav aria-label="Sections">
+        <div class="tabs" role="tablist" aria-label="What to do" @keydown=${this.onTabKeydown}>
+          ${TABS.map(
+            (tab) => html`<button
+              role="tab"
+              id="tab-${tab}"
+              data-tab=${tab}
+              aria-selected=${this.view.tab === tab}
+              aria-controls="panel"
+              tabindex=${this.view.tab === tab ? 0 : -1}
+              @click=${() => this.openTab(tab)}
+            >
+              ${TAB_NAMES[tab]}${tab === 'library' && info?.imported ? html` <span class="count">${info.imported}</span>` : nothing}
+            </button>`,
+          )}
+        </div>
       </nav>
-      ${this.view.tab === 'library' ? nothing : this.renderSearchBar()}
-      ${this.status.phase === 'ready' ? nothing : html`<ps-load-status .status=${this.status}></ps-load-status>`}
-      ${notice
-        ? html`<div class="notice" role="status">
-            <span>${notice}</span>
-            <button class="link" @click=${() => (this.noticeDismissed = true)}>Dismiss</button>
-          </div>`
-        : nothing}
-      <main>${this.view.tab === 'library' ? this.renderLibrary() : html`${this.renderMapToggle()}${this.renderMap()}${this.renderResults()}`}</main>
+      <main>
+        <div role="tabpanel" id="panel" aria-labelledby="tab-${this.view.tab}">
+          ${this.view.tab === 'library' ? nothing : this.renderSearchBar()}
+          ${this.status.phase === 'ready' ? nothing : html`<ps-load-status .status=${this.status}></ps-load-status>`}
+          ${notice
+            ? html`<div class="notice" role="status">
+                <span>${notice}</span>
+                <button class="link" @click=${() => (this.noticeDismissed = true)}>Dismiss</button>
+              </div>`
+            : nothing}
+          ${this.view.tab === 'library' ? this.renderLibrary() : html`${this.renderMap()}${this.renderResults()}`}
+        </div>
+      </main>
       <footer>
         <ps-engine-panel .info=${info} @settings-change=${this.onSettingsChange}></ps-engine-panel>
         ${info
@@ -395,16 +464,20 @@ export class PapersiftApp extends LitElement {
       .client=${this.engine}
       .ready=${this.status.phase === 'ready'}
       @collection-changed=${this.onCollectionChanged}
-      @find-similar=${(e: CustomEvent<{ paperId: string }>) => this.commit({ ...this.view, tab: 'search', q: '', similar: e.detail.paperId }, 'push')}
+      @find-similar=${(e: CustomEvent<{ paperId: string }>) => this.showSimilar(e.detail.paperId, { tab: 'search' })}
     ></ps-library-panel>`;
   }
 
   private renderMapToggle() {
-    return html`<div class="map-toggle">
-      <button class="button" data-action="toggle-map" aria-pressed=${this.view.map} @click=${() => this.commit({ ...this.view, map: !this.view.map }, 'push')}>
-        ${this.view.map ? 'Hide the map' : 'Show the map'}
-      </button>
-    </div>`;
+    return html`<button
+      slot="actions"
+      class="button"
+      data-action="toggle-map"
+      aria-pressed=${this.view.map}
+      @click=${() => this.commit({ ...this.view, map: !this.view.map }, 'push')}
+    >
+      ${this.view.map ? 'Hide the map' : 'Show the map'}
+    </button>`;
   }
 
   private renderMap() {
@@ -419,6 +492,8 @@ export class PapersiftApp extends LitElement {
       </div>`,
       complete: (map) =>
         html`<ps-paper-map
+          role="region"
+          aria-label="Map of the papers"
           .points=${map.reply.points}
           .papers=${map.papers}
           .highlighted=${highlighted}
@@ -447,7 +522,8 @@ export class PapersiftApp extends LitElement {
         @adaptive-change=${(e: CustomEvent<{ adaptive: boolean }>) => this.commit({ ...this.view, adaptive: e.detail.adaptive }, 'push')}
         @mode-change=${(e: CustomEvent<{ mode: SearchMode }>) => this.commit({ ...this.view, mode: e.detail.mode }, 'push')}
         @enter-results=${() => this.resultList?.focusFirst()}
-      ></ps-search-bar>
+        >${this.renderMapToggle()}</ps-search-bar
+      >
       <ps-filter-bar
         .facets=${info?.facets}
         .filter=${this.view.filter}
@@ -462,12 +538,13 @@ export class PapersiftApp extends LitElement {
     // The load panel already says why nothing could be searched.
     if (this.status.phase === 'error' && this.searchTask.status !== TaskStatus.COMPLETE) return nothing;
     const list = (shown: Shown, stale: boolean) => html`
-      <div class="summary" aria-live="polite">${this.renderSummary(shown, stale)}</div>
+      <div class="summary">${this.renderSummary(shown, stale)}</div>
       <ps-result-list
         class=${stale ? 'stale' : ''}
         .hits=${shown.reply.hits}
         .mode=${shown.reply.mode}
-        @find-similar=${(e: CustomEvent<{ paperId: string }>) => this.commit({ ...this.view, q: '', similar: e.detail.paperId }, 'push')}
+        aria-labelledby="results-heading"
+        @find-similar=${(e: CustomEvent<{ paperId: string }>) => this.showSimilar(e.detail.paperId)}
         @leave-results=${() => this.searchBar.focusInput()}
       ></ps-result-list>
     `;
@@ -478,7 +555,7 @@ export class PapersiftApp extends LitElement {
         const waiting = this.status.phase !== 'ready' ? 'Waiting for the search engine to load…' : 'Searching…';
         return previous
           ? list(previous, true)
-          : html`<div class="summary" aria-live="polite"><span>${waiting}</span></div>`;
+          : html`<div class="summary"><div aria-live="polite"><span>${waiting}</span></div></div>`;
       },
       complete: (shown) => list(shown, false),
       error: (e) => html`<div class="summary"></div>
@@ -499,8 +576,10 @@ export class PapersiftApp extends LitElement {
       reply.mode === 'lexical'
         ? 'keywords'
         : `${MODE_NAMES[reply.mode]}, ${reply.dims} dims${reply.adaptive ? ' re-ranked at full' : ''}`;
+    // Only what was found is announced; how it was ranked and timed waits behind "About this search".
     return html`
-      <span>
+      <div aria-live="polite">
+        <h2 id="results-heading" tabindex="-1">
         ${reply.noCloseMatch ? html`<strong data-no-match>No close matches</strong> — ` : nothing}
         ${view.tab === 'related'
           ? html`${countOf(reply)} papers related to
@@ -510,17 +589,21 @@ export class PapersiftApp extends LitElement {
           : reply.noCloseMatch
           ? html`the ${countOf(reply)} nearest papers to <strong dir="auto">“${shorten(view.q.trim(), 80)}”</strong>`
           : html`${countOf(reply)} results for <strong dir="auto">“${shorten(view.q.trim(), 80)}”</strong>`}
-        ${keywordCount(reply)} · ${how} ${searchNotes(view.q, reply)}
+        </h2>
+        <span>${keywordCount(reply)} ${searchNotes(view.q, reply)}</span>
         ${reply.matching !== undefined && isActiveFilter(view.filter)
-          ? html`<br /><span data-scope>Among the <strong>${reply.matching.toLocaleString('en')}</strong> papers of ${describeFilter(view.filter)}</span>`
+          ? html`<span data-scope>Among the <strong>${reply.matching.toLocaleString('en')}</strong> papers of ${describeFilter(view.filter)}</span>`
           : nothing}
-        ${reply.sort === 'date' ? html`<br /><span data-order>The best matches, newest first</span>` : nothing}
-        ${reply.modelPending ? html`<br />Keyword matches for now: results by meaning follow when the model has loaded.` : nothing}
+        ${reply.sort === 'date' ? html`<span data-order>The best matches, newest first</span>` : nothing}
+        ${reply.modelPending ? html`<span>Keyword matches for now: results by meaning follow when the model has loaded.</span>` : nothing}
         ${reply.truncated
-          ? html`<br />${view.tab === 'related' ? 'The text was longer than an abstract may be; only its start was used.' : 'Only the first 10,000 characters of the query were used.'}`
+          ? html`<span>${view.tab === 'related' ? 'The text was longer than an abstract may be; only its start was used.' : 'Only the first 10,000 characters of the query were used.'}</span>`
           : nothing}
-      </span>
-      <span class="timings">${timing.map((part, i) => html`${i ? ' · ' : ''}${part}`)}</span>
+      </div>
+      <details class="about">
+        <summary>About this search</summary>
+        <p>Ranked by ${how} · ${timing.map((part, i) => html`${i ? ' · ' : ''}${part}`)}</p>
+      </details>
     `;
   }
 
@@ -535,8 +618,10 @@ export class PapersiftApp extends LitElement {
     return html`<div class="summary"></div>
       <div class="message">
         Describe a topic in your own words: the engine compares meanings as well as keywords.
-        <kbd>/</kbd> focuses the box, <kbd>↓</kbd> <kbd>↑</kbd> move through results, <kbd>Enter</kbd> expands one,
-        <kbd>s</kbd> finds similar papers.
+        <span class="keys">
+          <kbd>/</kbd> focuses the box, <kbd>↓</kbd> <kbd>↑</kbd> move through results, <kbd>Enter</kbd> expands one,
+          <kbd>s</kbd> finds similar papers.
+        </span>
         <div class="examples">
           ${EXAMPLES.map((text) => html`<button class="button" @click=${() => this.submitQuery(text)}>${text}</button>`)}
         </div>
@@ -577,6 +662,27 @@ export class PapersiftApp extends LitElement {
     else this.commit(next, this.typingEntry ? 'replace' : 'push');
     this.typingEntry = false;
   }
+
+  /** Similar papers, asked for from a list: focus goes to the new list's heading once it is shown. */
+  private showSimilar(paperId: string, change: Partial<ViewState> = {}): void {
+    this.focusHeadingFor = paperId;
+    this.commit({ ...this.view, ...change, q: '', similar: paperId }, 'push');
+  }
+
+  private openTab(tab: Tab): void {
+    this.commit({ ...this.view, tab, similar: tab === 'search' ? this.view.similar : '' }, 'push');
+  }
+
+  /** ←/→ (and Home/End) move between tabs and open the one they reach. */
+  private onTabKeydown = (event: KeyboardEvent): void => {
+    const at = TABS.indexOf(this.view.tab);
+    const next = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: TABS.length - 1 }[event.key];
+    if (next === undefined || event.altKey || event.ctrlKey || event.metaKey) return;
+    event.preventDefault();
+    const tab = TABS[(next + TABS.length) % TABS.length];
+    this.openTab(tab);
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`#tab-${tab}`)?.focus());
+  };
 
   private onCollectionChanged = (event: CustomEvent<{ imported: number }>): void => {
     this.collectionVersion++;

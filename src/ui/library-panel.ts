@@ -80,6 +80,16 @@ export class LibraryPanel extends LitElement {
         gap: 0.6rem;
         align-items: center;
       }
+      .row.spaced {
+        margin-top: 0.6rem;
+      }
+      .row.heading {
+        justify-content: space-between;
+        margin-bottom: 0.6rem;
+      }
+      .row.heading h2 {
+        margin: 0;
+      }
       progress {
         width: 100%;
         accent-color: var(--ps-accent);
@@ -261,7 +271,7 @@ export class LibraryPanel extends LitElement {
       error: (e) => html`<div class="report error" role="alert" data-import="error">
         ${errorText(e)}
         ${this.staleCollection
-          ? html`<div class="row" style="margin-top:0.6rem">
+          ? html`<div class="row spaced">
               <button class="button" data-action="reembed" @click=${this.onReembed}>Embed its papers again with this model</button>
             </div>`
           : nothing}
@@ -314,8 +324,8 @@ export class LibraryPanel extends LitElement {
       pending: () => html`<h2>Your papers</h2>`,
       error: (e) => html`<h2>Your papers</h2><p class="report error" role="alert">${errorText(e)}</p>`,
       complete: (papers) => html`
-        <div class="row" style="justify-content:space-between;margin-bottom:0.6rem">
-          <h2 style="margin:0">Your papers (<span data-count>${papers.length}</span>)</h2>
+        <div class="row heading">
+          <h2>Your papers (<span data-count>${papers.length}</span>)</h2>
           <div class="row">
             <button class="button" data-action="export" ?disabled=${papers.length === 0} @click=${() => this.exportTask.run([])}>Export collection</button>
           </div>

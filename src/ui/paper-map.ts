@@ -474,7 +474,8 @@ export class PaperMap extends LitElement {
     return html`
       <canvas
         tabindex="0"
-        role="img"
+        role="application"
+        aria-roledescription="interactive map"
         aria-label=${this.summary()}
         @pointerdown=${this.onPointerDown}
         @pointermove=${this.onPointerMove}

@@ -1,9 +1,11 @@
 /**
- * Ranked papers as cards, with keyboard navigation: ↑/↓ or k/j move, Enter expands, s finds similar.
- * One card is tabbable at a time (roving tabindex), so Tab leaves the list instead of walking it.
+ * Ranked papers as cards, with keyboard navigation: ↑/↓ or k/j move, Enter expands, s finds similar,
+ * ←/→ move between a card and its buttons. The whole list is one Tab stop (roving tabindex over the
+ * cards and their controls), so Tab leaves the list instead of walking it.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { ref } from 'lit/directives/ref.js';
 import { processTerm, tokenize } from '../core/lexical/analyzer';
 import { relevanceBand } from '../core/relevance/relevance';
 import type { ResultHit, SearchMode } from '../protocol';
@@ -121,19 +123,54 @@ export class ResultList extends LitElement {
         font-size: 0.93rem;
         color: var(--ps-text-soft);
       }
-      /* A highlighter stroke under the lower half: visible, yet quiet when a word repeats a lot. */
+      /* A solid highlight whose text keeps ≥ 4.5:1 contrast in both themes (--ps-on-mark on --ps-mark). */
       mark {
-        background: linear-gradient(transparent 55%, var(--ps-mark) 55%);
-        color: inherit;
+        border-radius: 3px;
+        background: var(--ps-mark);
+        color: var(--ps-on-mark);
       }
-      @media (max-width: 560px) {
+      @media (max-width: 40rem) {
         article {
           grid-template-columns: 1fr;
+          padding: 0.75rem 0.85rem 0.75rem 2.4rem;
+        }
+        .rank {
+          left: 0.6rem;
+          top: 0.8rem;
+        }
+        ol {
+          gap: 0.5rem;
+        }
+        h2 {
+          font-size: 1rem;
+        }
+        .abstract {
+          margin-top: 0.35rem;
+          font-size: 0.9rem;
+          line-height: 1.45;
+        }
+        /* Two lines of a closed abstract on a phone, so the first screen shows several results. */
+        .abstract.closed {
+          display: -webkit-box;
+          -webkit-box-orient: vertical;
+          -webkit-line-clamp: 2;
+          overflow: hidden;
+        }
+        /* Its "more" sits over the end of the second line, where the clamp cut the text. */
+        .abstract.closed {
+          position: relative;
+        }
+        .abstract.closed .link {
+          position: absolute;
+          right: 0;
+          bottom: 0;
+          padding-left: 0.4em;
+          background: var(--ps-surface);
         }
         .side {
           flex-direction: row-reverse;
           align-items: center;
-          margin-top: 0.6rem;
+          margin-top: 0.4rem;
         }
       }
     `,
@@ -159,9 +196,18 @@ export class ResultList extends LitElement {
 
   protected render() {
     if (this.hits.length === 0) return nothing;
-    return html`<ol aria-label="Results" @keydown=${this.onKeydown}>
-      ${this.hits.map((hit, i) => this.renderCard(hit, i))}
-    </ol>`;
+    return html`<p class="visually-hidden" id="list-keys">
+        One stop for the whole list: arrow keys up and down move between papers, left and right reach a paper's buttons,
+        Enter expands the abstract, s finds similar papers.
+      </p>
+      <ol aria-label="Results" aria-describedby="list-keys" @keydown=${this.onKeydown}>
+        ${this.hits.map((hit, i) => this.renderCard(hit, i))}
+      </ol>`;
+  }
+
+  protected updated(): void {
+    // Controls inside cards (today's, and any a card gains later) are reached with ←/→, not Tab.
+    for (const control of this.renderRoot.querySelectorAll<HTMLElement>(CARD_CONTROLS)) control.tabIndex = -1;
   }
 
   private renderCard({ paper, score, terms, relevance, author }: ResultHit, index: number) {
@@ -176,7 +222,7 @@ export class ResultList extends LitElement {
         tabindex=${index === Math.max(this.current, 0) ? 0 : -1}
         class=${index === this.current ? 'current' : ''}
         aria-labelledby=${titleId}
-        @focus=${() => (this.current = index)}
+        @focusin=${() => (this.current = index)}
       >
         <span class="rank" aria-hidden="true">${index + 1}</span>
         <div class="main">
@@ -184,7 +230,7 @@ export class ResultList extends LitElement {
           <ps-paper-meta .paper=${paper} ?expanded=${open}
             >${paper.imported ? html`<span class="yours" data-yours>Your paper</span>` : nothing}</ps-paper-meta
           >
-          <p class="abstract" id=${abstractId} dir="auto">
+          <p class="abstract ${open ? '' : 'closed'}" id=${abstractId} dir="auto">
             ${highlight(text, terms)}
             ${long
               ? html`<button class="link" aria-expanded=${open} aria-controls=${abstractId} @click=${() => this.toggle(paper.id)}>
@@ -216,9 +262,26 @@ export class ResultList extends LitElement {
 
   private onKeydown(event: KeyboardEvent): void {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
-    const onCard = (event.target as HTMLElement).tagName === 'ARTICLE';
+    const target = event.target as HTMLElement;
+    const onCard = target.tagName === 'ARTICLE';
     const from = this.current;
     switch (event.key) {
+      case 'ArrowRight':
+      case 'ArrowLeft': {
+        // The card, then its controls in order; wraps around.
+        const card = target.closest('article');
+        if (!card) return;
+        event.preventDefault();
+        const stops = [card, ...card.querySelectorAll<HTMLElement>(CARD_CONTROLS)];
+        const at = stops.indexOf(target);
+        stops[(at + (event.key === 'ArrowRight' ? 1 : -1) + stops.length) % stops.length].focus();
+        break;
+      }
+      case 'Escape':
+        if (onCard) return;
+        event.preventDefault();
+        target.closest('article')?.focus();
+        break;
       case 'ArrowDown':
       case 'j':
         event.preventDefault();
@@ -248,7 +311,7 @@ export class ResultList extends LitElement {
   /** A model with no relevance calibration: the ranking score, which only orders this list. */
   private renderScore(score: number) {
     return html`<span class="score" title=${SCORE_MEANING[this.mode]}>
-      <span class="meter" aria-hidden="true"><span style="width:${this.meterWidth(score)}%"></span></span>
+      <span class="meter" aria-hidden="true"><span ${ref((el) => el && setWidth(el, this.meterWidth(score)))}></span></span>
       <span><span class="visually-hidden">Score </span>${score.toFixed(this.mode === 'semantic' ? 3 : 2)}</span>
     </span>`;
   }
@@ -284,6 +347,9 @@ export class ResultList extends LitElement {
   }
 }
 
+/** What a card holds that a click can use: reached from the card with ←/→, never with Tab. */
+const CARD_CONTROLS = 'article button, article a[href], article input, article select';
+
 const SCORE_MEANING: Record<SearchMode, string> = {
   semantic: 'Cosine similarity of query and paper',
   lexical: 'BM25 keyword score',
@@ -298,7 +364,7 @@ function renderRelevance(p: number) {
   const { band, words } = relevanceBand(p);
   const percent = Math.round(p * 100);
   return html`<span class="score" data-relevance=${band} title="Estimated chance this paper is relevant: ${percent}% (calibrated on judged queries)">
-    <span class="meter" aria-hidden="true"><span style="width:${percent}%"></span></span>
+    <span class="meter" aria-hidden="true"><span ${ref((el) => el && setWidth(el, percent))}></span></span>
     <span>${words}<span class="visually-hidden">, ${percent}% estimated chance of being relevant</span></span>
   </span>`;
 }
@@ -311,6 +377,11 @@ function highlight(text: string, terms: string[] | undefined) {
   if (words.size === 0) return text;
   const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(${[...words].map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`, 'gu');
   return text.split(pattern).map((part, i) => (i % 2 ? html`<mark>${part}</mark>` : part));
+}
+
+/** Through the CSSOM: the page's CSP (style-src 'self') refuses style attributes. */
+function setWidth(element: Element, percent: number): void {
+  (element as HTMLElement).style.width = `${percent}%`;
 }
 
 function escapeRegExp(text: string): string {

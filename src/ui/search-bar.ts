@@ -4,7 +4,7 @@
  * the user does; the app decides what that means for the URL and the engine.
  */
 import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property, query } from 'lit/decorators.js';
+import { customElement, property, query, state } from 'lit/decorators.js';
 import type { SearchMode } from '../protocol';
 import { shared } from './theme';
 
@@ -82,19 +82,33 @@ export class SearchBar extends LitElement {
       input[type='search']:focus ~ kbd {
         display: none;
       }
+      .bar {
+        display: flex;
+        align-items: start;
+        gap: 0.75rem;
+        margin-top: 0.85rem;
+      }
+      .options-toggle {
+        display: none;
+      }
       .options {
         display: flex;
+        flex: 1;
         flex-wrap: wrap;
         align-items: center;
         gap: 0.75rem 1.5rem;
-        margin-top: 0.85rem;
         font-size: 0.9rem;
         color: var(--ps-muted);
       }
+      ::slotted(*) {
+        margin-left: auto;
+      }
       fieldset {
         display: flex;
+        flex-wrap: wrap;
         align-items: center;
         gap: 0.6rem;
+        min-width: 0;
         margin: 0;
         padding: 0;
         border: 0;
@@ -162,6 +176,45 @@ export class SearchBar extends LitElement {
         height: 1rem;
         accent-color: var(--ps-accent);
       }
+      /* Keyboard shortcuts mean nothing on a touch screen. */
+      @media (hover: none) and (pointer: coarse) {
+        kbd,
+        .keys {
+          display: none;
+        }
+      }
+      /*
+       * Phones: the options fold into one button, so the first screen holds results rather than controls.
+       * Everything else that filters or orders results belongs inside .options too.
+       */
+      @media (max-width: 40rem) {
+        .bar {
+          flex-wrap: wrap;
+          align-items: center;
+          margin-top: 0.6rem;
+        }
+        .options-toggle {
+          display: inline-flex;
+        }
+        .options {
+          order: 1;
+          flex-basis: 100%;
+          padding: 0.75rem;
+          border: 1px solid var(--ps-border);
+          border-radius: 12px;
+          background: var(--ps-surface);
+        }
+        .options:not(.open) {
+          display: none;
+        }
+        input[type='search'] {
+          padding-right: 1rem;
+          font-size: 1rem;
+        }
+        .box kbd {
+          display: none;
+        }
+      }
     `,
   ];
 
@@ -174,6 +227,9 @@ export class SearchBar extends LitElement {
   @property() mode: SearchMode = 'hybrid';
   /** 'query': one line, searched as typed. 'paper': a pasted title + abstract, searched on request. */
   @property() kind: 'query' | 'paper' = 'query';
+
+  /** Phones only: whether the folded options are shown. */
+  @state() private optionsOpen = false;
 
   @query('#query') private input!: HTMLInputElement | HTMLTextAreaElement;
 
@@ -202,7 +258,7 @@ export class SearchBar extends LitElement {
         ></textarea>
         <div class="paste-actions">
           <button class="button primary" type="submit" data-action="find-related" ?disabled=${!this.value.trim()}>Find related papers</button>
-          <span><kbd>Ctrl</kbd> + <kbd>Enter</kbd></span>
+          <span class="keys"><kbd>Ctrl</kbd> + <kbd>Enter</kbd></span>
         </div>
       </form>`;
     }
@@ -218,7 +274,7 @@ export class SearchBar extends LitElement {
             type="search"
             name="q"
             .value=${this.value}
-            placeholder="Describe what you are looking for…"
+            placeholder="What are you looking for?"
             autocomplete="off"
             spellcheck="false"
             enterkeyhint="search"
@@ -236,7 +292,19 @@ export class SearchBar extends LitElement {
     const chosen = this.dims !== null && this.dims >= this.fullDims ? null : this.dims;
     return html`
       ${this.renderBox()}
-      <div class="options">
+      <div class="bar">
+      <button
+        class="button options-toggle"
+        aria-expanded=${this.optionsOpen}
+        aria-controls="options"
+        @click=${() => (this.optionsOpen = !this.optionsOpen)}
+      >
+        <svg width="14" height="14" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true">
+          <path d="M4 6h16M7 12h10M10 18h4" stroke-linecap="round"></path>
+        </svg>
+        <span>Options<span class="options-now">: ${this.optionsSummary(chosen)}</span></span>
+      </button>
+      <div class="options ${this.optionsOpen ? 'open' : ''}" id="options">
         <fieldset>
           <legend>Ranking</legend>
           <div class="segmented">
@@ -266,7 +334,16 @@ export class SearchBar extends LitElement {
                 Adaptive re-rank
               </label>`}
       </div>
+      <slot name="actions"></slot>
+      </div>
     `;
+  }
+
+  /** What the folded options are set to, on the button that unfolds them. */
+  private optionsSummary(dims: number | null): string {
+    const mode = MODE_LABELS.find(([m]) => m === this.mode)?.[1] ?? this.mode;
+    if (this.mode === 'lexical') return mode;
+    return `${mode}, ${dims ?? 'full'}${this.adaptive ? ' re-ranked' : ''}`;
   }
 
   private onSubmit(event: SubmitEvent): void {

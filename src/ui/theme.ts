@@ -25,9 +25,19 @@ export const shared = css`
     white-space: nowrap;
     border: 0;
   }
-  :focus-visible {
+  :focus-visible,
+  /* A control whose input is hidden inside it (the file picker's label): the label shows the focus. */
+  .button:has(input:focus-visible) {
     outline: 2px solid var(--ps-focus);
     outline-offset: 2px;
+  }
+  @media (prefers-reduced-motion: reduce) {
+    *,
+    *::before,
+    *::after {
+      transition: none !important;
+      animation: none !important;
+    }
   }
   button {
     font: inherit;

@@ -28,7 +28,7 @@ export const CHROMIUM_ARGS = [
 export async function launchProfile(viewport = { width: 1100, height: 1000 }, options: LaunchOptions = {}): Promise<Profile> {
   const dir = await mkdtemp(join(tmpdir(), 'papersift-chromium-'));
   const args = [...CHROMIUM_ARGS, ...(options.extraArgs ?? [])];
-  const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args, viewport });
+  const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args, viewport, ...options.context });
   return {
     context,
     page: context.pages()[0] ?? (await context.newPage()),
@@ -43,6 +43,8 @@ export async function launchProfile(viewport = { width: 1100, height: 1000 }, op
 export interface LaunchOptions {
   /** More Chromium switches, e.g. WEBGPU_ARGS. */
   extraArgs?: string[];
+  /** Device emulation, e.g. a phone's touch screen: `{ hasTouch: true, isMobile: true }`. */
+  context?: { hasTouch?: boolean; isMobile?: boolean; colorScheme?: 'light' | 'dark' };
 }
 
 /**
@@ -75,6 +77,29 @@ export function watchProblems(page: Page): PageProblems {
     });
   });
   return problems;
+}
+
+/** The focused element, through shadow roots. */
+export function focusedElement(page: Page): Promise<{ tag: string; id: string; role: string; paperId: string; action: string; host: string; inViewport: boolean }> {
+  return page.evaluate(() => {
+    let el: Element | null = document.activeElement;
+    let host = '';
+    while (el?.shadowRoot?.activeElement) {
+      host = el.tagName.toLowerCase();
+      el = el.shadowRoot.activeElement;
+    }
+    const box = el?.getBoundingClientRect();
+    return {
+      tag: el?.tagName.toLowerCase() ?? '',
+      id: el?.id ?? '',
+      role: el?.getAttribute('role') ?? '',
+      paperId: el?.getAttribute('data-paper-id') ?? '',
+      action: el?.getAttribute('data-action') ?? '',
+      host,
+      // A pixel of slack: layout positions are fractional.
+      inViewport: !!box && box.top >= -1 && box.bottom <= innerHeight + 1,
+    };
+  });
 }
 
 /** Waits until the app says the engine is ready (or fails loudly if it says error). */

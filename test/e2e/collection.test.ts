@@ -92,13 +92,13 @@ describe('find related', () => {
         'one model serves many dimensionalities: truncating the vector trades accuracy for cost at retrieval time.',
     );
     await page.locator('[data-action="find-related"]').click();
-    await expect.poll(() => page.locator('.summary').first().innerText(), { timeout: 60_000 }).toMatch(/related to/);
+    await expect.poll(() => page.locator('.summary').first().textContent(), { timeout: 60_000 }).toMatch(/related to/);
     const ids = await shownIds();
     expect(ids).toHaveLength(10);
     expect(ids.slice(0, 3).some((id) => id.includes('matryoshka'))).toBe(true);
 
     await page.locator('input[name="dims"][value="64"]').check({ force: true });
-    await expect.poll(() => page.locator('.summary').first().innerText()).toMatch(/64 dims/);
+    await expect.poll(() => page.locator('.summary').first().textContent()).toMatch(/64 dims/);
     expect((await shownIds()).slice(0, 5).some((id) => id.includes('matryoshka'))).toBe(true);
     await page.locator('input[name="dims"][value="full"]').check({ force: true });
   });

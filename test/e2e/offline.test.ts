@@ -20,7 +20,7 @@ const search = () => page.locator('input[type="search"]');
 const cards = () => page.locator('[data-paper-id]');
 
 async function shownIds(what: RegExp | string): Promise<string[]> {
-  await expect.poll(() => page.locator('.summary').first().innerText(), { timeout: 60_000 }).toMatch(what);
+  await expect.poll(() => page.locator('.summary').first().textContent(), { timeout: 60_000 }).toMatch(what);
   return cards().evaluateAll((els) => els.map((el) => el.getAttribute('data-paper-id') ?? ''));
 }
 

@@ -41,7 +41,7 @@ async function searchFor(text: string): Promise<void> {
 
 /** Paper ids of the cards on screen once results for `what` are shown. */
 async function shownIds(what: RegExp | string): Promise<string[]> {
-  await expect.poll(() => page.locator('.summary').first().innerText(), { timeout: 60_000 }).toMatch(what);
+  await expect.poll(() => page.locator('.summary').first().textContent(), { timeout: 60_000 }).toMatch(what);
   return cards(page).evaluateAll((els) => els.map((el) => el.getAttribute('data-paper-id') ?? ''));
 }
 
@@ -167,7 +167,7 @@ describe('awkward input', () => {
   it('a 12,000-character query gives results and says it was cut', async () => {
     const long = 'attention mechanisms for long documents '.repeat(300);
     await searchFor(long);
-    await expect.poll(() => page.locator('.summary').innerText(), { timeout: 60_000 }).toMatch(/first 10,000 characters/);
+    await expect.poll(() => page.locator('.summary').textContent(), { timeout: 60_000 }).toMatch(/first 10,000 characters/);
     expect(await cards(page).count()).toBe(10);
   });
 
@@ -177,7 +177,7 @@ describe('awkward input', () => {
     ['emoji only', '🦄🌈'],
   ])('%s gives results', async (_kind, text) => {
     await searchFor(text);
-    await expect.poll(() => page.locator('.summary').innerText(), { timeout: 60_000 }).toMatch(/10 (results|nearest papers)/);
+    await expect.poll(() => page.locator('.summary').textContent(), { timeout: 60_000 }).toMatch(/10 (results|nearest papers)/);
   });
 
   it('raised no page errors and logged no console errors so far', () => {

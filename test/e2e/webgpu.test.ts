@@ -32,7 +32,7 @@ const panelText = (p: Page) => p.locator('ps-engine-panel').evaluate((el) => el.
 async function searchShows(page: Page, text: string): Promise<number> {
   await page.locator('input[type="search"]').fill(text);
   await page.locator('input[type="search"]').press('Enter');
-  await expect.poll(() => page.locator('.summary').first().innerText(), { timeout: 120_000 }).toMatch(/results for/);
+  await expect.poll(() => page.locator('.summary').first().textContent(), { timeout: 120_000 }).toMatch(/results for/);
   return page.locator('[data-paper-id]').count();
 }
 
