@@ -2,6 +2,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import { VitePWA, type ManifestOptions } from 'vite-plugin-pwa';
+import { CONTENT_SECURITY_POLICY } from './src/content-security-policy';
 import { DEFAULT_MODEL_ID, getModel } from './src/core/models';
 import { stageArtifacts } from './scripts/site-artifacts';
 
@@ -88,6 +89,24 @@ function noOrtInTransformers(): Plugin {
 }
 
 /**
+ * The Content-Security-Policy (src/content-security-policy.ts) as the built page's first <meta>, before
+ * any script. Built pages only: the dev server injects inline styles and scripts of its own.
+ */
+function contentSecurityPolicy(): Plugin {
+  return {
+    name: 'papersift:content-security-policy',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler: (html) => ({
+        html,
+        tags: [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY }, injectTo: 'head-prepend' }],
+      }),
+    },
+  };
+}
+
+/**
  * The service worker that makes the site work offline: it precaches the app, the wasm-only ORT build (what
  * the default WASM backend runs; the WebGPU build is fetched when WebGPU runs), the default model's small
  * files, the shipped index and the app icons. The model's weights are not precached: the engine worker
@@ -141,7 +160,7 @@ export default defineConfig({
     // bench/browser.ts builds a variant with PAPERSIFT_LOAD_ORDER=parallel to compare the two start-up orders.
     __PAPERSIFT_LOAD_ORDER__: JSON.stringify(process.env.PAPERSIFT_LOAD_ORDER ?? 'index-first'),
   },
-  plugins: [noOrtInTransformers(), offlineSupport()],
+  plugins: [contentSecurityPolicy(), noOrtInTransformers(), offlineSupport()],
   // hnswlib-wasm and transformers.js run in a module worker; a classic worker cannot import them.
   worker: { format: 'es', plugins: () => [noOrtInTransformers(), dropBundledOrtWasm()] },
   optimizeDeps: {
