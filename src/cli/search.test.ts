@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,17 +42,10 @@ describe('runBatch', () => {
   });
 });
 
-/** The real command, as a user runs it: one process, artifacts reused. */
-function cli(args: string[]) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/search.ts'), ...args], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
-/** The same, without blocking the test worker while it runs. */
+/**
+ * The real command, as a user runs it: one process, artifacts reused. Spawned without blocking the test worker
+ * (a blocking spawn under load starves vitest's worker RPC and fails the run with "Timeout calling onTaskUpdate").
+ */
 function cliAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/search.ts'), ...args], { cwd: REPO_ROOT, timeout: 120_000 });
@@ -65,8 +58,8 @@ function cliAsync(args: string[]): Promise<{ code: number | null; stdout: string
 }
 
 describe('npm run search', () => {
-  it('prints a ranked table and says it reused the artifacts', () => {
-    const { code, stdout, stderr } = cli(['sparse autoencoders find monosemantic features', '--k', '3']);
+  it('prints a ranked table and says it reused the artifacts', async () => {
+    const { code, stdout, stderr } = await cliAsync(['sparse autoencoders find monosemantic features', '--k', '3']);
     expect(code).toBe(0);
     expect(stderr).toMatch(/Reusing artifacts in public\/artifacts/);
     expect(stdout).toMatch(/^rank +relevance +title \/ id$/m);
@@ -75,18 +68,18 @@ describe('npm run search', () => {
     expect(stdout).not.toMatch(/No close matches/);
   });
 
-  it('says when nothing matches well', () => {
-    const { code, stdout } = cli(['xqzvv wplk', '--k', '3']);
+  it('says when nothing matches well', async () => {
+    const { code, stdout } = await cliAsync(['xqzvv wplk', '--k', '3']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^No close matches — nearest papers:$/m);
     expect(stdout).toMatch(/^No paper contains the query's words$/m);
   });
 
-  it('runs a batch file: JSON line per entry, exit 0 when some ran, 1 when none did', () => {
+  it('runs a batch file: JSON line per entry, exit 0 when some ran, 1 when none did', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'papersift-batch-'));
     const good = join(dir, 'good.jsonl');
     writeFileSync(good, `${JSON.stringify({ id: 'q1', text: 'graph neural networks' })}\nnot json\n`);
-    const mixed = cli(['--batch', good, '--json', '--dims', '64', '--adaptive']);
+    const mixed = await cliAsync(['--batch', good, '--json', '--dims', '64', '--adaptive']);
     expect(mixed.code).toBe(0);
     const lines = mixed.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[0].id).toBe('q1');
@@ -96,23 +89,23 @@ describe('npm run search', () => {
 
     const bad = join(dir, 'bad.jsonl');
     writeFileSync(bad, 'nope\n');
-    expect(cli(['--batch', bad]).code).toBe(1);
-    expect(cli(['--batch', join(dir, 'missing.jsonl')]).stderr).toMatch(/--batch .*missing\.jsonl: no such file/);
+    expect((await cliAsync(['--batch', bad])).code).toBe(1);
+    expect((await cliAsync(['--batch', join(dir, 'missing.jsonl')])).stderr).toMatch(/--batch .*missing\.jsonl: no such file/);
   });
 
-  it('finds papers related to a pasted abstract, with your papers added by --with', () => {
+  it('finds papers related to a pasted abstract, with your papers added by --with', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'papersift-related-'));
     const pasted = join(dir, 'draft.txt');
     writeFileSync(pasted, 'Late interaction retrieval\nWe score passages by matching each query token embedding against the passage token embeddings.\n');
     const bib = join(REPO_ROOT, 'test', 'fixtures', 'import', 'papers.bib');
-    const run = cli(['--related', pasted, '--with', bib, '--k', '3', '--json']);
+    const run = await cliAsync(['--related', pasted, '--with', bib, '--k', '3', '--json']);
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/Added 4 papers from .*papers\.bib \(bibtex; 0 already held, 2 unreadable, 0 warnings\)/);
     expect(run.stderr).toMatch(/papers\.bib:25: error: /);
     const { query, results } = JSON.parse(run.stdout);
     expect(query).toBe('Late interaction retrieval');
     expect(results[0].id).toBe('khattab2020colbert'); // the BibTeX key, so results join with the user's data
-    expect(cli(['--related', join(dir, 'missing.txt')]).stderr).toMatch(/--related .*missing\.txt: no such file/);
+    expect((await cliAsync(['--related', join(dir, 'missing.txt')])).stderr).toMatch(/--related .*missing\.txt: no such file/);
   });
 
   it('refuses a --with file that is missing, a directory, binary or without papers, before the engine loads, exit 1', async () => {
@@ -135,22 +128,22 @@ describe('npm run search', () => {
     }
   });
 
-  it('explains bad flags and unknown papers', () => {
-    const unknown = cli(['--similar', 'definitely-not-a-paper']);
+  it('explains bad flags and unknown papers', async () => {
+    const unknown = await cliAsync(['--similar', 'definitely-not-a-paper']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/No paper with id or title "definitely-not-a-paper"/);
-    const badDims = cli(['query', '--dims', 'many']);
+    const badDims = await cliAsync(['query', '--dims', 'many']);
     expect(badDims.code).toBe(2);
     expect(badDims.stderr).toMatch(/--dims must be a whole number/);
-    expect(cli([]).stderr).toMatch(/Nothing to search/);
-    const badYear = cli(['query', '--year', '2009-2001']);
+    expect((await cliAsync([])).stderr).toMatch(/Nothing to search/);
+    const badYear = await cliAsync(['query', '--year', '2009-2001']);
     expect(badYear.code).toBe(2);
     expect(badYear.stderr).toMatch(/The year range 2009–2001 is empty/);
-    expect(cli(['query', '--sort', 'oldest']).stderr).toMatch(/--sort must be one of relevance, date/);
+    expect((await cliAsync(['query', '--sort', 'oldest'])).stderr).toMatch(/--sort must be one of relevance, date/);
   });
 
-  it('says so when a filter leaves no paper (the seed corpus has no dates)', () => {
-    const run = cli(['graph neural networks', '--year', '2020']);
+  it('says so when a filter leaves no paper (the seed corpus has no dates)', async () => {
+    const run = await cliAsync(['graph neural networks', '--year', '2020']);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/No paper in this collection matches 2020 \(of 364 papers\)/);
   });
