@@ -126,6 +126,10 @@ export class PaperActions extends LitElement {
       .copied {
         color: var(--ps-muted);
       }
+      button,
+      a {
+        white-space: nowrap;
+      }
     `,
   ];
 

@@ -173,6 +173,36 @@ export class ResultList extends LitElement {
           margin-top: 0.4rem;
         }
       }
+      /* A phone wide enough (most are 360-430 px) puts the link and Copy BibTeX on the row of Similar and the
+         relevance, one row less per card, so three results fit on the first screen; at 320 px they stack. */
+      @media (max-width: 40rem) and (min-width: 22.5rem) {
+        article {
+          grid-template-columns: 1fr auto;
+          column-gap: 0.75rem;
+        }
+        .main {
+          display: contents;
+        }
+        .main > * {
+          grid-column: 1 / -1;
+        }
+        .main > ps-paper-actions {
+          grid-column: 1;
+          margin-top: 0.4rem;
+        }
+        .side {
+          grid-column: 2;
+          gap: 0.6rem;
+        }
+        .score {
+          white-space: nowrap;
+          padding-top: 0;
+        }
+        /* The words say the same as the bar; the row has room for one of them. */
+        .meter {
+          display: none;
+        }
+      }
     `,
   ];
 

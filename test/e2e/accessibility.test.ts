@@ -176,6 +176,7 @@ describe('small screens', () => {
     expect(await page.locator('input[name="mode"]').first().isVisible()).toBe(false);
     const thirdBottom = await cards().nth(2).evaluate((el) => el.getBoundingClientRect().bottom);
     expect(thirdBottom).toBeLessThanOrEqual(844);
+    expect(await overflow()).toBe(0); // and nothing pushed past the right edge to make room
     await toggle.press('Enter');
     expect(await toggle.getAttribute('aria-expanded')).toBe('true');
     expect(await page.locator('ps-search-bar fieldset').first().isVisible()).toBe(true);
