@@ -44,12 +44,17 @@ it('two tabs loading at once with an empty store both end ready, with the same r
 
   await Promise.all([first.reload(), second.goto(site)]);
   await Promise.all([waitForReady(first), waitForReady(second)]);
+  // Whichever tab reaches the empty store first downloads and stores the set; the other either does the same
+  // at once or, when it gets there after the first has stored it, reads that whole set back. Never a mix.
+  const sources = [];
   for (const page of [first, second]) {
     const info = await page.evaluate(() => window.__papersift.stats());
-    expect(info.source).toBe('network'); // neither found a stored set: both downloaded and stored one
-    // The store was emptied as an eviction would: the page says the index was lost and fetched again.
-    await expect.poll(() => page.locator('.notice').innerText()).toMatch(/had cleared the stored search index/);
+    sources.push(info.source);
+    expect(['network', 'indexeddb']).toContain(info.source);
+    // A tab that found the store emptied as an eviction would says the index was lost and fetched again.
+    if (info.source === 'network') await expect.poll(() => page.locator('.notice').innerText()).toMatch(/had cleared the stored search index/);
   }
+  expect(sources).toContain('network');
   const ids = await topIds(first);
   expect(ids.length).toBe(10);
   expect(await topIds(second)).toEqual(ids);
