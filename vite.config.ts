@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import { VitePWA, type ManifestOptions } from 'vite-plugin-pwa';
-import { CONTENT_SECURITY_POLICY } from './src/content-security-policy';
+import { CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_HEADER } from './src/content-security-policy';
 import { DEFAULT_MODEL_ID, getModel } from './src/core/models';
 import { stageArtifacts } from './scripts/site-artifacts';
 
@@ -171,7 +171,9 @@ export default defineConfig({
     exclude: ['@huggingface/transformers', 'onnxruntime-web'],
   },
   server: { headers: crossOriginIsolation },
-  preview: { headers: crossOriginIsolation },
+  // `npm start` serves the built site as a host that can send headers should: the policy as a header too, so
+  // the engine worker (its own response, not the page's meta) is held to it as well.
+  preview: { headers: { ...crossOriginIsolation, 'Content-Security-Policy': CONTENT_SECURITY_POLICY_HEADER } },
   build: {
     target: 'es2022',
     // The worker bundles onnxruntime-web and hnswlib's inlined wasm: large by nature, loaded once.
