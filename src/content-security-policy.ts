@@ -33,5 +33,15 @@ export function formatPolicy(directives: Record<string, string[]>): string {
 /** The <meta http-equiv="Content-Security-Policy"> of the built page. */
 export const CONTENT_SECURITY_POLICY = formatPolicy(CSP_DIRECTIVES);
 
-/** The Content-Security-Policy header for hosts that can send one. */
-export const CONTENT_SECURITY_POLICY_HEADER = formatPolicy({ ...CSP_DIRECTIVES, ...HEADER_ONLY_DIRECTIVES });
+/**
+ * The Content-Security-Policy header for hosts that can send one. It is what the engine worker runs under
+ * (a worker from its own URL ignores the page's meta), and the worker needs 'unsafe-eval': hnswlib-wasm's
+ * Emscripten glue compiles a string when it rebuilds an index, and onnxruntime-web's WebGPU build does too.
+ * The page gets no more from it: a page under both the meta and the header must satisfy both, so eval stays
+ * refused there. connect-src 'self' holds for both: nothing leaves, from the page or from the worker.
+ */
+export const CONTENT_SECURITY_POLICY_HEADER = formatPolicy({
+  ...CSP_DIRECTIVES,
+  'script-src': [...CSP_DIRECTIVES['script-src'], "'unsafe-eval'"],
+  ...HEADER_ONLY_DIRECTIVES,
+});
