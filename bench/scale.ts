@@ -1,0 +1,265 @@
+/**
+ * The site at scale (issue #13's table): synthetic corpora from `generate-corpus`, merged into artifacts,
+ * each built into the site and visited in headless Chromium beside the 364-paper seed site, taking turns.
+ *
+ *   npx tsx bench/scale.ts [--sizes 10000,100000] [--searches 20] [--repeats 3] [--write]
+ *
+ * Per corpus size and per visit (fresh profile first, then repeat visits in the same profile):
+ * - bytes fetched before the first keyword result and before the first hybrid result, from the browser's
+ *   network log (every request of the page, its workers and its service worker; model weights and the ORT wasm
+ *   left out, as the issue asks). The static host sends no compression, so these are the bytes a plain host
+ *   would send; a host that gzips sends fewer.
+ * - tab memory after `--searches` searches: performance.measureUserAgentSpecificMemory() (the host sends
+ *   COOP/COEP, so the page is cross-origin isolated); it counts the page and its workers, model included.
+ * - search time in the worker, embedding excluded: the `searchMs` the worker reports for each of the searches.
+ * - semantic recall@10 of what the site's engine returns (its approximate graph) against exact float32 search at
+ *   full dims over the same artifacts, for the benchmark queries embedded in Node.
+ *
+ * Corpora and artifacts are kept in .cache/scale/<N>/ and reused; delete that folder to regenerate.
+ * --write puts the tables into docs/BENCHMARKS.md between its markers.
+ */
+import '../src/cli/node-env';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openEngine } from '../src/cli/open-engine';
+import { SITE_ARTIFACTS_DIR } from '../src/cli/node-env';
+import { QUERIES } from './queries';
+import { launchProfile, type Profile } from '../test/e2e/browser';
+import { buildSite, REPO_ROOT, startStaticHost, type StaticHost } from '../test/e2e/site-server';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '10000' },
+    searches: { type: 'string', default: '20' },
+    repeats: { type: 'string', default: '3' },
+    write: { type: 'boolean', default: false },
+  },
+});
+const SIZES = values.sizes.split(',').map(Number);
+const SEARCHES = Number(values.searches);
+const REPEATS = Number(values.repeats);
+const SCRATCH = join(REPO_ROOT, '.cache', 'scale');
+const SEED_LABEL = 'seed';
+
+/** Requests left out of the byte counts: the model's files and onnxruntime-web's wasm/glue. */
+const EXCLUDED = /\/(models|ort)\//;
+
+interface VisitFigures {
+  keywordMs: number;
+  hybridMs: number;
+  keywordBytes: number;
+  hybridBytes: number;
+}
+
+interface SiteFigures {
+  label: string;
+  papers: number;
+  artifactBytes: number;
+  first: VisitFigures;
+  repeats: VisitFigures[];
+  memoryBytes: number | null;
+  searchMs: number[];
+  recall: number;
+}
+
+function run(args: string[]): void {
+  execFileSync(process.execPath, ['--import', 'tsx', ...args], { cwd: REPO_ROOT, stdio: 'inherit' });
+}
+
+/** Generates and merges a corpus of `papers` once; later runs reuse it. */
+function prepare(papers: number): string {
+  const dir = join(SCRATCH, String(papers));
+  if (!existsSync(join(dir, 'embeddings'))) {
+    run(['src/cli/generate-corpus.ts', '--papers', String(papers), '--out', dir, '--shards', '4', '--seed', '1']);
+  }
+  const artifacts = join(dir, 'artifacts');
+  if (!existsSync(join(artifacts, 'manifest.json'))) {
+    run(['src/cli/build-index.ts', '--merge', join(dir, 'embeddings'), '--out', artifacts, '--name', `Synthetic ${papers}`]);
+  }
+  return artifacts;
+}
+
+/** The set's paper count and its size: every file the manifest names. */
+async function describeSet(dir: string): Promise<{ papers: number; bytes: number }> {
+  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { count: number; files: Record<string, { bytes: number }> };
+  return { papers: manifest.count, bytes: Object.values(manifest.files).reduce((sum, f) => sum + f.bytes, 0) };
+}
+
+/**
+ * Exact float32 full-dim search against what the engine returns by default for the same artifacts (its
+ * HNSW graph above EXACT_SEARCH_BELOW papers), semantic mode, top 10.
+ */
+async function recallAt10(dir: string): Promise<number> {
+  const { engine, embedder } = await openEngine({ index: dir, log: () => {} });
+  try {
+    let found = 0;
+    for (const text of QUERIES) {
+      const vector = await embedder.embedQuery(text);
+      const exact = engine.searchText(text, vector, { mode: 'semantic', k: 10, exact: true }).hits.map((h) => h.paper.id);
+      const approximate = new Set(engine.searchText(text, vector, { mode: 'semantic', k: 10 }).hits.map((h) => h.paper.id));
+      found += exact.filter((id) => approximate.has(id)).length;
+    }
+    return found / (10 * QUERIES.length);
+  } finally {
+    await embedder.dispose();
+  }
+}
+
+/** Counts response bytes per request as they finish; `mark` snapshots the running total. */
+function countBytes(profile: Profile): { total: () => number; reset: () => void } {
+  let total = 0;
+  profile.context.on('requestfinished', (request) => {
+    if (EXCLUDED.test(new URL(request.url()).pathname)) return;
+    void request
+      .sizes()
+      .then((sizes) => (total += sizes.responseBodySize + sizes.responseHeadersSize))
+      .catch(() => {});
+  });
+  return { total: () => total, reset: () => (total = 0) };
+}
+
+const RESULTS_PROBE = `
+  window.addEventListener('papersift:results', (event) => {
+    if (window.__keywordAt === undefined) { window.__keywordAt = performance.now(); window.__scaleMark('keyword'); }
+    if (!event.detail.modelPending && window.__hybridAt === undefined) { window.__hybridAt = performance.now(); window.__scaleMark('hybrid'); }
+  });
+`;
+
+async function visitSite(profile: Profile, url: string, bytes: ReturnType<typeof countBytes>, marks: Map<string, number>): Promise<VisitFigures> {
+  marks.clear();
+  bytes.reset();
+  const query = encodeURIComponent(QUERIES[0]);
+  await profile.page.goto(`${url}?q=${query}`, { waitUntil: 'commit', timeout: 600_000 });
+  const shown = (await (
+    await profile.page.waitForFunction(
+      () => {
+        const w = window as unknown as { __keywordAt?: number; __hybridAt?: number };
+        return w.__hybridAt !== undefined && { keywordMs: w.__keywordAt!, hybridMs: w.__hybridAt };
+      },
+      undefined,
+      { timeout: 600_000, polling: 20 },
+    )
+  ).jsonValue()) as { keywordMs: number; hybridMs: number };
+  // Let the network log catch up with responses that finished just before the marks.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  return { ...shown, keywordBytes: marks.get('keyword') ?? Number.NaN, hybridBytes: marks.get('hybrid') ?? Number.NaN };
+}
+
+async function searchAndMeasure(profile: Profile): Promise<{ searchMs: number[]; memoryBytes: number | null }> {
+  return profile.page.evaluate(
+    async ({ queries, searches }) => {
+      const app = document.querySelector('papersift-app')!;
+      const input = app.shadowRoot!.querySelector('ps-search-bar')!.shadowRoot!.querySelector<HTMLInputElement>('input[type="search"]')!;
+      const searchMs: number[] = [];
+      for (let i = 0; i < searches; i++) {
+        const shown = new Promise<{ timings: { searchMs: number } }>((resolve) =>
+          window.addEventListener('papersift:results', (e) => resolve((e as CustomEvent).detail), { once: true }),
+        );
+        input.value = `${queries[i % queries.length]} ${Math.floor(i / queries.length) + 1}`;
+        input.form!.requestSubmit();
+        searchMs.push((await shown).timings.searchMs);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const measure = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }).measureUserAgentSpecificMemory;
+      const memoryBytes = crossOriginIsolated && measure ? (await measure.call(performance)).bytes : null;
+      return { searchMs, memoryBytes };
+    },
+    { queries: QUERIES, searches: SEARCHES },
+  );
+}
+
+async function measureSite(label: string, artifacts: string, host: StaticHost): Promise<SiteFigures> {
+  const { papers, bytes: artifactBytes } = await describeSet(artifacts);
+  const outDir = join(SCRATCH, 'sites', label.replace(/\W+/g, '-'));
+  await buildSite({ outDir, artifacts, buildId: `scale-${papers}` });
+  host.serve(outDir);
+  const profile = await launchProfile();
+  const marks = new Map<string, number>();
+  const counter = countBytes(profile);
+  await profile.context.exposeFunction('__scaleMark', (name: string) => marks.set(name, counter.total()));
+  await profile.context.addInitScript(RESULTS_PROBE);
+  try {
+    const first = await visitSite(profile, host.siteUrl, counter, marks);
+    const repeats: VisitFigures[] = [];
+    for (let i = 0; i < REPEATS; i++) repeats.push(await visitSite(profile, host.siteUrl, counter, marks));
+    const { searchMs, memoryBytes } = await searchAndMeasure(profile);
+    const recall = await recallAt10(artifacts);
+    return { label, papers, artifactBytes, first, repeats, memoryBytes, searchMs, recall };
+  } finally {
+    await profile.close();
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : Number.NaN;
+};
+const mb = (b: number | null) => (b === null || Number.isNaN(b) ? 'n/a' : `${(b / 1e6).toFixed(1)} MB`);
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+function report(sites: SiteFigures[], load: [number, number], seconds: number): string {
+  const seed = sites.find((s) => s.label === SEED_LABEL)!;
+  const repeatKeyword = (s: SiteFigures) => median(s.repeats.map((r) => r.keywordMs));
+  const repeatHybrid = (s: SiteFigures) => median(s.repeats.map((r) => r.hybridMs));
+  const rows: [string, (s: SiteFigures) => string][] = [
+    ['artifacts (all files of the set)', (s) => mb(s.artifactBytes)],
+    ['bytes fetched before the first keyword result (model and ORT wasm excluded), first visit', (s) => mb(s.first.keywordBytes)],
+    ['bytes fetched before the first hybrid result (same exclusions), first visit', (s) => mb(s.first.hybridBytes)],
+    [`tab memory after ${SEARCHES} searches (model included)`, (s) => mb(s.memoryBytes)],
+    ['semantic recall@10 vs exact float32 full-dim search', (s) => s.recall.toFixed(3)],
+    ['search time in the worker, embedding excluded, p50', (s) => `${median(s.searchMs).toFixed(1)} ms`],
+    ['first visit → first keyword / first hybrid result', (s) => `${secs(s.first.keywordMs)} / ${secs(s.first.hybridMs)}`],
+    [`repeat visit → first keyword / first hybrid result, median of ${REPEATS}`, (s) => `${secs(repeatKeyword(s))} / ${secs(repeatHybrid(s))}`],
+    [
+      'repeat visit, ratio to the seed site in this run: keyword / hybrid',
+      (s) => `${(repeatKeyword(s) / repeatKeyword(seed)).toFixed(2)} / ${(repeatHybrid(s) / repeatHybrid(seed)).toFixed(2)}`,
+    ],
+  ];
+  const header = `| | ${sites.map((s) => `${s.papers.toLocaleString('en-US')}${s.label === SEED_LABEL ? ' (seed)' : ''}`).join(' | ')} |`;
+  return [
+    '```',
+    ['npx tsx bench/scale.ts', ...process.argv.slice(2)].join(' '),
+    '```',
+    '',
+    `Format 2 artifacts (today's: every file read before the first result), synthetic corpora from \`generate-corpus\` (seed 1, 4 shards, merged),`,
+    `served by a plain static host with COOP/COEP and no compression, headless Chromium, fresh profile for the first visit, the same profile for the repeats.`,
+    `Load average ${load[0].toFixed(1)} at the start, ${load[1].toFixed(1)} at the end; the run took ${Math.round(seconds)} s.`,
+    '',
+    header,
+    `|---|${sites.map(() => '---').join('|')}|`,
+    ...rows.map(([name, cell]) => `| ${name} | ${sites.map(cell).join(' | ')} |`),
+  ].join('\n');
+}
+
+async function writeSection(path: string, text: string): Promise<void> {
+  const begin = '<!-- bench/scale.ts: generated from here -->';
+  const end = '<!-- bench/scale.ts: generated up to here -->';
+  const doc = await readFile(path, 'utf8');
+  const from = doc.indexOf(begin);
+  const to = doc.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`${path} lacks the markers ${begin} … ${end}`);
+  await writeFile(path, `${doc.slice(0, from + begin.length)}\n${text}\n${doc.slice(to)}`);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const loadBefore = loadavg()[0];
+  const corpora = SIZES.map((n) => ({ n, artifacts: prepare(n) }));
+  const host = await startStaticHost({ root: SITE_ARTIFACTS_DIR, isolation: true });
+  const sites: SiteFigures[] = [];
+  try {
+    sites.push(await measureSite(SEED_LABEL, SITE_ARTIFACTS_DIR, host));
+    for (const { n, artifacts } of corpora) sites.push(await measureSite(`synthetic ${n}`, artifacts, host));
+  } finally {
+    await host.close();
+  }
+  const text = report(sites, [loadBefore, loadavg()[0]], (Date.now() - started) / 1000);
+  console.log(text);
+  if (values.write) await writeSection(join(REPO_ROOT, 'docs', 'BENCHMARKS.md'), text);
+}
+
+await main();
