@@ -38,7 +38,7 @@ describe('offline', () => {
   it('says so once the service worker has precached the site and controls the page', async () => {
     await page.goto(site);
     await waitForReady(page);
-    // Installing precaches ~65 MB; the worker then claims the open page (clientsClaim).
+    // Installing precaches the app and the ORT wasm (~20 MB); the worker then claims the open page (clientsClaim).
     await page.locator('[data-offline="ready"]').waitFor({ timeout: 120_000 });
     await page.evaluate(async () => {
       await navigator.serviceWorker.ready;
