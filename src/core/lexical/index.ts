@@ -27,7 +27,7 @@ const FIELDS = ['title', 'abstract'] as const;
  */
 export const TITLE_BOOST = 1;
 /** BM25+ with MiniSearch's defaults (k1 1.2, b 0.7, δ 0.5): k1 0.9–2, b 0.4–0.75, δ 0 all landed within ±0.006 nDCG@10. */
-const BM25 = { k: 1.2, b: 0.7, d: 0.5 };
+export const BM25 = { k: 1.2, b: 0.7, d: 0.5 };
 /**
  * "More like this": the source paper's terms ranked by tf·idf, this many kept. All ~100 terms of an
  * abstract drown its topic in generic words. Similar-query nDCG@10 (lexical alone): 15 terms 0.588,
@@ -221,10 +221,10 @@ export function suggestCorrections(index: LexicalIndex, query: string, papers: r
 }
 
 /** Papers read to find how the corpus spells a corrected term. */
-const CORRECTION_SPELLING_PAPERS = 5;
+export const CORRECTION_SPELLING_PAPERS = 5;
 
 /** Levenshtein distance (two short words; the textbook two-row table). */
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];

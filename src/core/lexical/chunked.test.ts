@@ -1,0 +1,159 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { buildCorpus } from '../corpus';
+import { isPapersiftError } from '../errors';
+import { verifiedSource, type FileSource } from '../format3/sharded-files';
+import { QUERIES } from '../../../bench/queries';
+import { ChunkedLexicalIndex, ChunkedLexicalWriter, type ChunkedHit, type LexicalSection } from './chunked';
+import { buildLexicalIndex, searchLexicalCounted, similarLexical, suggestCorrections, type LexicalHit } from './index';
+
+const SEEDS = new URL('../../../seeds/', import.meta.url);
+const { papers } = buildCorpus(
+  readdirSync(SEEDS)
+    .filter((name) => name.endsWith('.txt'))
+    .map((name) => ({ name: `seeds/${name}`, text: readFileSync(new URL(name, SEEDS), 'utf8') })),
+);
+const judged = (JSON.parse(readFileSync(new URL('../../../test/eval/queries.json', import.meta.url), 'utf8')) as { queries: { text?: string }[] }).queries
+  .map((q) => q.text)
+  .filter((text): text is string => Boolean(text));
+
+/** Typed queries, judged and benchmark ones plus some shaped to hit edge cases. */
+const queries = [
+  ...judged,
+  ...QUERIES,
+  // From the corpus itself: title beginnings, abstract word pairs.
+  ...papers.filter((_, i) => i % 7 === 0).map((p) => p.title.split(' ').slice(0, 3).join(' ')),
+  ...papers.filter((_, i) => i % 11 === 0).map((p) => p.abstract.split(' ').slice(10, 12).join(' ')),
+  'model model model merging', // repeated terms count again
+  'Naïve Bayes', // accents folded
+  'the of and', // stopwords only: nothing
+  'zzzqx', // no paper
+  'language zzzqx', // one term unseen (coverage below 1, no paper matches all)
+];
+
+async function writeIndex(options = { bucketBytes: 2048, bigTermPostings: 40 }) {
+  const files = new Map<string, Uint8Array>();
+  const writer = new ChunkedLexicalWriter(options);
+  for (const paper of papers) writer.add(paper);
+  const section = await writer.finish((name, bytes) => void files.set(name, bytes));
+  return { section, files, source: verifiedSource(async (name) => files.get(name)) };
+}
+
+const CLOSE = 1e-9;
+
+/** Same scores rank by rank; same ids except among papers whose scores tie (their order is arbitrary). */
+function expectSameRanking(query: string, chunked: ChunkedHit[], reference: LexicalHit[], referenceMore: LexicalHit[]) {
+  expect(chunked.length, query).toBe(reference.length);
+  chunked.forEach((hit, i) => {
+    expect(Math.abs(hit.score - reference[i].score), `${query} #${i}`).toBeLessThan(CLOSE * Math.max(1, reference[i].score));
+    expect(Math.abs(hit.coverage - reference[i].coverage), `${query} #${i} coverage`).toBeLessThan(CLOSE);
+  });
+  const tied = (score: number) => referenceMore.filter((r) => Math.abs(r.score - score) < CLOSE * Math.max(1, score)).length > 1;
+  chunked.forEach((hit, i) => {
+    if (tied(hit.score)) return;
+    expect(papers[hit.row].id, `${query} #${i}`).toBe(reference[i].id);
+    expect([...hit.terms].sort(), `${query} #${i} terms`).toEqual([...reference[i].terms].sort());
+  });
+}
+
+describe('chunked lexical index', () => {
+  const reference = buildLexicalIndex(papers);
+
+  it(`ranks ${queries.length} queries over the seed corpus as MiniSearch does (top 10, scores, coverage, match counts)`, async () => {
+    const { section, files } = await writeIndex();
+    // The small buckets and low big-term bar of the test spread the corpus over many files of both kinds.
+    expect(section.buckets.count).toBeGreaterThan(20);
+    expect(section.bigTerms.count).toBeGreaterThan(5);
+    expect(files.size).toBe(section.buckets.count + section.bigTerms.count + section.vocabulary.count + 4);
+    const index = await ChunkedLexicalIndex.open(section, verifiedSource(async (name) => files.get(name)));
+    let compared = 0;
+    for (const query of queries) {
+      const want = searchLexicalCounted(reference, query, 10);
+      const more = searchLexicalCounted(reference, query, 40).hits;
+      const got = await index.search(query, 10);
+      expectSameRanking(query, got.hits, want.hits, more);
+      expect(got.matches, query).toEqual(want.matches);
+      compared += got.hits.length;
+    }
+    expect(compared).toBeGreaterThan(queries.length * 5);
+  });
+
+  it('filters and excludes rows as searchLexical does', async () => {
+    const { section, source } = await writeIndex();
+    const index = await ChunkedLexicalIndex.open(section, source);
+    const keep = (row: number) => row % 3 !== 0;
+    for (const query of queries.slice(0, 30)) {
+      const exclude = new Set([5, 6, 7]);
+      const want = searchLexicalCounted(reference, query, 10, exclude, keep);
+      const got = await index.search(query, 10, exclude, keep);
+      expectSameRanking(query, got.hits, want.hits, searchLexicalCounted(reference, query, 40, exclude, keep).hits);
+      expect(got.matches, query).toEqual(want.matches);
+    }
+  });
+
+  it('finds papers like a paper as similarLexical does', async () => {
+    const { section, source } = await writeIndex();
+    const index = await ChunkedLexicalIndex.open(section, source);
+    for (const row of [0, 50, 100, 200, 363]) {
+      const want = similarLexical(reference, papers[row], 10);
+      const got = await index.similar(papers[row], 10, row);
+      expectSameRanking(papers[row].id, got, want, similarLexical(reference, papers[row], 40));
+      expect(got.map((h) => h.row)).not.toContain(row);
+    }
+  });
+
+  it('suggests the corrections suggestCorrections does', async () => {
+    const { section, source } = await writeIndex();
+    const index = await ChunkedLexicalIndex.open(section, source);
+    const text = async (rows: number[]) => rows.map((row) => papers[row]);
+    for (const query of ['sparse autoencodrs', 'languag modles halucination', 'interpretabilty of nuerons', 'retreival augmented', 'fine words only']) {
+      expect(await index.suggestCorrections(query, text), query).toEqual(suggestCorrections(reference, query, papers));
+    }
+    expect((await index.suggestCorrections('transformer atention', text)).map((c) => c.word)).toEqual(['attention']);
+  });
+
+  it('fetches only the eager files on open, and one bucket per query term after', async () => {
+    const { section, files } = await writeIndex();
+    const read: string[] = [];
+    const source: FileSource = verifiedSource(async (name) => {
+      read.push(name);
+      return files.get(name);
+    });
+    const index = await ChunkedLexicalIndex.open(section, source);
+    expect(read.sort()).toEqual([section.bigTerms.table.name, section.buckets.table.name, section.lengths.name, section.vocabulary.table.name].sort());
+    read.length = 0;
+    await index.search('sparse autoencoders', 10);
+    const buckets = read.filter((name) => name.startsWith(section.buckets.prefix));
+    expect(buckets.length).toBeGreaterThanOrEqual(1);
+    expect(buckets.length).toBeLessThanOrEqual(2);
+    read.length = 0;
+    await index.search('sparse autoencoders', 10);
+    expect(read, 'a repeated query is served from the cache').toEqual([]);
+  });
+
+  it('refuses a corrupt bucket, naming it, and reads it again next time', async () => {
+    const { section, files } = await writeIndex();
+    let corrupt = true;
+    const index = await ChunkedLexicalIndex.open(
+      section,
+      verifiedSource(async (name) => {
+        const bytes = files.get(name);
+        if (!corrupt || !bytes || !name.startsWith(section.buckets.prefix) || name === section.buckets.table.name) return bytes;
+        const bad = bytes.slice();
+        bad[0] ^= 1;
+        return bad;
+      }),
+    );
+    const error = await index.search('sparse', 10).catch((e: unknown) => e);
+    expect(isPapersiftError(error) && error.code).toBe('artifacts-format');
+    expect(String((error as Error).message)).toMatch(new RegExp(`${section.buckets.prefix}\\d+\\.bin`));
+    corrupt = false;
+    expect((await index.search('sparse', 10)).hits.length).toBeGreaterThan(0);
+  });
+
+  it('refuses an index from another analyzer', async () => {
+    const { section, source } = await writeIndex();
+    const stale: LexicalSection = { ...section, analyzer: 'en-other' };
+    await expect(ChunkedLexicalIndex.open(stale, source)).rejects.toMatchObject({ code: 'artifacts-stale' });
+  });
+});

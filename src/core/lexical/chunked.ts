@@ -1,0 +1,629 @@
+/**
+ * Format 3's keyword index: BM25+ over title + abstract, in files fetched per query term.
+ *
+ * Format 2 ships one MiniSearch JSON (lexical.json) that the worker parses before the first result:
+ * ~100 MB at 100k papers. Here the postings are split by term into hashed buckets (a bucket holds the
+ * postings of every term whose FNV-1a hash falls in it, ~32 KB each), and a term with many postings gets
+ * a file of its own, so a query fetches one small bucket per term plus the big postings of its common
+ * terms. There is no eager dictionary: a bucket carries its terms' document frequencies. What is eager is
+ * the per-paper field lengths BM25 normalises by (2 × u16 a paper) and the buckets' size/digest table.
+ *
+ * Scores are MiniSearch's, computed the same way (src/core/lexical/index.ts searches with exact terms:
+ * no prefix, no fuzzy): per field BM25+ with that field's document frequency and length norm (a field's
+ * length is its count of distinct raw tokens, as MiniSearch counts it), summed over query terms (a
+ * repeated query term counts again), times the number of distinct query terms the paper matches.
+ * chunked.test.ts checks rankings and scores against searchLexical on the seed corpus.
+ *
+ * MiniSearch's fuzzy matching served "did you mean" (suggestCorrections) over the index's terms. Here
+ * the terms are also written grouped by length (`vocabulary`), fetched only when a query word matches
+ * nothing, and searched with the same edit-distance bound.
+ */
+import { PapersiftError } from '../errors';
+import type { Paper } from '../types';
+import {
+  ByteReader,
+  ByteWriter,
+  AsyncLru,
+  fileRef,
+  growableUint16,
+  growableUint32,
+  hash32,
+  ShardedFilesReader,
+  ShardedFilesWriter,
+  type FileEntry,
+  type FileRef,
+  type FileSink,
+  type FileSource,
+  type ShardedFiles,
+} from '../format3/sharded-files';
+import { ANALYZER, analyze, processTerm, tokenize } from './analyzer';
+import {
+  BM25,
+  CORRECTION_FUZZINESS,
+  CORRECTION_MIN_LENGTH,
+  CORRECTION_SPELLING_PAPERS,
+  SIMILAR_TERMS,
+  TITLE_BOOST,
+  editDistance,
+  type Correction,
+  type KeywordMatches,
+} from './index';
+
+export const CHUNKED_LEXICAL_FORMAT = 1;
+
+/** The lexical part of a format-3 manifest. */
+export interface LexicalSection {
+  formatVersion: typeof CHUNKED_LEXICAL_FORMAT;
+  analyzer: string;
+  documentCount: number;
+  /** Mean distinct raw tokens per field (title, abstract): BM25's length norm. */
+  averageFieldLength: [number, number];
+  /** u16 per paper: title lengths in row order, then abstract lengths. Eager. */
+  lengths: FileRef;
+  /** Hashed term buckets: hash32(term) % count. */
+  buckets: ShardedFiles;
+  /** Postings of terms too common to share a bucket, one file each. */
+  bigTerms: ShardedFiles;
+  /** Every term with its document frequency, one JSON file per term length (1..VOCABULARY_LENGTHS, the last for longer). */
+  vocabulary: ShardedFiles;
+}
+
+export interface ChunkedWriterOptions {
+  /** Bytes a bucket aims at (default 32 KiB): one per query term is fetched. */
+  bucketBytes?: number;
+  /** A term with more postings than this (both fields) is written to a file of its own (default 8192). */
+  bigTermPostings?: number;
+  /** Folder-like prefix of every file name (default "lexical/"). */
+  prefix?: string;
+}
+
+const FIELD_BOOSTS = [TITLE_BOOST, 1] as const;
+/** Field lengths are stored as u16; longer fields (none in real abstracts) count as this long. */
+const MAX_FIELD_LENGTH = 0xffff;
+const VOCABULARY_LENGTHS = 32;
+/** MiniSearch's default cap on fuzzy edit distance. */
+const MAX_FUZZY = 6;
+/** Estimated bytes a posting takes (row delta + tf varints), to size the buckets before writing them. */
+const BYTES_PER_POSTING = 2.5;
+
+/**
+ * Builds the index from papers given one at a time in row order. Postings accumulate in typed arrays
+ * (12 bytes a posting: term-field key, row, tf), not objects, so 1M papers stay within a few GB.
+ */
+export class ChunkedLexicalWriter {
+  private readonly termIds = new Map<string, number>();
+  private readonly terms: string[] = [];
+  private readonly keys = growableUint32(1 << 16);
+  private readonly rows = growableUint32(1 << 16);
+  private readonly tfs = growableUint16(1 << 16);
+  private readonly lengths = [growableUint16(1 << 12), growableUint16(1 << 12)];
+  private readonly lengthSums = [0, 0];
+  private count = 0;
+
+  constructor(private readonly options: ChunkedWriterOptions = {}) {}
+
+  add(paper: Pick<Paper, 'title' | 'abstract'>): void {
+    const row = this.count++;
+    [paper.title, paper.abstract].forEach((text, field) => {
+      const tokens = tokenize(text ?? '');
+      const length = new Set(tokens).size;
+      this.lengths[field].push(Math.min(length, MAX_FIELD_LENGTH));
+      this.lengthSums[field] += length;
+      const termCounts = new Map<string, number>();
+      for (const token of tokens) {
+        const term = processTerm(token);
+        if (term) termCounts.set(term, (termCounts.get(term) ?? 0) + 1);
+      }
+      for (const [term, tf] of termCounts) {
+        let id = this.termIds.get(term);
+        if (id === undefined) {
+          id = this.terms.length;
+          this.termIds.set(term, id);
+          this.terms.push(term);
+        }
+        this.keys.push(id * 2 + field);
+        this.rows.push(row);
+        this.tfs.push(Math.min(tf, 0xffff));
+      }
+    });
+  }
+
+  async finish(sink: FileSink): Promise<LexicalSection> {
+    const prefix = this.options.prefix ?? 'lexical/';
+    const bucketBytes = this.options.bucketBytes ?? 32 * 1024;
+    const bigTermPostings = this.options.bigTermPostings ?? 8192;
+    const termCount = this.terms.length;
+    const keys = this.keys.view();
+    const rows = this.rows.view();
+    const tfs = this.tfs.view();
+
+    // Postings grouped by (term, field), rows ascending: a stable counting sort by key.
+    const starts = new Uint32Array(termCount * 2 + 1);
+    for (let i = 0; i < keys.length; i++) starts[keys[i] + 1]++;
+    for (let i = 1; i < starts.length; i++) starts[i] += starts[i - 1];
+    const order = new Uint32Array(keys.length);
+    const next = starts.slice(0, termCount * 2);
+    for (let i = 0; i < keys.length; i++) order[next[keys[i]]++] = i;
+
+    const postingsOf = (term: number) => starts[term * 2 + 2] - starts[term * 2];
+    let smallPostings = 0;
+    for (let t = 0; t < termCount; t++) if (postingsOf(t) <= bigTermPostings) smallPostings += postingsOf(t);
+    const bucketCount = Math.max(1, Math.ceil((smallPostings * BYTES_PER_POSTING) / bucketBytes));
+
+    // Terms grouped by bucket, again by counting sort.
+    const bucketOf = new Uint32Array(termCount);
+    const bucketStarts = new Uint32Array(bucketCount + 1);
+    for (let t = 0; t < termCount; t++) {
+      bucketOf[t] = hash32(this.terms[t]) % bucketCount;
+      bucketStarts[bucketOf[t] + 1]++;
+    }
+    for (let b = 1; b <= bucketCount; b++) bucketStarts[b] += bucketStarts[b - 1];
+    const termsByBucket = new Uint32Array(termCount);
+    const fill = bucketStarts.slice(0, bucketCount);
+    for (let t = 0; t < termCount; t++) termsByBucket[fill[bucketOf[t]]++] = t;
+
+    const documentsWith = new Uint32Array(termCount);
+    const writePostings = (out: ByteWriter, term: number) => {
+      for (let field = 0; field < 2; field++) {
+        const from = starts[term * 2 + field];
+        const to = starts[term * 2 + field + 1];
+        out.varint(to - from);
+        let previous = 0;
+        for (let i = from; i < to; i++) {
+          const posting = order[i];
+          out.varint(rows[posting] - previous);
+          out.varint(tfs[posting]);
+          previous = rows[posting];
+        }
+      }
+    };
+    const encoder = new TextEncoder();
+    const buckets = new ShardedFilesWriter(sink, `${prefix}b-`, '.bin');
+    const bigTerms = new ShardedFilesWriter(sink, `${prefix}t-`, '.bin');
+    const bucket = new ByteWriter();
+    const big = new ByteWriter();
+    for (let b = 0; b < bucketCount; b++) {
+      bucket.reset();
+      bucket.varint(bucketStarts[b + 1] - bucketStarts[b]);
+      for (let i = bucketStarts[b]; i < bucketStarts[b + 1]; i++) {
+        const term = termsByBucket[i];
+        const name = encoder.encode(this.terms[term]);
+        bucket.varint(name.byteLength);
+        bucket.bytes(name);
+        documentsWith[term] = unionSize(order, rows, starts[term * 2], starts[term * 2 + 1], starts[term * 2 + 2]);
+        bucket.varint(documentsWith[term]);
+        if (postingsOf(term) > bigTermPostings) {
+          big.reset();
+          writePostings(big, term);
+          bucket.varint((await bigTerms.add(big.take())) + 1);
+        } else {
+          bucket.varint(0);
+          writePostings(bucket, term);
+        }
+      }
+      await buckets.add(bucket.take());
+    }
+
+    // Terms by length, sorted, with their document frequency: what "did you mean" searches.
+    const byLength: number[][] = Array.from({ length: VOCABULARY_LENGTHS }, () => []);
+    for (let t = 0; t < termCount; t++) byLength[vocabularyGroup(this.terms[t].length)].push(t);
+    const vocabulary = new ShardedFilesWriter(sink, `${prefix}v-`, '.json');
+    for (const group of byLength) {
+      group.sort((a, b) => (this.terms[a] < this.terms[b] ? -1 : 1));
+      await vocabulary.add(encoder.encode(JSON.stringify(group.map((t) => [this.terms[t], documentsWith[t]]))));
+    }
+
+    const lengthBytes = new Uint8Array(this.count * 4);
+    const lengthView = new Uint16Array(lengthBytes.buffer);
+    lengthView.set(this.lengths[0].view(), 0);
+    lengthView.set(this.lengths[1].view(), this.count);
+    const lengthsName = `${prefix}lengths.bin`;
+    await sink(lengthsName, lengthBytes);
+
+    return {
+      formatVersion: CHUNKED_LEXICAL_FORMAT,
+      analyzer: ANALYZER,
+      documentCount: this.count,
+      averageFieldLength: [this.count ? this.lengthSums[0] / this.count : 0, this.count ? this.lengthSums[1] / this.count : 0],
+      lengths: await fileRef(lengthsName, lengthBytes),
+      buckets: await buckets.finish(),
+      bigTerms: await bigTerms.finish(),
+      vocabulary: await vocabulary.finish(),
+    };
+  }
+}
+
+/** Papers with a term in either field: the union of two ascending row lists, order[a..b) and order[b..c). */
+function unionSize(order: Uint32Array, rows: Uint32Array, a: number, b: number, c: number): number {
+  let i = a;
+  let j = b;
+  let n = 0;
+  while (i < b && j < c) {
+    const x = rows[order[i]];
+    const y = rows[order[j]];
+    n++;
+    if (x <= y) i++;
+    if (y <= x) j++;
+  }
+  return n + (b - i) + (c - j);
+}
+
+function vocabularyGroup(length: number): number {
+  return Math.min(Math.max(length, 1), VOCABULARY_LENGTHS) - 1;
+}
+
+/** One field's postings of a term: ascending rows and their term frequencies. */
+interface Postings {
+  rows: Uint32Array;
+  tfs: Uint16Array;
+}
+
+interface TermData {
+  /** Papers containing the term in either field. */
+  documents: number;
+  fields: [Postings, Postings];
+}
+
+/** Where a term's postings are in its bucket, decoded only when asked for. */
+interface BucketEntry {
+  documents: number;
+  /** Offset of the postings in the bucket, or -(big file index + 1). */
+  at: number;
+}
+
+/** A decoded bucket: its terms, and its bytes to decode their postings from. */
+interface Bucket {
+  entries: Map<string, BucketEntry>;
+  bytes: Uint8Array;
+  name: string;
+}
+
+/** A lexical hit of the chunked index: a row (the caller maps it to a paper), as LexicalHit. */
+export interface ChunkedHit {
+  row: number;
+  score: number;
+  /** Index terms of the query the paper contains, in query order. */
+  terms: string[];
+  /** As LexicalHit.coverage. */
+  coverage: number;
+}
+
+export interface ChunkedSearchResult {
+  hits: ChunkedHit[];
+  matches: KeywordMatches;
+}
+
+/** A query term with the weight its BM25 contributions are multiplied by. */
+interface WeightedTerm {
+  term: string;
+  weight: number;
+}
+
+/** Files and bytes a reader has fetched, for budgets and benchmarks. */
+export interface FetchTally {
+  files: number;
+  bytes: number;
+}
+
+/** Reads a LexicalSection through a FileSource (the chunk store in the browser). */
+export class ChunkedLexicalIndex {
+  private readonly bucketCache: AsyncLru<number, Bucket>;
+  private readonly bigCache: AsyncLru<number, TermData['fields']>;
+  private readonly vocabularyCache = new AsyncLru<number, [string, number][]>(VOCABULARY_LENGTHS);
+  private readonly scores: Float64Array;
+  private readonly matched: Uint16Array;
+  private readonly lastTerm: Int32Array;
+  private readonly stamp: Uint32Array;
+  private queries = 0;
+
+  private constructor(
+    readonly section: LexicalSection,
+    private readonly lengths: Uint16Array,
+    private readonly buckets: ShardedFilesReader,
+    private readonly bigTerms: ShardedFilesReader,
+    private readonly vocabulary: ShardedFilesReader,
+    cacheBuckets: number,
+    /** Files and bytes this reader has fetched so far, eager files included. */
+    readonly fetched: FetchTally,
+  ) {
+    this.bucketCache = new AsyncLru(cacheBuckets);
+    this.bigCache = new AsyncLru(Math.max(4, Math.ceil(cacheBuckets / 8)));
+    const n = section.documentCount;
+    this.scores = new Float64Array(n);
+    this.matched = new Uint16Array(n);
+    this.lastTerm = new Int32Array(n);
+    this.stamp = new Uint32Array(n);
+  }
+
+  /**
+   * Opens the index: fetches the field lengths and the three file tables (the eager part), nothing else.
+   * `cacheBuckets` decoded buckets are kept (default 256).
+   */
+  static async open(section: LexicalSection, source: FileSource, options: { cacheBuckets?: number } = {}): Promise<ChunkedLexicalIndex> {
+    if (section?.formatVersion !== CHUNKED_LEXICAL_FORMAT) {
+      throw new PapersiftError('artifacts-format', `The lexical section is format ${String(section?.formatVersion)}; this build reads ${CHUNKED_LEXICAL_FORMAT}`);
+    }
+    if (section.analyzer !== ANALYZER) {
+      throw new PapersiftError('artifacts-stale', `The lexical index was built with analyzer ${section.analyzer}; this build uses ${ANALYZER}`, {
+        found: section.analyzer,
+        expected: ANALYZER,
+      });
+    }
+    const fetched: FetchTally = { files: 0, bytes: 0 };
+    const counted: FileSource = async (name, entry) => {
+      const bytes = await source(name, entry);
+      fetched.files++;
+      fetched.bytes += bytes.byteLength;
+      return bytes;
+    };
+    const lengthBytes = await counted(section.lengths.name, section.lengths);
+    if (lengthBytes.byteLength !== section.documentCount * 4) {
+      throw new PapersiftError('artifacts-format', `${section.lengths.name} has lengths for ${lengthBytes.byteLength / 4} papers; the index has ${section.documentCount}`);
+    }
+    const [buckets, bigTerms, vocabulary] = await Promise.all([
+      ShardedFilesReader.open(section.buckets, counted),
+      ShardedFilesReader.open(section.bigTerms, counted),
+      ShardedFilesReader.open(section.vocabulary, counted),
+    ]);
+    const lengths = new Uint16Array(lengthBytes.slice().buffer);
+    return new ChunkedLexicalIndex(section, lengths, buckets, bigTerms, vocabulary, options.cacheBuckets ?? 256, fetched);
+  }
+
+  get documentCount(): number {
+    return this.section.documentCount;
+  }
+
+  /** Every file of the index with its entry (tables included): what "available offline" fetches. */
+  *files(): Iterable<[string, FileEntry]> {
+    yield [this.section.lengths.name, this.section.lengths];
+    yield* this.buckets.files();
+    yield* this.bigTerms.files();
+    yield* this.vocabulary.files();
+  }
+
+  /** How many papers contain an index term (0 when none). */
+  async documentFrequency(term: string): Promise<number> {
+    return (await this.entry(term))?.entry.documents ?? 0;
+  }
+
+  /** The index terms of a typed query, each with its BM25 idf over papers containing it (as queryTermWeights). */
+  async queryTermWeights(query: string): Promise<Map<string, number>> {
+    const terms = [...new Set(analyze(query))];
+    const dfs = await Promise.all(terms.map((term) => this.documentFrequency(term)));
+    return new Map(terms.map((term, i) => [term, this.idf(dfs[i])]));
+  }
+
+  /** As searchLexicalCounted: the top k rows and how many papers match all / any of the query's terms. */
+  async search(query: string, k: number, exclude?: Set<number>, keep?: (row: number) => boolean): Promise<ChunkedSearchResult> {
+    const analyzed = analyze(query);
+    const multiplicity = new Map<string, number>();
+    for (const term of analyzed) multiplicity.set(term, (multiplicity.get(term) ?? 0) + 1);
+    const weights = await this.queryTermWeights(query);
+    const terms = [...multiplicity].map(([term, times]) => ({ term, weight: times }));
+    const scored = await this.score(terms);
+    const kept = keep ? scored.rows.filter((row) => keep(row)) : scored.rows;
+    let all = 0;
+    if (weights.size > 0) for (const row of kept) if (this.matched[row] === weights.size) all++;
+    const hits = this.rank(scored, k, weights, exclude, keep);
+    return { hits, matches: { all, any: kept.length } };
+  }
+
+  /**
+   * As similarLexical: the paper's SIMILAR_TERMS most distinctive terms (tf·idf over this index) as a
+   * query weighted by √tf; `self` (its row, when it is in the index) left out. Fetches a bucket for each
+   * distinct term of the paper (~100), so it costs more than a typed query.
+   */
+  async similar(paper: Pick<Paper, 'title' | 'abstract'>, k: number, self?: number, keep?: (row: number) => boolean): Promise<ChunkedHit[]> {
+    const counts = new Map<string, number>();
+    for (const term of [...analyze(paper.title), ...analyze(paper.abstract)]) counts.set(term, (counts.get(term) ?? 0) + 1);
+    const withDf = await Promise.all([...counts].map(async ([term, tf]) => ({ term, tf, df: await this.documentFrequency(term) })));
+    const chosen = withDf
+      .filter((t) => t.df > 0)
+      .map((t) => ({ ...t, weight: t.tf * this.idf(t.df) }))
+      .sort((a, b) => b.weight - a.weight || a.term.localeCompare(b.term))
+      .slice(0, SIMILAR_TERMS);
+    if (chosen.length === 0) return [];
+    const scored = await this.score(chosen.map((t) => ({ term: t.term, weight: Math.sqrt(t.tf) })));
+    return this.rank(scored, k, undefined, self === undefined ? undefined : new Set([self]), keep);
+  }
+
+  /**
+   * As suggestCorrections. The candidates are the index terms within the same edit distance (read from
+   * the vocabulary files of the lengths in reach); the most common wins, ties alphabetically. The spelling
+   * is taken from the CORRECTION_SPELLING_PAPERS papers where that term scores highest (MiniSearch took the
+   * first papers of its fuzzy search, where the other candidates also added to the scores).
+   */
+  async suggestCorrections(query: string, text: (rows: number[]) => Promise<Pick<Paper, 'title' | 'abstract'>[]>): Promise<Correction[]> {
+    const corrections: Correction[] = [];
+    const seen = new Set<string>();
+    for (const token of tokenize(query)) {
+      const term = processTerm(token);
+      if (term === null || seen.has(term) || token.length < CORRECTION_MIN_LENGTH || /\d/.test(token)) continue;
+      seen.add(term);
+      if ((await this.documentFrequency(term)) > 0) continue;
+      const distance = Math.min(MAX_FUZZY, Math.round(term.length * CORRECTION_FUZZINESS));
+      if (distance === 0) continue;
+      const groups = new Set<number>();
+      for (let length = Math.max(1, term.length - distance); length <= term.length + distance; length++) groups.add(vocabularyGroup(length));
+      let best: [string, number] | undefined;
+      for (const group of groups) {
+        for (const [candidate, df] of await this.vocabularyGroup(group)) {
+          if (Math.abs(candidate.length - term.length) > distance || candidate === term || editDistance(term, candidate) > distance) continue;
+          if (!best || df > best[1] || (df === best[1] && candidate.localeCompare(best[0]) < 0)) best = [candidate, df];
+        }
+      }
+      if (!best) continue;
+      const top = this.rank(await this.score([{ term: best[0], weight: 1 }]), CORRECTION_SPELLING_PAPERS, undefined);
+      const forms = new Set<string>();
+      for (const paper of await text(top.map((hit) => hit.row))) {
+        for (const w of tokenize(`${paper.title} ${paper.abstract}`)) if (processTerm(w) === best[0]) forms.add(w.toLowerCase());
+      }
+      const typed = token.toLowerCase();
+      const word = [...forms].sort((a, b) => editDistance(typed, a) - editDistance(typed, b) || a.localeCompare(b))[0];
+      if (word) corrections.push({ typed: token, word });
+    }
+    return corrections;
+  }
+
+  private idf(df: number): number {
+    const total = this.section.documentCount;
+    return Math.log(1 + (total - df + 0.5) / (df + 0.5));
+  }
+
+  /**
+   * BM25+ of every paper matching any of the terms, into the reader's per-row arrays (valid until the
+   * next call; the loop has no await, so concurrent queries cannot interleave in it).
+   */
+  private async score(terms: WeightedTerm[]): Promise<{ rows: number[]; terms: WeightedTerm[]; data: (TermData | undefined)[] }> {
+    const data = await Promise.all(terms.map((t) => this.termData(t.term)));
+    const stamp = ++this.queries;
+    const touched: number[] = [];
+    const { k, b, d } = BM25;
+    const n = this.section.documentCount;
+    data.forEach((termData, t) => {
+      if (!termData) return;
+      termData.fields.forEach((postings, field) => {
+        const df = postings.rows.length;
+        if (df === 0) return;
+        const idf = this.idf(df);
+        const average = this.section.averageFieldLength[field];
+        const weight = terms[t].weight * FIELD_BOOSTS[field];
+        const offset = field * n;
+        for (let i = 0; i < df; i++) {
+          const row = postings.rows[i];
+          const tf = postings.tfs[i];
+          const length = this.lengths[offset + row];
+          const score = weight * idf * (d + (tf * (k + 1)) / (tf + k * (1 - b + (b * length) / average)));
+          if (this.stamp[row] !== stamp) {
+            this.stamp[row] = stamp;
+            this.scores[row] = 0;
+            this.matched[row] = 0;
+            this.lastTerm[row] = -1;
+            touched.push(row);
+          }
+          this.scores[row] += score;
+          if (this.lastTerm[row] !== t) {
+            this.lastTerm[row] = t;
+            this.matched[row]++;
+          }
+        }
+      });
+    });
+    // MiniSearch multiplies by the number of distinct query terms matched.
+    for (const row of touched) this.scores[row] *= this.matched[row];
+    return { rows: touched, terms, data };
+  }
+
+  /** The k best scored rows (score descending, row ascending on ties), with their terms and coverage. */
+  private rank(
+    scored: Awaited<ReturnType<ChunkedLexicalIndex['score']>>,
+    k: number,
+    weights: ReadonlyMap<string, number> | undefined,
+    exclude?: Set<number>,
+    keep?: (row: number) => boolean,
+  ): ChunkedHit[] {
+    const best: number[] = [];
+    const better = (a: number, b: number) => this.scores[a] > this.scores[b] || (this.scores[a] === this.scores[b] && a < b);
+    for (const row of scored.rows) {
+      if (exclude?.has(row) || (keep && !keep(row))) continue;
+      if (best.length === k && !better(row, best[k - 1])) continue;
+      let at = best.length < k ? best.length : k - 1;
+      best[at] = row;
+      while (at > 0 && better(best[at], best[at - 1])) {
+        [best[at], best[at - 1]] = [best[at - 1], best[at]];
+        at--;
+      }
+    }
+    let total = 0;
+    for (const weight of weights?.values() ?? []) total += weight;
+    return best.map((row) => {
+      const terms = scored.terms.filter((_, t) => scored.data[t]?.fields.some((postings) => contains(postings.rows, row))).map((t) => t.term);
+      const covered = terms.reduce((sum, term) => sum + (weights?.get(term) ?? 0), 0);
+      const coverage = weights === undefined ? 1 : total > 0 ? covered / total : 0;
+      return { row, score: this.scores[row], terms, coverage };
+    });
+  }
+
+  private bucket(index: number): Promise<Bucket> {
+    return this.bucketCache.get(index, async () => {
+      const bytes = await this.buckets.read(index);
+      const name = `${this.section.buckets.prefix}${index}`;
+      const reader = new ByteReader(bytes, name);
+      const decoder = new TextDecoder();
+      const entries = new Map<string, BucketEntry>();
+      const count = reader.varint();
+      for (let i = 0; i < count; i++) {
+        const term = decoder.decode(reader.take(reader.varint()));
+        const documents = reader.varint();
+        const big = reader.varint();
+        if (big > 0) {
+          entries.set(term, { documents, at: -big });
+        } else {
+          entries.set(term, { documents, at: reader.offset });
+          skipPostings(reader);
+        }
+      }
+      return { entries, bytes, name };
+    });
+  }
+
+  private async entry(term: string): Promise<{ entry: BucketEntry; bucket: Bucket } | undefined> {
+    const bucket = await this.bucket(hash32(term) % this.section.buckets.count);
+    const entry = bucket.entries.get(term);
+    return entry && { entry, bucket };
+  }
+
+  private async termData(term: string): Promise<TermData | undefined> {
+    const found = await this.entry(term);
+    if (!found) return undefined;
+    const { entry, bucket } = found;
+    if (entry.at < 0) {
+      const file = -entry.at - 1;
+      const fields = await this.bigCache.get(file, async () => {
+        const reader = new ByteReader(await this.bigTerms.read(file), `${this.section.bigTerms.prefix}${file}`);
+        return [readPostings(reader), readPostings(reader)] as TermData['fields'];
+      });
+      return { documents: entry.documents, fields };
+    }
+    const reader = new ByteReader(bucket.bytes, bucket.name);
+    reader.offset = entry.at;
+    return { documents: entry.documents, fields: [readPostings(reader), readPostings(reader)] };
+  }
+
+  private vocabularyGroup(group: number): Promise<[string, number][]> {
+    return this.vocabularyCache.get(group, async () => JSON.parse(new TextDecoder().decode(await this.vocabulary.read(group))) as [string, number][]);
+  }
+}
+
+function readPostings(reader: ByteReader): Postings {
+  const count = reader.varint();
+  const rows = new Uint32Array(count);
+  const tfs = new Uint16Array(count);
+  let row = 0;
+  for (let i = 0; i < count; i++) {
+    row += reader.varint();
+    rows[i] = row;
+    tfs[i] = reader.varint();
+  }
+  return { rows, tfs };
+}
+
+function skipPostings(reader: ByteReader): void {
+  for (let field = 0; field < 2; field++) {
+    const count = reader.varint();
+    for (let i = 0; i < count * 2; i++) reader.varint();
+  }
+}
+
+/** Whether an ascending row list holds a row (binary search). */
+function contains(rows: Uint32Array, row: number): boolean {
+  let lo = 0;
+  let hi = rows.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid] === row) return true;
+    if (rows[mid] < row) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
