@@ -1,0 +1,148 @@
+import { clear, createStore, get, set } from 'idb-keyval';
+import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../core/hash';
+import type { FileEntry } from '../core/format3/sharded-files';
+import { ChunkStore, idbChunkStorage, type ChunkStorage, type OfflineProgress } from './chunk-store';
+
+const BASE = 'https://papersift.test/artifacts/';
+
+async function serverFiles(count = 6) {
+  const files = new Map<string, Uint8Array>();
+  const entries = new Map<string, FileEntry>();
+  for (let i = 0; i < count; i++) {
+    const bytes = new TextEncoder().encode(`chunk ${i} `.repeat(50 + i * 10));
+    files.set(`lexical/b-${i}.bin`, bytes);
+    entries.set(`lexical/b-${i}.bin`, { bytes: bytes.byteLength, sha256: await sha256Hex(bytes) });
+  }
+  return { files, entries };
+}
+
+/** A fetch over a Map of files, counting requests; `offline` makes every request fail as a dropped network does. */
+function fakeFetch(files: Map<string, Uint8Array>) {
+  const state = { requests: [] as string[], offline: false };
+  const fetch = (async (input: URL | RequestInfo) => {
+    const url = String(input);
+    state.requests.push(url.slice(BASE.length));
+    if (state.offline) throw new TypeError('Failed to fetch');
+    const bytes = files.get(url.slice(BASE.length));
+    return bytes ? new Response(bytes.slice()) : new Response('not found', { status: 404 });
+  }) as typeof globalThis.fetch;
+  return { fetch, state };
+}
+
+let databases = 0;
+async function setup() {
+  const { files, entries } = await serverFiles();
+  const { fetch, state } = fakeFetch(files);
+  const database = `chunk-store-test-${databases++}`;
+  const open = (storage: ChunkStorage = idbChunkStorage(database)) => new ChunkStore({ base: BASE, fetch, storage });
+  return { files, entries, fetch, state, database, open };
+}
+
+describe('chunk store', () => {
+  it('fetches a file once, checks it, and serves it from IndexedDB on the next visit', async () => {
+    const { files, entries, state, open } = await setup();
+    const name = 'lexical/b-2.bin';
+    const first = open();
+    expect(await first.read(name, entries.get(name)!)).toEqual(files.get(name));
+    expect(state.requests).toEqual([name]);
+    const nextVisit = open();
+    state.offline = true;
+    expect(await nextVisit.read(name, entries.get(name)!)).toEqual(files.get(name));
+    expect(nextVisit.stats.stored.files).toBe(1);
+    expect(state.requests).toEqual([name]);
+  });
+
+  it('shares one download between reads of the same file in flight', async () => {
+    const { entries, state, open } = await setup();
+    const store = open();
+    const name = 'lexical/b-1.bin';
+    await Promise.all([store.read(name, entries.get(name)!), store.read(name, entries.get(name)!)]);
+    expect(state.requests).toEqual([name]);
+  });
+
+  it('drops a corrupt stored chunk and fetches it again', async () => {
+    const { files, entries, state, database, open } = await setup();
+    const name = 'lexical/b-3.bin';
+    const entry = entries.get(name)!;
+    await open().read(name, entry);
+    // Same length, one bit flipped: only the digest can tell.
+    const idb = createStore(database, 'chunks');
+    const record = (await get(entry.sha256, idb)) as { name: string; data: Uint8Array };
+    record.data[10] ^= 1;
+    await set(entry.sha256, record, idb);
+
+    const store = open();
+    expect(await store.read(name, entry)).toEqual(files.get(name));
+    expect(store.stats.corrupt).toBe(1);
+    expect(state.requests).toEqual([name, name]);
+    // The fetched copy replaced the bad one.
+    expect(((await get(entry.sha256, idb)) as { data: Uint8Array }).data).toEqual(files.get(name));
+  });
+
+  it('fetches an evicted chunk again', async () => {
+    const { entries, state, database, open } = await setup();
+    const name = 'lexical/b-0.bin';
+    await open().read(name, entries.get(name)!);
+    // What eviction leaves: the store without its records (the database stays open in this worker).
+    await clear(createStore(database, 'chunks'));
+    await open().read(name, entries.get(name)!);
+    expect(state.requests).toEqual([name, name]);
+  });
+
+  it('refuses a network file whose hash differs, naming the file, and keeps nothing', async () => {
+    const { files, entries, database, open } = await setup();
+    const name = 'lexical/b-4.bin';
+    files.get(name)![0] ^= 1;
+    await expect(open().read(name, entries.get(name)!)).rejects.toThrow(/lexical\/b-4\.bin is corrupted: its sha256 differs/);
+    expect(await get(entries.get(name)!.sha256, createStore(database, 'chunks'))).toBeUndefined();
+    files.set(name, new Uint8Array(3));
+    await expect(open().read(name, entries.get(name)!)).rejects.toThrow(/lexical\/b-4\.bin is corrupted: 3 bytes/);
+  });
+
+  it('names a file the server lacks, and one it cannot reach', async () => {
+    const { state, open } = await setup();
+    const entry = { bytes: 1, sha256: '0'.repeat(64) };
+    await expect(open().read('lexical/b-99.bin', entry)).rejects.toMatchObject({ code: 'artifacts-missing', message: expect.stringMatching(/lexical\/b-99\.bin: HTTP 404/) });
+    state.offline = true;
+    await expect(open().read('lexical/b-98.bin', entry)).rejects.toThrow(/Could not fetch lexical\/b-98\.bin \(offline/);
+  });
+
+  it('on a full quota says so once and keeps serving from the network', async () => {
+    const { files, entries, fetch } = await setup();
+    const quotaFull: ChunkStorage = {
+      get: async () => undefined,
+      set: async () => {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      },
+      del: async () => undefined,
+    };
+    const problems: string[] = [];
+    const store = new ChunkStore({ base: BASE, fetch, storage: quotaFull, onStorageProblem: (p) => problems.push(p.message) });
+    for (const name of ['lexical/b-0.bin', 'lexical/b-1.bin']) expect(await store.read(name, entries.get(name)!)).toEqual(files.get(name));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/storage for this site is full: search goes on from the network/);
+    expect(store.storageProblem).toMatchObject({ code: 'storage', details: { quota: true } });
+    await expect(store.makeAllAvailableOffline(entries)).rejects.toMatchObject({ code: 'storage' });
+  });
+
+  it('makes every file available offline, reporting the total up front and progress to the end', async () => {
+    const { files, entries, state, open } = await setup();
+    const store = open();
+    await store.read('lexical/b-5.bin', entries.get('lexical/b-5.bin')!);
+    const total = [...entries.values()].reduce((sum, e) => sum + e.bytes, 0);
+    expect(await store.missingBytes(entries)).toBe(total - entries.get('lexical/b-5.bin')!.bytes);
+    const progress: OfflineProgress[] = [];
+    const done = await store.makeAllAvailableOffline(entries, (p) => progress.push(p));
+    expect(progress[0]).toEqual({ files: 0, totalFiles: 6, bytes: 0, totalBytes: total });
+    expect(progress.at(-1)).toEqual({ files: 6, totalFiles: 6, bytes: total, totalBytes: total });
+    expect(progress.map((p) => p.bytes)).toEqual([...progress.map((p) => p.bytes)].sort((a, b) => a - b));
+    expect(done.bytes).toBe(total);
+    // The file already kept was not fetched again.
+    expect(state.requests.filter((r) => r === 'lexical/b-5.bin')).toHaveLength(1);
+    expect(await store.missingBytes(entries)).toBe(0);
+    state.offline = true;
+    const offline = open();
+    for (const [name, entry] of entries) expect(await offline.read(name, entry)).toEqual(files.get(name));
+  });
+});

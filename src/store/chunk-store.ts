@@ -1,0 +1,201 @@
+/**
+ * Format 3's files in the browser: fetched one by one as search needs them, checked against the
+ * manifest, kept in IndexedDB for the next visit and for offline use (browser worker, or tests with
+ * fake-indexeddb).
+ *
+ * A record is keyed by the file's sha256, so a file unchanged between two builds is kept once and a
+ * changed one can never be mistaken for the old. Every read re-hashes the stored bytes before use
+ * (docs/BENCHMARKS.md: well under a millisecond for a 32 KiB bucket, small beside the IndexedDB read
+ * itself), so a record damaged on disk is dropped and fetched again, never used; a record the browser
+ * evicted is simply fetched again. When storing fails (the quota is full, private mode), the bytes are
+ * still used: search goes on from the network and `storageProblem` says why nothing is being kept.
+ *
+ * idb-keyval (already the app's IndexedDB layer) rather than Cache Storage: Cache Storage keys by URL,
+ * where a content-addressed key is what makes old and new builds share records safely.
+ */
+import { createStore, del, get, set, type UseStore } from 'idb-keyval';
+import { isPapersiftError, PapersiftError } from '../core/errors';
+import { checkFile, type FileEntry, type FileSource } from '../core/format3/sharded-files';
+
+/** The part of IndexedDB the store uses; tests swap in one that fails. */
+export interface ChunkStorage {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown): Promise<void>;
+  del(key: string): Promise<void>;
+}
+
+export interface ChunkStoreOptions {
+  /** Where the files are served: a file's URL is new URL(name, base). */
+  base: string | URL;
+  fetch?: typeof fetch;
+  /** Default: IndexedDB database "papersift-chunks" through idb-keyval. */
+  storage?: ChunkStorage;
+  /** Told once when storing fails (quota, private mode); search continues from the network. */
+  onStorageProblem?: (problem: PapersiftError) => void;
+}
+
+/** A stored file. */
+interface ChunkRecord {
+  name: string;
+  data: Uint8Array;
+}
+
+export interface OfflineProgress {
+  files: number;
+  totalFiles: number;
+  bytes: number;
+  totalBytes: number;
+}
+
+/** Where reads were served from: what a visit cost the network. */
+export interface ChunkStats {
+  network: { files: number; bytes: number };
+  stored: { files: number; bytes: number };
+  /** Stored records dropped because their bytes no longer matched. */
+  corrupt: number;
+}
+
+/** How many files "make available offline" fetches at once. */
+const OFFLINE_CONCURRENCY = 4;
+
+export function idbChunkStorage(database = 'papersift-chunks'): ChunkStorage {
+  let store: UseStore | undefined;
+  const idb = () => (store ??= createStore(database, 'chunks'));
+  return {
+    get: (key) => get(key, idb()),
+    set: (key, value) => set(key, value, idb()),
+    del: (key) => del(key, idb()),
+  };
+}
+
+export class ChunkStore {
+  private readonly storage: ChunkStorage;
+  private readonly fetchFn: typeof fetch;
+  private readonly inFlight = new Map<string, Promise<Uint8Array>>();
+  readonly stats: ChunkStats = { network: { files: 0, bytes: 0 }, stored: { files: 0, bytes: 0 }, corrupt: 0 };
+  /** Why files are not being kept, once storing has failed; undefined while all is well. */
+  storageProblem?: PapersiftError;
+
+  constructor(private readonly options: ChunkStoreOptions) {
+    this.storage = options.storage ?? idbChunkStorage();
+    this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  /** A file's checked bytes, from IndexedDB when kept there intact, else from the network (then kept). */
+  readonly read: FileSource = (name, entry) => {
+    const key = `${entry.sha256}:${name}`;
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = this.load(name, entry).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
+    }
+    return pending;
+  };
+
+  /**
+   * Fetches and keeps every listed file not already kept intact, reporting files and bytes done (of
+   * the total, which is known up front: show it before starting). Fails if storing fails, since the
+   * collection would not then be available offline.
+   */
+  async makeAllAvailableOffline(files: Iterable<[string, FileEntry]>, onProgress?: (progress: OfflineProgress) => void): Promise<OfflineProgress> {
+    const unique = new Map<string, FileEntry>(files);
+    const progress: OfflineProgress = { files: 0, totalFiles: unique.size, bytes: 0, totalBytes: 0 };
+    for (const entry of unique.values()) progress.totalBytes += entry.bytes;
+    onProgress?.({ ...progress });
+    const queue = [...unique];
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const [name, entry] = next;
+        if (!(await this.storedIntact(name, entry))) {
+          const bytes = await this.download(name, entry);
+          await this.keep(name, entry, bytes, { required: true });
+        }
+        progress.files++;
+        progress.bytes += entry.bytes;
+        onProgress?.({ ...progress });
+      }
+    };
+    await Promise.all(Array.from({ length: OFFLINE_CONCURRENCY }, worker));
+    return progress;
+  }
+
+  /** Bytes that would be fetched to make these files available offline (those not yet kept intact). */
+  async missingBytes(files: Iterable<[string, FileEntry]>): Promise<number> {
+    let missing = 0;
+    for (const [name, entry] of new Map(files)) if (!(await this.storedIntact(name, entry))) missing += entry.bytes;
+    return missing;
+  }
+
+  private async load(name: string, entry: FileEntry): Promise<Uint8Array> {
+    const stored = await this.storedIntact(name, entry);
+    if (stored) {
+      this.stats.stored.files++;
+      this.stats.stored.bytes += stored.byteLength;
+      return stored;
+    }
+    const bytes = await this.download(name, entry);
+    await this.keep(name, entry, bytes, { required: false });
+    return bytes;
+  }
+
+  /** The stored bytes if there are any and they match the entry; a damaged record is deleted. */
+  private async storedIntact(name: string, entry: FileEntry): Promise<Uint8Array | undefined> {
+    let record: ChunkRecord | undefined;
+    try {
+      record = (await this.storage.get(entry.sha256)) as ChunkRecord | undefined;
+    } catch {
+      // An unreadable database is as good as an empty one: the network has every file.
+      return undefined;
+    }
+    if (!record) return undefined;
+    try {
+      if (!(record.data instanceof Uint8Array)) throw new PapersiftError('storage', `Stored ${name} is not bytes`);
+      await checkFile(name, record.data, entry);
+      return record.data;
+    } catch {
+      this.stats.corrupt++;
+      await this.storage.del(entry.sha256).catch(() => undefined);
+      return undefined;
+    }
+  }
+
+  private async download(name: string, entry: FileEntry): Promise<Uint8Array> {
+    const url = new URL(name, this.options.base);
+    let response: Response;
+    try {
+      response = await this.fetchFn(url);
+    } catch (e) {
+      throw new PapersiftError('artifacts-missing', `Could not fetch ${name} (offline, or the server is unreachable)`, { file: name }, { cause: e });
+    }
+    if (!response.ok) throw new PapersiftError('artifacts-missing', `Could not fetch ${name}: HTTP ${response.status}`, { file: name, status: response.status });
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    // Throws naming the file: a wrong download is never used nor kept.
+    await checkFile(name, bytes, entry);
+    this.stats.network.files++;
+    this.stats.network.bytes += bytes.byteLength;
+    return bytes;
+  }
+
+  private async keep(name: string, entry: FileEntry, data: Uint8Array, { required }: { required: boolean }): Promise<void> {
+    try {
+      await this.storage.set(entry.sha256, { name, data } satisfies ChunkRecord);
+    } catch (e) {
+      const quota = e instanceof Error && (e.name === 'QuotaExceededError' || (e as { code?: number }).code === 22);
+      const problem = isPapersiftError(e)
+        ? e
+        : new PapersiftError(
+            'storage',
+            quota
+              ? 'The browser’s storage for this site is full: search goes on from the network, but files are no longer kept for offline use'
+              : `Files cannot be kept in this browser (${e instanceof Error ? e.message : String(e)}): search goes on from the network, but not offline`,
+            { file: name, quota },
+            { cause: e },
+          );
+      if (!this.storageProblem) {
+        this.storageProblem = problem;
+        this.options.onStorageProblem?.(problem);
+      }
+      if (required) throw problem;
+    }
+  }
+}
