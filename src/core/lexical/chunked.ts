@@ -40,11 +40,12 @@ import { ANALYZER, analyze, processTerm, tokenize } from './analyzer';
 import {
   BM25,
   CORRECTION_FUZZINESS,
-  CORRECTION_MIN_LENGTH,
   CORRECTION_SPELLING_PAPERS,
   SIMILAR_TERMS,
   TITLE_BOOST,
+  correctableWords,
   editDistance,
+  spellingNear,
   type Correction,
   type KeywordMatches,
 } from './index';
@@ -435,11 +436,7 @@ export class ChunkedLexicalIndex {
    */
   async suggestCorrections(query: string, text: (rows: number[]) => Promise<Pick<Paper, 'title' | 'abstract'>[]>): Promise<Correction[]> {
     const corrections: Correction[] = [];
-    const seen = new Set<string>();
-    for (const token of tokenize(query)) {
-      const term = processTerm(token);
-      if (term === null || seen.has(term) || token.length < CORRECTION_MIN_LENGTH || /\d/.test(token)) continue;
-      seen.add(term);
+    for (const { token, term } of correctableWords(query)) {
       if ((await this.documentFrequency(term)) > 0) continue;
       const distance = Math.min(MAX_FUZZY, Math.round(term.length * CORRECTION_FUZZINESS));
       if (distance === 0) continue;
@@ -454,12 +451,7 @@ export class ChunkedLexicalIndex {
       }
       if (!best) continue;
       const top = this.rank(await this.score([{ term: best[0], weight: 1 }]), CORRECTION_SPELLING_PAPERS, undefined);
-      const forms = new Set<string>();
-      for (const paper of await text(top.map((hit) => hit.row))) {
-        for (const w of tokenize(`${paper.title} ${paper.abstract}`)) if (processTerm(w) === best[0]) forms.add(w.toLowerCase());
-      }
-      const typed = token.toLowerCase();
-      const word = [...forms].sort((a, b) => editDistance(typed, a) - editDistance(typed, b) || a.localeCompare(b))[0];
+      const word = spellingNear(token, best[0], await text(top.map((hit) => hit.row)));
       if (word) corrections.push({ typed: token, word });
     }
     return corrections;

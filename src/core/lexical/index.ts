@@ -195,29 +195,45 @@ export const CORRECTION_MIN_LENGTH = 5;
  */
 export function suggestCorrections(index: LexicalIndex, query: string, papers: readonly Pick<Paper, 'title' | 'abstract'>[]): Correction[] {
   const corrections: Correction[] = [];
-  const seen = new Set<string>();
-  for (const token of tokenize(query)) {
-    const term = processTerm(token);
-    if (term === null || seen.has(term) || token.length < CORRECTION_MIN_LENGTH || /\d/.test(token)) continue;
-    seen.add(term);
+  for (const { token, term } of correctableWords(query)) {
     if (documentFrequency(index, term) > 0) continue;
     const results = index.search.search(term, { tokenize: (text) => [text], processTerm: (t) => t, prefix: false, fuzzy: CORRECTION_FUZZINESS });
     const papersWith = new Map<string, number>();
     for (const r of results) for (const matched of Object.keys(r.match)) papersWith.set(matched, (papersWith.get(matched) ?? 0) + 1);
     const best = [...papersWith].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
     if (!best) continue;
-    // The index holds stems: spell the correction as the papers do, the form nearest the typed word.
-    const forms = new Set<string>();
-    for (const r of results.filter((x) => best[0] in x.match).slice(0, CORRECTION_SPELLING_PAPERS)) {
-      const paper = papers[index.rowById.get(r.id as string) ?? -1];
-      if (!paper) continue;
-      for (const w of tokenize(`${paper.title} ${paper.abstract}`)) if (processTerm(w) === best[0]) forms.add(w.toLowerCase());
-    }
-    const typed = token.toLowerCase();
-    const word = [...forms].sort((a, b) => editDistance(typed, a) - editDistance(typed, b) || a.localeCompare(b))[0];
+    const spellers = results
+      .filter((x) => best[0] in x.match)
+      .slice(0, CORRECTION_SPELLING_PAPERS)
+      .map((r) => papers[index.rowById.get(r.id as string) ?? -1])
+      .filter(Boolean);
+    const word = spellingNear(token, best[0], spellers);
     if (word) corrections.push({ typed: token, word });
   }
   return corrections;
+}
+
+/** The words of a query "did you mean" considers, with their index terms: long enough, no digit, each term once. */
+export function correctableWords(query: string): { token: string; term: string }[] {
+  const words: { token: string; term: string }[] = [];
+  const seen = new Set<string>();
+  for (const token of tokenize(query)) {
+    const term = processTerm(token);
+    if (term === null || seen.has(term) || token.length < CORRECTION_MIN_LENGTH || /\d/.test(token)) continue;
+    seen.add(term);
+    words.push({ token, term });
+  }
+  return words;
+}
+
+/** The index holds stems: spell a correction as these papers do, the form of `term` nearest the typed word. */
+export function spellingNear(typed: string, term: string, papers: Iterable<Pick<Paper, 'title' | 'abstract'>>): string | undefined {
+  const forms = new Set<string>();
+  for (const paper of papers) {
+    for (const w of tokenize(`${paper.title} ${paper.abstract}`)) if (processTerm(w) === term) forms.add(w.toLowerCase());
+  }
+  const lower = typed.toLowerCase();
+  return [...forms].sort((a, b) => editDistance(lower, a) - editDistance(lower, b) || a.localeCompare(b))[0];
 }
 
 /** Papers read to find how the corpus spells a corrected term. */
