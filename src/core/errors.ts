@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'index' // the ANN index refused an operation
   | 'no-match' // a filter (years, category) that no paper passes
   | 'storage' // persistence failed (quota, corruption)
+  | 'unavailable' // a feature this collection's index does not offer (e.g. on a format-3 site)
   | 'interrupted'; // the user stopped a long run (Ctrl-C); what was done is kept
 
 export class PapersiftError extends Error {

@@ -731,7 +731,7 @@ function nameParts(name: string): string[] {
 }
 
 /** Whether the best hit's calibrated relevance is below the no-match line; false when relevance is unknown. */
-function noneClose(hits: readonly SearchHit[]): boolean {
+export function noneClose(hits: readonly SearchHit[]): boolean {
   if (hits.length === 0) return true;
   const known = hits.map((h) => h.relevance).filter((p): p is number => p !== undefined);
   return known.length > 0 && Math.max(...known) < NO_MATCH_BELOW;

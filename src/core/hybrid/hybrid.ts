@@ -61,3 +61,21 @@ export function hybridSearch(sides: TypedQuerySides): Scored[] {
   const moved = rocchio(sides.query, sides.vectors, sides.dims, feedback, PRF_WEIGHT);
   return fuseHybrid(sides.lexical, sides.searchVector(moved));
 }
+
+/**
+ * hybridSearch for an engine whose vectors are fetched on demand (format 3): the same two fusions and
+ * feedback step, with the semantic side and the feedback rows awaited.
+ */
+export async function hybridSearchAsync(sides: {
+  lexical: readonly CoveredHit[];
+  query: Float32Array;
+  /** The unit vectors of these rows, in the query's space, row-major. */
+  vectorsOf: (rows: readonly number[]) => Promise<Float32Array>;
+  searchVector: (query: Float32Array) => Promise<readonly Scored[]>;
+}): Promise<Scored[]> {
+  const first = fuseHybrid(sides.lexical, await sides.searchVector(sides.query));
+  const feedback = first.slice(0, PRF_DOCS).map((s) => s.row);
+  const block = await sides.vectorsOf(feedback);
+  const moved = rocchio(sides.query, block, sides.query.length, feedback.map((_, i) => i), PRF_WEIGHT);
+  return fuseHybrid(sides.lexical, await sides.searchVector(moved));
+}

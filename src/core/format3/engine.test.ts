@@ -1,0 +1,189 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SITE_ARTIFACTS_DIR } from '../../cli/node-env';
+import { readArtifactsDir } from '../../cli/open-engine';
+import { ChunkedLexicalIndex, ChunkedLexicalWriter } from '../lexical/chunked';
+import { rotateVector } from '../matryoshka/rotation';
+import { DEFAULT_MODEL_ID, getModel } from '../models';
+import { SearchEngine, type SearchOptions, type SearchResult } from '../search';
+import type { Paper } from '../types';
+import { dot } from '../vectors';
+import { Format3Engine, type VectorReader } from './engine';
+import { PapersReader, PapersWriter } from './papers';
+import { verifiedSource } from './sharded-files';
+
+/**
+ * An exact vector reader over rotated rows: the test double for format3/reader.ts's VectorSet. With exact
+ * search on both sides, the format-3 engine must rank as SearchEngine does over the same rows.
+ */
+function exactVectors(rows: Float32Array, dims: number, rotation: Float32Array): VectorReader & { rowsRead: number[] } {
+  const count = rows.length / dims;
+  const rowsRead: number[] = [];
+  return {
+    count,
+    dims,
+    prefixDims: 64,
+    rowsRead,
+    rotate: (embedding) => rotateVector(rotation, dims, embedding),
+    async search(query, k, options = {}) {
+      const hits: { row: number; score: number }[] = [];
+      for (let row = 0; row < count; row++) if (options.keep?.(row) ?? true) hits.push({ row, score: dot(query, rows, dims, row * dims) });
+      return hits.sort((a, b) => b.score - a.score || a.row - b.row).slice(0, k);
+    },
+    async vector(row) {
+      rowsRead.push(row);
+      return rows.slice(row * dims, (row + 1) * dims);
+    },
+  };
+}
+
+const CATEGORIES = ['cs.LG', 'cs.CL', 'stat.ML', 'cs.IR'];
+let format2: SearchEngine;
+let format3: Format3Engine;
+let papers: Paper[];
+let paperFilesRead: string[];
+let vectors: ReturnType<typeof exactVectors>;
+
+beforeAll(async () => {
+  const model = getModel(DEFAULT_MODEL_ID);
+  const artifacts = await readArtifactsDir(SITE_ARTIFACTS_DIR, { model, dtype: model.defaultDtype });
+  // Years and categories, which the seed listings lack, so filters have something to narrow.
+  papers = artifacts.papers.map((paper, row) => ({
+    ...paper,
+    ...(row % 9 === 0 ? {} : { published: `${2015 + (row % 10)}-0${1 + (row % 9)}-01` }),
+    categories: [CATEGORIES[row % 4]],
+  }));
+  artifacts.papers.splice(0, papers.length, ...papers);
+  format2 = await SearchEngine.open({ ...artifacts, hnsw: new Map() });
+
+  const files = new Map<string, Uint8Array>();
+  const sink = (name: string, bytes: Uint8Array) => void files.set(name, bytes);
+  const paperWriter = new PapersWriter(sink, { rowsPerShard: 8, titleRowsPerShard: 64, idBucketBytes: 1024 });
+  const lexicalWriter = new ChunkedLexicalWriter({ bucketBytes: 2048, bigTermPostings: 40 });
+  for (const paper of papers) {
+    await paperWriter.add(paper);
+    lexicalWriter.add(paper);
+  }
+  const paperSection = await paperWriter.finish();
+  const lexicalSection = await lexicalWriter.finish(sink);
+  paperFilesRead = [];
+  const source = verifiedSource(async (name) => {
+    paperFilesRead.push(name);
+    return files.get(name);
+  });
+  vectors = exactVectors(format2.vectors.slice(), model.dims, artifacts.rotation);
+  format3 = new Format3Engine({
+    modelId: model.id,
+    papers: await PapersReader.open(paperSection, source),
+    lexical: await ChunkedLexicalIndex.open(lexicalSection, source),
+    vectors,
+  });
+});
+
+const ids = (r: SearchResult) => r.hits.map((h) => h.paper.id);
+/** What the page shows of a result, scores rounded (float32 rows vs the same rows: equal up to rounding). */
+function shown(r: SearchResult) {
+  return {
+    mode: r.mode,
+    ids: ids(r),
+    scores: r.hits.map((h) => h.score.toFixed(4)),
+    relevance: r.hits.map((h) => h.relevance?.toFixed(4)),
+    terms: r.hits.map((h) => h.terms),
+    keywordMatches: r.keywordMatches,
+    correctedQuery: r.correctedQuery,
+    noCloseMatch: r.noCloseMatch,
+    matching: r.matching,
+  };
+}
+const EXACT: SearchOptions = { exact: true };
+
+describe('format-3 engine: the same results as the format-2 engine over the same papers and vectors', () => {
+  const queries = ['sparse autoencoders monosemantic features', 'retrieval augmented generation', 'matryoshka embeddings', 'zzzqx', 'the of and'];
+
+  it('keyword answers (no model yet): hits, scores, relevance, highlights, match counts', async () => {
+    for (const query of queries) {
+      const expected = format2.searchText(query, null);
+      const got = await format3.searchText(query, null);
+      expect(shown(got), query).toEqual(shown(expected));
+    }
+  });
+
+  it('corrects a mistyped query as format 2 does', async () => {
+    const got = await format3.searchText('transfromer atention', null);
+    expect(got.correctedQuery).toBeDefined();
+    expect(shown(got)).toEqual(shown(format2.searchText('transfromer atention', null)));
+  });
+
+  it('hybrid and semantic answers with a query embedding', async () => {
+    for (const [i, query] of queries.slice(0, 3).entries()) {
+      // A stored paper's embedding stands in for the model's: no model is loaded in this test.
+      const embedding = format2.embeddingOf(papers[i * 50 + 7].id);
+      for (const mode of ['hybrid', 'semantic'] as const) {
+        const expected = format2.searchText(query, embedding, { ...EXACT, mode, k: 15 });
+        const got = await format3.searchText(query, embedding, { mode, k: 15 });
+        expect(ids(got), `${mode}: ${query}`).toEqual(ids(expected));
+        expect(shown(got).relevance).toEqual(shown(expected).relevance);
+        expect(got.hits[0].cosine).toBeCloseTo(expected.hits[0].cosine as number, 5);
+        expect(got.adaptive).toBe(true);
+      }
+    }
+  });
+
+  it('similar, in every mode, never lists the paper itself', async () => {
+    for (const source of [papers[3], papers[120], papers[300]]) {
+      for (const mode of ['hybrid', 'semantic', 'lexical'] as const) {
+        const expected = format2.similar(source.id, { ...EXACT, mode, k: 12 });
+        const got = await format3.similar(source.id, { mode, k: 12 });
+        expect(ids(got)).not.toContain(source.id);
+        expect(shown(got), `${mode}: ${source.id}`).toEqual(shown(expected));
+      }
+    }
+  });
+
+  it('filters by year and category, counts what passes, orders by date', async () => {
+    const filter = { yearFrom: 2018, yearTo: 2020, category: 'cs.CL' };
+    const embedding = format2.embeddingOf(papers[10].id);
+    for (const mode of ['hybrid', 'lexical'] as const) {
+      const expected = format2.searchText('language models', embedding, { ...EXACT, mode, filter, sort: 'date' });
+      const got = await format3.searchText('language models', embedding, { mode, filter, sort: 'date' });
+      expect(shown(got)).toEqual(shown(expected));
+      expect(got.matching).toBeGreaterThan(0);
+      for (const hit of got.hits) expect(hit.paper.categories).toContain('cs.CL');
+    }
+    const similar = await format3.similar(papers[5].id, { filter: { category: 'cs.IR' } });
+    expect(ids(similar)).toEqual(ids(format2.similar(papers[5].id, { ...EXACT, filter: { category: 'cs.IR' } })));
+    await expect(format3.searchText('language', null, { filter: { yearFrom: 1900, yearTo: 1901 } })).rejects.toMatchObject({ code: 'no-match' });
+  });
+
+  it('gives facets from the catalog and papers by id', async () => {
+    expect(format3.facets()).toEqual(format2.facets());
+    expect(await format3.paper(papers[42].id)).toEqual(papers[42]);
+    await expect(format3.paper('no-such-id')).rejects.toMatchObject({ code: 'unknown-paper' });
+    await expect(format3.similar('no-such-id')).rejects.toMatchObject({ code: 'unknown-paper' });
+  });
+});
+
+describe('format-3 engine: what it fetches and what it refuses', () => {
+  it('reads the text of the hits only, and the vectors of the hits and the feedback papers only', async () => {
+    paperFilesRead.length = 0;
+    vectors.rowsRead.length = 0;
+    const result = await format3.searchText('graph neural networks', format2.embeddingOf(papers[200].id), { k: 5 });
+    const textShards = paperFilesRead.filter((name) => name.startsWith('papers/p-'));
+    const hitShards = new Set(result.hits.map((h) => `papers/p-${Math.floor(h.row / 8)}.json`));
+    // Shards held from earlier searches are not read again; none but the hits' is read.
+    for (const shard of textShards) expect(hitShards).toContain(shard);
+    // Rocchio's 3 feedback papers and the 5 hits' cosines.
+    expect(vectors.rowsRead.length).toBe(3 + 5);
+  });
+
+  it('says that choosing dims or adaptive search is not available, rather than ignoring it', async () => {
+    const embedding = format2.embeddingOf(papers[1].id);
+    await expect(format3.searchText('attention', embedding, { dims: 64 })).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(format3.similar(papers[1].id, { adaptive: true })).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  it('refuses parts that disagree on the collection size', async () => {
+    const short = exactVectors(new Float32Array(384 * 3), 384, new Float32Array(384 * 384));
+    const readers = (format3 as unknown as { readers: ConstructorParameters<typeof Format3Engine>[0] }).readers;
+    expect(() => new Format3Engine({ ...readers, vectors: short })).toThrow(/disagree/);
+  });
+});
