@@ -78,6 +78,18 @@ describe('chunked lexical index', () => {
     expect(compared).toBeGreaterThan(queries.length * 5);
   });
 
+  it('gives concurrent queries the answers they get one at a time', async () => {
+    const { section, source } = await writeIndex();
+    const index = await ChunkedLexicalIndex.open(section, source);
+    const some = queries.slice(0, 12);
+    const alone: Awaited<ReturnType<typeof index.search>>[] = [];
+    for (const query of some) alone.push(await index.search(query, 10));
+    // Cold (files being read) and warm (every bucket cached: the queries advance in step).
+    expect(await Promise.all(some.map((query) => index.search(query, 10)))).toEqual(alone);
+    const cold = await ChunkedLexicalIndex.open(section, source);
+    expect(await Promise.all(some.map((query) => cold.search(query, 10)))).toEqual(alone);
+  });
+
   it('filters and excludes rows as searchLexical does', async () => {
     const { section, source } = await writeIndex();
     const index = await ChunkedLexicalIndex.open(section, source);

@@ -294,6 +294,15 @@ export interface ChunkedSearchResult {
   matches: KeywordMatches;
 }
 
+/** The papers a query matched: rows with their final scores and counts of distinct query terms matched. */
+interface Scored {
+  rows: number[];
+  scores: Float64Array;
+  matched: Uint16Array;
+  terms: WeightedTerm[];
+  data: (TermData | undefined)[];
+}
+
 /** A query term with the weight its BM25 contributions are multiplied by. */
 interface WeightedTerm {
   term: string;
@@ -402,11 +411,15 @@ export class ChunkedLexicalIndex {
     const weights = await this.queryTermWeights(query);
     const terms = [...multiplicity].map(([term, times]) => ({ term, weight: times }));
     const scored = await this.score(terms);
-    const kept = keep ? scored.rows.filter((row) => keep(row)) : scored.rows;
+    let any = 0;
     let all = 0;
-    if (weights.size > 0) for (const row of kept) if (this.matched[row] === weights.size) all++;
+    scored.rows.forEach((row, i) => {
+      if (keep && !keep(row)) return;
+      any++;
+      if (weights.size > 0 && scored.matched[i] === weights.size) all++;
+    });
     const hits = this.rank(scored, k, weights, exclude, keep);
-    return { hits, matches: { all, any: kept.length } };
+    return { hits, matches: { all, any } };
   }
 
   /**
@@ -463,10 +476,10 @@ export class ChunkedLexicalIndex {
   }
 
   /**
-   * BM25+ of every paper matching any of the terms, into the reader's per-row arrays (valid until the
-   * next call; the loop has no await, so concurrent queries cannot interleave in it).
+   * BM25+ of every paper matching any of the terms. Accumulates in the reader's per-row arrays (no await
+   * in that loop, so concurrent queries cannot interleave in it) and returns copies for the rows touched.
    */
-  private async score(terms: WeightedTerm[]): Promise<{ rows: number[]; terms: WeightedTerm[]; data: (TermData | undefined)[] }> {
+  private async score(terms: WeightedTerm[]): Promise<Scored> {
     const data = await Promise.all(terms.map((t) => this.termData(t.term)));
     const stamp = ++this.queries;
     const touched: number[] = [];
@@ -502,25 +515,28 @@ export class ChunkedLexicalIndex {
       });
     });
     // MiniSearch multiplies by the number of distinct query terms matched.
-    for (const row of touched) this.scores[row] *= this.matched[row];
-    return { rows: touched, terms, data };
+    const scores = Float64Array.from(touched, (row) => this.scores[row] * this.matched[row]);
+    const matched = Uint16Array.from(touched, (row) => this.matched[row]);
+    return { rows: touched, scores, matched, terms, data };
   }
 
   /** The k best scored rows (score descending, row ascending on ties), with their terms and coverage. */
   private rank(
-    scored: Awaited<ReturnType<ChunkedLexicalIndex['score']>>,
+    scored: Scored,
     k: number,
     weights: ReadonlyMap<string, number> | undefined,
     exclude?: Set<number>,
     keep?: (row: number) => boolean,
   ): ChunkedHit[] {
+    const { rows, scores } = scored;
+    // Indices into rows/scores of the best so far, kept sorted by insertion.
     const best: number[] = [];
-    const better = (a: number, b: number) => this.scores[a] > this.scores[b] || (this.scores[a] === this.scores[b] && a < b);
-    for (const row of scored.rows) {
-      if (exclude?.has(row) || (keep && !keep(row))) continue;
-      if (best.length === k && !better(row, best[k - 1])) continue;
+    const better = (a: number, b: number) => scores[a] > scores[b] || (scores[a] === scores[b] && rows[a] < rows[b]);
+    for (let i = 0; i < rows.length; i++) {
+      if (exclude?.has(rows[i]) || (keep && !keep(rows[i]))) continue;
+      if (best.length === k && !better(i, best[k - 1])) continue;
       let at = best.length < k ? best.length : k - 1;
-      best[at] = row;
+      best[at] = i;
       while (at > 0 && better(best[at], best[at - 1])) {
         [best[at], best[at - 1]] = [best[at - 1], best[at]];
         at--;
@@ -528,11 +544,12 @@ export class ChunkedLexicalIndex {
     }
     let total = 0;
     for (const weight of weights?.values() ?? []) total += weight;
-    return best.map((row) => {
+    return best.map((i) => {
+      const row = rows[i];
       const terms = scored.terms.filter((_, t) => scored.data[t]?.fields.some((postings) => contains(postings.rows, row))).map((t) => t.term);
       const covered = terms.reduce((sum, term) => sum + (weights?.get(term) ?? 0), 0);
       const coverage = weights === undefined ? 1 : total > 0 ? covered / total : 0;
-      return { row, score: this.scores[row], terms, coverage };
+      return { row, score: scores[i], terms, coverage };
     });
   }
 
