@@ -60,6 +60,11 @@ describe('format 3 papers', () => {
     }
     expect(await reader.rowOf('no-such-paper')).toBeUndefined();
     expect(await reader.rowOf('constructor'), 'an id is looked up as data, not as an object property').toBeUndefined();
+    const files = new Map<string, Uint8Array>();
+    const odd = new PapersWriter((name, bytes) => void files.set(name, bytes));
+    await odd.add({ ...papers[0], id: '__proto__' });
+    const oddReader = await PapersReader.open(await odd.finish(), verifiedSource(async (name) => files.get(name)));
+    expect(await oddReader.rowOf('__proto__')).toBe(0);
   });
 
   it('filters and counts facets from the eager catalog as paperMatcher and paperFacets do over the papers', async () => {

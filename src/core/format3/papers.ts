@@ -129,7 +129,8 @@ export class PapersWriter {
     const count = this.ids.length;
 
     const bucketCount = Math.max(1, Math.ceil(this.idBytes / (this.options.idBucketBytes ?? 16 * 1024)));
-    const buckets: Record<string, number>[] = Array.from({ length: bucketCount }, () => ({}));
+    // No prototype: an id such as "__proto__" is a key like any other.
+    const buckets: Record<string, number>[] = Array.from({ length: bucketCount }, () => Object.create(null) as Record<string, number>);
     this.ids.forEach((id, row) => {
       buckets[hash32(id) % bucketCount][id] = row;
     });
