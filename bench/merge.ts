@@ -2,7 +2,7 @@
  * Time and peak memory of `build-index --merge` on synthetic corpora (generate-corpus), per size:
  * reading and verifying the shards, then the rotation, graphs and keyword index.
  *
- *   npx tsx bench/merge.ts [--sizes 10000,20000] [--shards 4] [--dir .cache/bench-merge]
+ *   npx tsx bench/merge.ts [--sizes 10000,20000] [--shards 4] [--dir .cache/bench-merge] [--format 2|3]
  *
  * Each size runs in a fresh child process (generation in another one first), so peak RSS
  * (process.resourceUsage().maxRSS) is the merge's alone. Tables go to stdout.
@@ -21,17 +21,20 @@ const { values } = parseArgs({
     dir: { type: 'string', default: join(REPO_ROOT, '.cache', 'bench-merge') },
     child: { type: 'string' },
     out: { type: 'string' },
+    format: { type: 'string', default: '2' },
   },
 });
 
 if (values.child) {
   // The measured process: one merge, then its own figures as one JSON line.
   const { mergeShards } = await import('../src/cli/sharded-build');
+  const { mergeShardsFormat3 } = await import('../src/cli/format3-merge');
   const { getModel, DEFAULT_MODEL_ID } = await import('../src/core/models');
   const model = getModel(DEFAULT_MODEL_ID);
   const started = performance.now();
   const cpu = process.cpuUsage();
-  const report = await mergeShards([values.child], { model, dtype: model.defaultDtype, out: values.out as string, createdBy: 'bench/merge.ts', log: () => {} });
+  const merge = values.format === '3' ? mergeShardsFormat3 : mergeShards;
+  const report = await merge([values.child], { model, dtype: model.defaultDtype, out: values.out as string, createdBy: 'bench/merge.ts', log: () => {} });
   const used = process.cpuUsage(cpu);
   process.stdout.write(
     `${JSON.stringify({ ...report, wall: (performance.now() - started) / 1000, cpu: (used.user + used.system) / 1e6, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`,
@@ -45,7 +48,7 @@ for (const size of values.sizes.split(',').map(Number)) {
   if (!existsSync(join(corpus, 'embeddings'))) {
     execFileSync('npx', ['tsx', 'src/cli/generate-corpus.ts', '--papers', String(size), '--shards', values.shards, '--out', corpus], { cwd: REPO_ROOT, stdio: 'inherit' });
   }
-  const output = execFileSync('npx', ['tsx', 'bench/merge.ts', '--child', join(corpus, 'embeddings'), '--out', join(corpus, 'artifacts')], {
+  const output = execFileSync('npx', ['tsx', 'bench/merge.ts', '--child', join(corpus, 'embeddings'), '--format', values.format, '--out', join(corpus, `artifacts-format${values.format}`)], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     maxBuffer: 1 << 24,

@@ -19,6 +19,7 @@ import { SEED_COLLECTION_NAME, defaultArtifactsDir } from './open-engine';
 import { DEFAULT_MODEL_ID, getModel, resolveDtype, type ModelSpec } from '../core/models';
 import { parseShardSpec, shardFromEnv } from '../core/shards/format';
 import { buildShard, mergeShards } from './sharded-build';
+import { mergeShardsFormat3 } from './format3-merge';
 
 const USAGE = `Usage:
   npm run build-index -- --corpus FILE [--corpus FILE ...] --out DIR [--name "Title of the collection"]
@@ -43,6 +44,9 @@ Options:
                    SLURM_ARRAY_TASK_ID + SLURM_ARRAY_TASK_COUNT (Slurm) or PAPERSIFT_SHARD=I/N choose one
   --merge DIR      merge a complete set of embeddings shards (folders or shard .json files) into the
                    index at --out; the format is in docs/SHARDS.md
+  --format 2|3     the artifact format --merge writes (default 2, what the site reads): 3 keeps only a
+                   64-d 8-bit prefix and one graph eager, full vectors and papers in shards read on demand
+                   (npm run search -- --index DIR reads it); streams, so a million papers merge in ~3 GB
 
 Ctrl-C stops a build once the papers being embedded are done; everything embedded is in the cache, and
 running the same command again resumes.`;
@@ -90,6 +94,7 @@ async function main(): Promise<number> {
         force: { type: 'boolean' },
         shard: { type: 'string' },
         merge: { type: 'string', multiple: true },
+        format: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -118,6 +123,8 @@ async function main(): Promise<number> {
       throw new PapersiftError('invalid-option', '--merge reads shards only: leave out --corpus and --shard');
     }
     if (values.merge && values.out === undefined) throw new PapersiftError('invalid-option', '--out DIR is required with --merge');
+    if (values.format !== undefined && !['2', '3'].includes(values.format)) throw new PapersiftError('invalid-option', `--format takes 2 or 3, not "${values.format}"`);
+    if (values.format === '3' && !values.merge) throw new PapersiftError('invalid-option', '--format 3 is written by --merge only (for now)');
     shard = values.merge ? undefined : values.shard !== undefined ? parseShardSpec(values.shard) : shardFromEnv(process.env);
     if (shard && (corpusFiles.length === 0 || values.out === undefined)) {
       throw new PapersiftError('invalid-option', `A shard build (${values.shard ? '--shard' : shard.from}) needs --corpus FILE and --out SHARDS_DIR`);
@@ -137,7 +144,8 @@ async function main(): Promise<number> {
   }
 
   if (values.merge) {
-    const report = await mergeShards(mergePaths, { model, dtype, out, name: values.name, createdBy: CREATED_BY, log });
+    const mergeOptions = { model, dtype, out, name: values.name, createdBy: CREATED_BY, log };
+    const report = values.format === '3' ? await mergeShardsFormat3(mergePaths, mergeOptions) : await mergeShards(mergePaths, mergeOptions);
     const seconds = (performance.now() - started) / 1000;
     log(`Merged: ${report.papers} papers from ${report.shards} shard${report.shards === 1 ? '' : 's'} (read ${report.seconds.read.toFixed(1)} s, indexes ${report.seconds.index.toFixed(1)} s, wall ${seconds.toFixed(1)} s)`);
     return 0;

@@ -3,7 +3,8 @@
  * npm run search -- --related FILE   (a pasted title + abstract; - reads standard input)
  * npm run search -- --batch FILE     (JSON lines: {"id","text"} or {"id","similar"})
  * --with FILE adds the user's papers first (BibTeX, JSON, pasted list, or a .pscoll collection file).
- * --index DIR searches an index built by `npm run build-index -- --corpus FILE --out DIR` instead of the seeds.
+ * --index DIR searches an index built by `npm run build-index -- --corpus FILE --out DIR` instead of the seeds
+ * (a format-3 index from `build-index --merge ... --format 3`: by meaning, query text only).
  */
 import './node-env';
 import { readFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { SEARCH_MODES, type SearchEngine, type SearchMode, type SearchOptions, t
 import type { KeywordMatches } from '../core/lexical';
 import { relevanceBand } from '../core/relevance/relevance';
 import { openEngine } from './open-engine';
+import { manifestVersionIn, searchFormat3 } from './format3-search';
 
 const USAGE = `Usage:
   npm run search -- "query text" [options]
@@ -28,7 +30,8 @@ const USAGE = `Usage:
   npm run search -- --batch queries.jsonl [options]
 
 Options:
-  --index DIR      search the index built into DIR by build-index (default: the seed papers)
+  --index DIR      search the index built into DIR by build-index (default: the seed papers); a
+                   format-3 index (build-index --merge --format 3) is searched by meaning only
   --mode M         hybrid (default: BM25 and embeddings fused), semantic or lexical
   --k N            results to return (default 10)
   --dims D         leading rotated dimensions to compare: 32, 64, 128, 256 or 384 (default full)
@@ -246,6 +249,23 @@ async function main(argv: string[]): Promise<number> {
   if (values.index !== undefined && values.rebuild) {
     process.stderr.write(`--rebuild does not apply to --index: rebuild it with npm run build-index -- --corpus FILE --out ${values.index} --force\n`);
     return 2;
+  }
+  if (values.index !== undefined && manifestVersionIn(values.index) === 3) {
+    // Format 3 (build-index --merge --format 3): semantic search over its graph and row shards.
+    const unsupported = ['similar', 'related', 'with', 'batch', 'year', 'category', 'sort', 'dims', 'adaptive', 'exact', 'model', 'dtype'].filter(
+      (name) => values[name as keyof typeof values] !== undefined,
+    );
+    if (values.mode !== undefined && values.mode !== 'semantic') unsupported.push(`mode ${values.mode}`);
+    if (unsupported.length > 0) {
+      process.stderr.write(`A format-3 index is searched by meaning only for now; leave out --${unsupported.join(', --')}\n`);
+      return 2;
+    }
+    try {
+      return await searchFormat3({ dir: values.index, query, k: options.k ?? 10, shortlist: options.shortlist, json: values.json ?? false }, (line) => process.stderr.write(`${line}\n`));
+    } catch (e) {
+      process.stderr.write(`${describeError(e)}\n`);
+      return 1;
+    }
   }
   // Every file is checked, and --with read, before the model and the engine load: a typo costs no wait.
   const pathProblems = [

@@ -65,7 +65,7 @@ export function checkManifest(manifest: Manifest, expected: Expectation): void {
   if (manifest.formatVersion !== FORMAT_VERSION) {
     throw new PapersiftError(
       'artifacts-format',
-      `Artifacts are format ${manifest.formatVersion}; this build reads format ${FORMAT_VERSION}`,
+      `Artifacts are format ${manifest.formatVersion}; this build reads format ${FORMAT_VERSION}: rebuild them with build-index${manifest.formatVersion === 3 ? ' --format 2' : ''}`,
       { found: manifest.formatVersion, expected: FORMAT_VERSION },
     );
   }

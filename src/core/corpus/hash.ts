@@ -12,17 +12,26 @@ import { PAPER_METADATA_FIELDS, type Paper } from '../types';
  * gaining a line above a paper should not force re-embedding the corpus.
  */
 export function corpusHash(papers: readonly Paper[]): string {
-  const encoder = new TextEncoder();
+  const hasher = new CorpusHasher();
+  for (const paper of papers) hasher.add(paper);
+  return hasher.digest();
+}
+
+/** corpusHash one paper at a time, for a merge that streams a million papers instead of holding them. */
+export class CorpusHasher {
+  private readonly encoder = new TextEncoder();
   // The 64-bit state as two 32-bit halves (FNV offset basis 0xcbf29ce484222325), kept in int32 arithmetic,
   // which runs about twice as fast as the same sums in doubles.
-  let hi = 0xcbf29ce4 | 0;
-  let lo = 0x84222325 | 0;
-  for (const paper of papers) {
+  private hi = 0xcbf29ce4 | 0;
+  private lo = 0x84222325 | 0;
+
+  add(paper: Paper): void {
     // JSON frames the fields unambiguously (no "ab"+"c" = "a"+"bc") and never contains a raw newline.
     const fields: unknown[] = [paper.id, paper.title, paper.abstract, paper.authors, paper.date];
     const metadata = PAPER_METADATA_FIELDS.map((field) => paper[field] ?? null);
     if (metadata.some((value) => value !== null)) fields.push(metadata);
-    const bytes = encoder.encode(`${JSON.stringify(fields)}\n`);
+    const bytes = this.encoder.encode(`${JSON.stringify(fields)}\n`);
+    let { hi, lo } = this;
     for (let i = 0; i < bytes.length; i++) {
       const x = lo ^ bytes[i];
       // Multiply by the FNV prime 2^40 + 0x1b3 modulo 2^64. x * 0x1b3 is done in 16-bit halves so that no
@@ -32,6 +41,11 @@ export function corpusHash(papers: readonly Paper[]): string {
       lo = (highProduct << 16) | (lowProduct & 0xffff);
       hi = (Math.imul(hi, 0x1b3) + (highProduct >>> 16) + (x << 8)) | 0;
     }
+    this.hi = hi;
+    this.lo = lo;
   }
-  return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
+
+  digest(): string {
+    return (this.hi >>> 0).toString(16).padStart(8, '0') + (this.lo >>> 0).toString(16).padStart(8, '0');
+  }
 }

@@ -4,4 +4,4 @@ export { readEntries, type Entry, type EntryEvent } from './entries';
 export { parseSeedFile, type ParsedPaper, type ParseProblem } from './parse';
 export { dedupePapers } from './dedupe';
 export { buildCorpus, type CorpusFile } from './build';
-export { corpusHash } from './hash';
+export { corpusHash, CorpusHasher } from './hash';

@@ -1,0 +1,88 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { corpusHash } from '../core/corpus';
+import { DEFAULT_VECTOR_PARAMS } from '../core/format3/build';
+import { getModel, PAPER_TEXT_FORM } from '../core/models';
+import { mulberry32 } from '../core/random';
+import { shardOfId, shardStem } from '../core/shards/format';
+import type { Paper } from '../core/types';
+import { mergeShardsFormat3 } from './format3-merge';
+import { Format3Index } from './format3-search';
+import { ShardWriter } from './shard-files';
+
+const model = getModel('bge-small-en-v1.5');
+const dtype = model.defaultDtype;
+const dims = model.dims;
+const COUNT = 600;
+
+/** 600 papers around 30 random topic directions. */
+function corpus(): { papers: Paper[]; vectors: Float32Array } {
+  const random = mulberry32(9);
+  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const topics = Array.from({ length: 30 }, () => Float32Array.from({ length: dims }, gaussian));
+  const vectors = new Float32Array(COUNT * dims);
+  const papers: Paper[] = [];
+  for (let i = 0; i < COUNT; i++) {
+    const topic = topics[i % 30];
+    let norm = 0;
+    for (let d = 0; d < dims; d++) norm += (vectors[i * dims + d] = topic[d] + 0.6 * gaussian()) ** 2;
+    for (let d = 0; d < dims; d++) vectors[i * dims + d] /= Math.sqrt(norm);
+    papers.push({ id: `p-${(i * 7919) % COUNT}`, title: `Paper ${i} on topic ${i % 30}`, abstract: `About topic ${i % 30}.`, authors: null, date: null, sources: [] });
+  }
+  return { papers, vectors };
+}
+
+async function writeShards(count: number, data: ReturnType<typeof corpus>): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'f3-shards-'));
+  const writers = Array.from(
+    { length: count },
+    (_, index) =>
+      new ShardWriter(
+        dir,
+        shardStem(index, count),
+        { model: { id: model.id, dims, pooling: model.pooling, dtype, sha256: model.weights[dtype]?.sha256 ?? '' }, textForm: PAPER_TEXT_FORM, shard: { index, count }, createdBy: 'test' },
+        { withPapers: true },
+      ),
+  );
+  for (const [i, paper] of data.papers.entries()) await writers[shardOfId(paper.id, count)].add(paper.id, data.vectors.subarray(i * dims, (i + 1) * dims), paper);
+  for (const writer of writers) await writer.close();
+  return dir;
+}
+
+describe('build-index --merge --format 3', () => {
+  it('writes the same set from 1 shard or 3, which finds each paper by its own vector', async () => {
+    const data = corpus();
+    const outs: string[] = [];
+    for (const shards of [1, 3]) {
+      const out = mkdtempSync(join(tmpdir(), 'f3-set-'));
+      await mergeShardsFormat3([await writeShards(shards, data)], {
+        model,
+        dtype,
+        out,
+        createdBy: 'test',
+        log: () => {},
+        params: { ...DEFAULT_VECTOR_PARAMS, rowsPerShard: 64 },
+      });
+      outs.push(out);
+    }
+    const [a, b] = outs;
+    const files = readdirSync(a).filter((name) => name !== 'manifest.json');
+    expect(readdirSync(b).filter((name) => name !== 'manifest.json')).toEqual(files);
+    for (const name of files) expect(readFileSync(join(b, name)).equals(readFileSync(join(a, name))), name).toBe(true);
+
+    const index = await Format3Index.open(a);
+    const byId = [...data.papers].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    expect(index.manifest.corpusHash).toBe(corpusHash(byId));
+    expect(index.manifest.count).toBe(COUNT);
+    // Every file but the manifest is listed, with its size.
+    expect(Object.keys(index.manifest.files).sort()).toEqual(files.sort());
+    for (const i of [0, 17, 599]) {
+      const hits = await index.search(data.vectors.subarray(i * dims, (i + 1) * dims), 3);
+      expect(hits[0].paper.id).toBe(data.papers[i].id);
+      expect(hits[0].score).toBeGreaterThan(0.99);
+      expect(hits[0].paper.title).toBe(data.papers[i].title);
+    }
+  });
+});

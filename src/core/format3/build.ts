@@ -1,0 +1,116 @@
+/**
+ * Rotated vectors → the vector side of a format-3 set: the prefix codes, the graph over them, the scales and
+ * the row shards, in a locality row order. Pure: the same vectors and params give the same bytes. Row shards
+ * come out one at a time (`rowShard`), so a writer can put a million rows on disk without a second copy.
+ */
+import { floatsToBytes } from '../artifacts';
+import { prefixRows } from '../vectors';
+import { GraphBuilder, encodeGraph, type GraphParams } from './graph';
+import { FORMAT3_FILES, type Format3Manifest } from './manifest';
+import { localityOrder } from './order';
+import { fitScales, quantiseRow, type Scales } from './quantize';
+
+export interface VectorSetParams extends GraphParams {
+  prefixDims: number;
+  rowsPerShard: number;
+  /** Search defaults recorded in the manifest. */
+  ef: number;
+  shortlist: number;
+}
+
+/**
+ * Chosen by bench/format3.ts on synthetic corpora (docs/BENCHMARKS.md, "Format 3: the vector side"): a 64-d
+ * prefix with a 12-link graph and a 200-row shortlist re-ranked at full dims keeps recall@10 ≥ 0.98 of exact
+ * float32 search at 10k and 100k; 256-row shards keep the shards a query's re-rank reads small.
+ */
+export const DEFAULT_VECTOR_PARAMS: VectorSetParams = { prefixDims: 64, m: 12, efConstruction: 100, seed: 1, rowsPerShard: 256, ef: 200, shortlist: 200 };
+
+export interface EncodedVectors {
+  /** order[row] = index of that row's vector in the input (id order): the papers go in the same order. */
+  order: Int32Array;
+  /** rotation, scales, prefix, graph. */
+  files: Map<string, Uint8Array>;
+  rowScales: Scales;
+  shardCount: number;
+  /** Row shard i's file name and bytes, made on demand from the input vectors. */
+  rowShard(index: number): { name: string; bytes: Uint8Array };
+  manifest: Pick<Format3Manifest, 'prefix' | 'graph' | 'rows' | 'scales' | 'rotation' | 'search'>;
+  seconds: { graph: number; order: number };
+}
+
+export type VectorBuildStage = 'graph' | 'order' | 'rows';
+
+/** `rotated`: count × dims, unit rows, already rotated by `rotation` (D × D). */
+export function encodeVectors(
+  rotated: Float32Array,
+  dims: number,
+  rotation: Float32Array,
+  params: VectorSetParams = DEFAULT_VECTOR_PARAMS,
+  onProgress?: (stage: VectorBuildStage, done: number, total: number) => void,
+): EncodedVectors {
+  const count = rotated.length / dims;
+  const p = Math.min(params.prefixDims, dims);
+  // The prefix re-normalised, coded, and decoded again in place: the graph and the order are built on exactly
+  // what the reader will score, so the build's notion of "near" is the search's.
+  const prefix = prefixRows(rotated, dims, p);
+  const prefixScales = fitScales(prefix, p);
+  const prefixCodes = new Uint8Array(count * p);
+  for (let r = 0; r < count; r++) {
+    quantiseRow(prefix, r * p, prefixScales, prefixCodes, r * p);
+    for (let d = 0; d < p; d++) prefix[r * p + d] = prefixScales.min[d] + prefixCodes[r * p + d] * prefixScales.step[d];
+  }
+  let started = performance.now();
+  const graph = new GraphBuilder(prefix, p, params).build((done) => onProgress?.('graph', done, count));
+  const graphSeconds = (performance.now() - started) / 1000;
+  started = performance.now();
+  onProgress?.('order', 0, count);
+  const order = localityOrder(prefix, p);
+  const orderSeconds = (performance.now() - started) / 1000;
+  const graphBytes = encodeGraph(graph, order);
+  const orderedPrefix = new Uint8Array(count * p);
+  for (let row = 0; row < count; row++) orderedPrefix.set(prefixCodes.subarray(order[row] * p, (order[row] + 1) * p), row * p);
+
+  const rowScales = fitScales(rotated, dims);
+  const scales = new Float32Array(2 * p + 2 * dims);
+  scales.set(prefixScales.min, 0);
+  scales.set(prefixScales.step, p);
+  scales.set(rowScales.min, 2 * p);
+  scales.set(rowScales.step, 2 * p + dims);
+  const files = new Map<string, Uint8Array>([
+    [FORMAT3_FILES.rotation, floatsToBytes(rotation)],
+    [FORMAT3_FILES.scales, floatsToBytes(scales)],
+    [FORMAT3_FILES.prefix, orderedPrefix],
+    [FORMAT3_FILES.graph, graphBytes],
+  ]);
+  const shardCount = Math.ceil(count / params.rowsPerShard);
+  const rowShard = (index: number) => {
+    const from = index * params.rowsPerShard;
+    const to = Math.min(count, from + params.rowsPerShard);
+    const bytes = new Uint8Array((to - from) * dims);
+    for (let row = from; row < to; row++) quantiseRow(rotated, order[row] * dims, rowScales, bytes, (row - from) * dims);
+    onProgress?.('rows', to, count);
+    return { name: FORMAT3_FILES.rowShard(index), bytes };
+  };
+  return {
+    order,
+    files,
+    rowScales,
+    shardCount,
+    rowShard,
+    manifest: {
+      rotation: { file: FORMAT3_FILES.rotation, method: 'pca-uncentred' },
+      scales: { file: FORMAT3_FILES.scales },
+      prefix: { file: FORMAT3_FILES.prefix, dims: p, encoding: 'u8-range' },
+      graph: { file: FORMAT3_FILES.graph, kind: 'hnsw', m: params.m, efConstruction: params.efConstruction, seed: params.seed },
+      rows: {
+        encoding: 'u8-range',
+        dims,
+        rowsPerShard: params.rowsPerShard,
+        shards: Array.from({ length: shardCount }, (_, i) => FORMAT3_FILES.rowShard(i)),
+        order: 'pca-tree',
+      },
+      search: { ef: params.ef, shortlist: params.shortlist },
+    },
+    seconds: { graph: graphSeconds, order: orderSeconds },
+  };
+}

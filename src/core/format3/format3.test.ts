@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { checkManifest, type Manifest } from '../artifacts';
+import { isPapersiftError } from '../errors';
+import { sha256Hex } from '../hash';
+import { fitRotation, rotateRows } from '../matryoshka/rotation';
+import { getModel } from '../models';
+import { mulberry32 } from '../random';
+import { generatePapers, type SourcePaper } from '../synthetic/generate';
+import { DEFAULT_VECTOR_PARAMS, encodeVectors, type VectorSetParams } from './build';
+import { CompactGraph, GraphBuilder, encodeGraph } from './graph';
+import { FORMAT3_VERSION, parseFormat3Manifest, type Format3Manifest } from './manifest';
+import { codeDot, codeQuery, dequantiseRow, fitScales, quantiseRows } from './quantize';
+import { checkedFetch, openFormat3 } from './reader';
+
+const DIMS = 96;
+const PARAMS: VectorSetParams = { ...DEFAULT_VECTOR_PARAMS, prefixDims: 32, rowsPerShard: 64, shortlist: 100, ef: 100 };
+
+/** 120 topics at random directions; papers are the generator's noisy mixtures of a topic and its neighbours. */
+function clustered(count: number, queries: number): { rotated: Float32Array; queries: Float32Array; rotation: Float32Array } {
+  const random = mulberry32(11);
+  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const sources: SourcePaper[] = Array.from({ length: 120 }, (_, i) => ({
+    title: `Topic ${i} paper: a study of subject ${i}`,
+    abstract: `This is the first sentence about subject ${i} and its methods. The second sentence describes results on subject ${i}. A third sentence compares subject ${i} with others.`,
+  }));
+  const vectors = new Float32Array(sources.length * DIMS);
+  for (let i = 0; i < vectors.length; i++) vectors[i] = gaussian();
+  for (let r = 0; r < sources.length; r++) {
+    let n = 0;
+    for (let d = 0; d < DIMS; d++) n += vectors[r * DIMS + d] ** 2;
+    for (let d = 0; d < DIMS; d++) vectors[r * DIMS + d] /= Math.sqrt(n);
+  }
+  const all = new Float32Array((count + queries) * DIMS);
+  let n = 0;
+  for (const p of generatePapers(sources, vectors, DIMS, { seed: 3, noise: 0.05 })) {
+    if (n === count + queries) break;
+    all.set(p.vector, n++ * DIMS);
+  }
+  const rotation = fitRotation(all.subarray(0, count * DIMS), DIMS).matrix;
+  const rotated = rotateRows(rotation, DIMS, all);
+  return { rotated: rotated.slice(0, count * DIMS), queries: rotated.slice(count * DIMS), rotation };
+}
+
+async function manifestFor(files: Map<string, Uint8Array>, encoded: ReturnType<typeof encodeVectors>, count: number): Promise<Format3Manifest> {
+  const listed: Format3Manifest['files'] = {};
+  for (const [name, bytes] of files) listed[name] = { bytes: bytes.byteLength, sha256: await sha256Hex(bytes) };
+  const model = getModel('bge-small-en-v1.5');
+  return {
+    formatVersion: 3,
+    model: { id: model.id, dims: DIMS, pooling: model.pooling, dtype: 'fp32', sha256: '' },
+    corpusHash: '0',
+    count,
+    ...encoded.manifest,
+    files: listed,
+    createdBy: 'test',
+    createdAt: '2026-01-01T00:00:00Z',
+  };
+}
+
+function allFiles(encoded: ReturnType<typeof encodeVectors>): Map<string, Uint8Array> {
+  const files = new Map(encoded.files);
+  for (let i = 0; i < encoded.shardCount; i++) {
+    const { name, bytes } = encoded.rowShard(i);
+    files.set(name, bytes);
+  }
+  return files;
+}
+
+const COUNT = 3000;
+const data = clustered(COUNT, 60);
+
+describe('8-bit codes with per-dimension ranges', () => {
+  it('round-trips every component within half a step', () => {
+    const random = mulberry32(5);
+    const rows = Float32Array.from({ length: 500 * 24 }, (_, i) => (random() - 0.5) * (1 + (i % 24)) + (i % 24 === 0 ? 3 : 0));
+    const scales = fitScales(rows, 24);
+    const codes = quantiseRows(rows, scales);
+    for (let r = 0; r < 500; r++) {
+      const back = dequantiseRow(codes, r * 24, scales);
+      for (let d = 0; d < 24; d++) expect(Math.abs(back[d] - rows[r * 24 + d])).toBeLessThanOrEqual(scales.step[d] / 2 + 1e-6);
+    }
+    // The dot product through the codes is the dot product with the dequantised row.
+    const q = Float32Array.from({ length: 24 }, (_, d) => Math.sin(d));
+    const back = dequantiseRow(codes, 7 * 24, scales);
+    expect(codeDot(codeQuery(q, scales), codes, 7 * 24)).toBeCloseTo(q.reduce((s, x, d) => s + x * back[d], 0), 4);
+  });
+});
+
+describe('the prefix graph', () => {
+  it('reads back from its compact file with the same neighbours, renumbered', () => {
+    const prefix = data.rotated.slice(0, 400 * DIMS);
+    const builder = new GraphBuilder(prefix, DIMS, { m: 6, efConstruction: 40, seed: 1 }).build();
+    const order = Int32Array.from({ length: 400 }, (_, i) => 399 - i);
+    const graph = new CompactGraph(encodeGraph(builder, order));
+    expect([graph.count, graph.maxLevel, graph.entry]).toEqual([400, builder.maxLevel, 399 - builder.entry]);
+    const a = new Int32Array(16);
+    const b = new Int32Array(16);
+    for (const node of [0, 17, 399]) {
+      for (let level = 0; level <= builder.levels[node]; level++) {
+        const n = builder.neighbours(node, level, a);
+        const m = graph.neighbours(399 - node, level, b);
+        expect(Array.from(b.subarray(0, m)).sort((x, y) => x - y)).toEqual(Array.from(a.subarray(0, n), (x) => 399 - x).sort((x, y) => x - y));
+      }
+    }
+  });
+});
+
+describe('format 3 vectors', () => {
+  it('finds the exact float32 top 10 (recall ≥ 0.98) through the prefix graph and the re-rank', async () => {
+    const encoded = encodeVectors(data.rotated, DIMS, data.rotation, PARAMS);
+    const files = allFiles(encoded);
+    const manifest = await manifestFor(files, encoded, COUNT);
+    const set = await openFormat3(manifest, checkedFetch(manifest, async (name) => files.get(name)));
+    const rowOf = new Int32Array(COUNT);
+    encoded.order.forEach((input, row) => (rowOf[input] = row));
+    let hits = 0;
+    const queries = data.queries.length / DIMS;
+    for (let q = 0; q < queries; q++) {
+      const query = data.queries.subarray(q * DIMS, (q + 1) * DIMS);
+      const exact = Array.from({ length: COUNT }, (_, i) => ({ i, s: query.reduce((sum, x, d) => sum + x * data.rotated[i * DIMS + d], 0) }))
+        .sort((a, b) => b.s - a.s)
+        .slice(0, 10)
+        .map((x) => rowOf[x.i]);
+      const found = new Set((await set.search(query, 10)).map((h) => h.row));
+      hits += exact.filter((row) => found.has(row)).length;
+    }
+    expect(hits / (queries * 10)).toBeGreaterThanOrEqual(0.98);
+    // A row's own vector finds the row first, and a filter keeps only what it allows.
+    const own = await set.vector(123);
+    expect((await set.search(own, 1))[0].row).toBe(123);
+    const even = await set.search(own, 10, { keep: (row) => row % 2 === 0 });
+    expect(even).toHaveLength(10);
+    expect(even.every((h) => h.row % 2 === 0)).toBe(true);
+  });
+
+  it('writes the same bytes from the same input', () => {
+    const small = data.rotated.slice(0, 800 * DIMS);
+    const a = allFiles(encodeVectors(small, DIMS, data.rotation, PARAMS));
+    const b = allFiles(encodeVectors(small, DIMS, data.rotation, PARAMS));
+    expect([...b.keys()]).toEqual([...a.keys()]);
+    for (const [name, bytes] of a) expect(Buffer.from(b.get(name) as Uint8Array).equals(Buffer.from(bytes)), name).toBe(true);
+  });
+
+  it('names the row shard that is corrupted or missing', async () => {
+    const small = data.rotated.slice(0, 800 * DIMS);
+    const encoded = encodeVectors(small, DIMS, data.rotation, PARAMS);
+    const files = allFiles(encoded);
+    const manifest = await manifestFor(files, encoded, 800);
+    const query = data.queries.subarray(0, DIMS);
+    const corrupted = new Map(files);
+    for (const name of manifest.rows.shards) {
+      const bytes = (files.get(name) as Uint8Array).slice();
+      bytes[5] ^= 0xff;
+      corrupted.set(name, bytes);
+    }
+    const bad = await openFormat3(manifest, checkedFetch(manifest, async (name) => corrupted.get(name)));
+    await expect(bad.search(query, 10)).rejects.toThrow(/Artifact file rows-\d{5}\.u8 is corrupted/);
+    const missing = await openFormat3(manifest, async (name) => {
+      if (name.startsWith('rows-')) throw new Error('404 Not Found');
+      return files.get(name) as Uint8Array;
+    });
+    await expect(missing.search(query, 10)).rejects.toThrow(/Artifact file rows-\d{5}\.u8 could not be read: 404 Not Found/);
+    const short = await openFormat3(manifest, async (name) => (name.startsWith('rows-') ? (files.get(name) as Uint8Array).subarray(1) : (files.get(name) as Uint8Array)));
+    await expect(short.vector(0)).rejects.toThrow(/Row shard rows-00000\.u8 has \d+ bytes/);
+  });
+});
+
+describe('format versions', () => {
+  const model = getModel('bge-small-en-v1.5');
+  const expected = { model, dtype: model.defaultDtype };
+
+  it('a format-2 reader refuses a format-3 manifest and says to rebuild', async () => {
+    const encoded = encodeVectors(data.rotated.slice(0, 200 * DIMS), DIMS, data.rotation, PARAMS);
+    const v3 = await manifestFor(allFiles(encoded), encoded, 200);
+    let error: unknown;
+    try {
+      checkManifest(v3 as unknown as Manifest, expected);
+    } catch (e) {
+      error = e;
+    }
+    expect(isPapersiftError(error, 'artifacts-format')).toBe(true);
+    expect((error as Error).message).toMatch(/format 3; this build reads format 2: rebuild/);
+  });
+
+  it('the format-3 reader refuses a format-2 manifest and says to rebuild', () => {
+    const v2 = JSON.stringify({ formatVersion: 2, model: { id: 'x', dims: 384 }, files: {}, count: 1 });
+    expect(() => parseFormat3Manifest(v2)).toThrow(/format 2; this reader reads format 3: rebuild them with build-index --format 3/);
+    expect(FORMAT3_VERSION).toBe(3);
+  });
+});

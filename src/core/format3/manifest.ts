@@ -1,0 +1,100 @@
+/**
+ * Artifact format 3: what is read before the first result is small (a low-dimensional 8-bit copy of every
+ * vector and one graph over it); the full vectors (8-bit, per-dimension ranges) sit in row shards read only
+ * to re-rank a shortlist. The manifest names every file with its size and sha256, as format 2's does, so a
+ * fetched file is checked before use and a mixed or truncated set is caught.
+ *
+ * Rows: row r of every row-addressed file (prefix, row shards, the papers' and keyword sections) is the same
+ * paper. Rows are in `rows.order`: a locality order (near vectors in near rows), not id order.
+ */
+import { PapersiftError } from '../errors';
+import type { Dtype, Pooling } from '../models';
+
+export const FORMAT3_VERSION = 3;
+
+export const FORMAT3_FILES = {
+  manifest: 'manifest.json',
+  rotation: 'rotation.f32',
+  scales: 'scales.f32',
+  prefix: 'prefix.u8',
+  graph: 'graph.bin',
+  rowShard: (index: number) => `rows-${String(index).padStart(5, '0')}.u8`,
+} as const;
+
+/** 8-bit codes with a per-dimension offset and step (see quantize.ts). */
+export type CodeEncoding = 'u8-range';
+
+export interface Format3Manifest {
+  formatVersion: 3;
+  model: { id: string; dims: number; pooling: Pooling; dtype: Dtype; sha256: string };
+  /** corpusHash over the papers in id order: the same value a format-2 set of this corpus records. */
+  corpusHash: string;
+  count: number;
+  collection?: { name: string };
+  /** D × D float32, row-major: rotated = R · embedding. Queries are rotated by it before search. */
+  rotation: { file: string; method: 'pca-uncentred' };
+  /**
+   * float32: the prefix's offsets then steps (prefix.dims each), then the rows' offsets then steps (model dims each).
+   */
+  scales: { file: string };
+  /** count × dims codes of the first `dims` rotated components, each prefix re-normalised before coding. Eager. */
+  prefix: { file: string; dims: number; encoding: CodeEncoding };
+  /** One HNSW graph over the prefix (layout in graph.ts). Eager. */
+  graph: { file: string; kind: 'hnsw'; m: number; efConstruction: number; seed: number };
+  /** Full rotated vectors as codes, `rowsPerShard` rows per file (the last may be shorter). Fetched on demand. */
+  rows: { encoding: CodeEncoding; dims: number; rowsPerShard: number; shards: string[]; order: 'pca-tree' };
+  /** Search defaults the build measured (bench/format3.ts): how wide the walk and the re-ranked shortlist are. */
+  search: { ef: number; shortlist: number };
+  /** Paper records by row; the section's shape belongs to the papers module. */
+  papers?: unknown;
+  /** Keyword index; the section's shape belongs to the lexical module. */
+  lexical?: unknown;
+  files: Record<string, { bytes: number; sha256: string }>;
+  createdBy: string;
+  createdAt: string;
+}
+
+/**
+ * Parses a manifest and checks it is format 3 with the vector sections this reader needs. Another version is
+ * refused with the reason (a format-2 set must be rebuilt to be read here, and the other way round).
+ */
+export function parseFormat3Manifest(bytes: Uint8Array | string, file: string = FORMAT3_FILES.manifest): Format3Manifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof bytes === 'string' ? bytes : new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new PapersiftError('artifacts-format', `${file} is not valid JSON`, { file }, { cause: e });
+  }
+  const m = value as Partial<Format3Manifest> & { formatVersion?: unknown };
+  const fail = (why: string): never => {
+    throw new PapersiftError('artifacts-format', `${file} is not a format-3 manifest: ${why}`, { file });
+  };
+  if (typeof m !== 'object' || m === null) return fail('not an object');
+  if (m.formatVersion !== FORMAT3_VERSION) {
+    throw new PapersiftError(
+      'artifacts-format',
+      `Artifacts are format ${String(m.formatVersion)}; this reader reads format ${FORMAT3_VERSION}: rebuild them with build-index --format 3`,
+      { found: m.formatVersion, expected: FORMAT3_VERSION, file },
+    );
+  }
+  if (!m.model || typeof m.model.id !== 'string' || !Number.isInteger(m.model.dims)) fail('"model" needs id and dims');
+  if (!Number.isInteger(m.count) || (m.count as number) < 0) fail('"count" must be a count');
+  if (typeof m.files !== 'object' || m.files === null) fail('"files" is missing');
+  const files = m.files as Format3Manifest['files'];
+  const listed = (name: unknown, what: string) => {
+    if (typeof name !== 'string' || !files[name]) fail(`${what} names ${String(name)}, which "files" does not list`);
+  };
+  listed(m.rotation?.file, 'rotation');
+  listed(m.scales?.file, 'scales');
+  listed(m.prefix?.file, 'prefix');
+  listed(m.graph?.file, 'graph');
+  const rows = m.rows;
+  if (!rows || !Array.isArray(rows.shards) || !Number.isInteger(rows.rowsPerShard) || rows.rowsPerShard < 1) fail('"rows" needs rowsPerShard and shards');
+  const r = rows as Format3Manifest['rows'];
+  if (r.shards.length !== Math.ceil((m.count as number) / r.rowsPerShard)) fail(`${r.shards.length} row shards for ${m.count} rows of ${r.rowsPerShard}`);
+  for (const shard of r.shards) listed(shard, 'rows');
+  if (r.dims !== m.model?.dims) fail(`rows have ${r.dims} dims, the model ${m.model?.dims}`);
+  if (!m.prefix || !(m.prefix.dims >= 1 && m.prefix.dims <= r.dims)) fail('"prefix" dims out of range');
+  for (const encoding of [m.prefix?.encoding, r.encoding]) if (encoding !== 'u8-range') fail(`encoding ${String(encoding)} is not one this build reads`);
+  return m as Format3Manifest;
+}

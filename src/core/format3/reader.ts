@@ -1,0 +1,230 @@
+/**
+ * Reads the vector side of a format-3 set: rotation, scales, prefix codes and graph at open (the eager part),
+ * row shards when a search re-ranks its shortlist or a caller asks for a row's vector (kept in a small LRU).
+ * Where bytes come from (fetch, IndexedDB, disk) is the caller's: `fetchFile` returns a file's bytes, already
+ * checked against the manifest (`checkedFetch` does that for a plain reader).
+ */
+import { bytesToFloats } from '../artifacts';
+import { PapersiftError, describeError, isPapersiftError } from '../errors';
+import { sha256Hex } from '../hash';
+import { ScoreHeap } from './heap';
+import { CompactGraph, Visited, descend, searchLevel } from './graph';
+import type { Format3Manifest } from './manifest';
+import { codeDot, codeNormSquared, codeQuery, dequantiseRow, type Scales } from './quantize';
+
+export type FetchFile = (name: string) => Promise<Uint8Array>;
+
+/**
+ * `read` (may return undefined for a missing file) → a fetch that checks size and sha256 against the
+ * manifest, with the file named in every error.
+ */
+export function checkedFetch(manifest: Pick<Format3Manifest, 'files'>, read: (name: string) => Promise<Uint8Array | undefined>): FetchFile {
+  return async (name) => {
+    const meta = manifest.files[name];
+    if (!meta) throw new PapersiftError('artifacts-format', `The manifest does not list ${name}`, { file: name });
+    const bytes = await read(name);
+    if (!bytes) throw new PapersiftError('artifacts-missing', `Artifact file ${name} is missing`, { file: name });
+    if (bytes.byteLength !== meta.bytes || (await sha256Hex(bytes)) !== meta.sha256) {
+      throw new PapersiftError('artifacts-format', `Artifact file ${name} is corrupted (size or sha256 differs from the manifest)`, { file: name });
+    }
+    return bytes;
+  };
+}
+
+export interface VectorSearchOptions {
+  /** Rows re-ranked at full dims (default: the manifest's). */
+  shortlist?: number;
+  /** Width of the graph walk (default: the manifest's; at least the shortlist). */
+  ef?: number;
+  /** Only rows for which this is true are returned (a filter); the walk widens until it finds enough. */
+  keep?: (row: number) => boolean;
+}
+
+export interface VectorHit {
+  row: number;
+  /** Cosine at full dims, from the row's codes. */
+  score: number;
+}
+
+export interface OpenOptions {
+  /** Row shards kept in memory (default 64: 6 MB of 256-row × 384-d shards). */
+  cachedShards?: number;
+}
+
+export class VectorSet {
+  readonly count: number;
+  readonly dims: number;
+  readonly prefixDims: number;
+  /** D × D, row-major: rotated query = R · query. */
+  readonly rotation: Float32Array;
+  /** Bytes read at open. */
+  readonly eagerBytes: number;
+  /** Row shards fetched so far (cache misses). */
+  shardsFetched = 0;
+  private readonly shardCache = new Map<number, Promise<Uint8Array>>();
+  private readonly visited: Visited;
+  private readonly candidates = new ScoreHeap(true);
+  private readonly results = new ScoreHeap(false);
+  private readonly scratch: Int32Array;
+
+  private constructor(
+    readonly manifest: Format3Manifest,
+    private readonly fetchFile: FetchFile,
+    rotation: Float32Array,
+    private readonly prefixScales: Scales,
+    private readonly rowScales: Scales,
+    private readonly prefix: Uint8Array,
+    private readonly graph: CompactGraph,
+    eagerBytes: number,
+    private readonly cachedShards: number,
+  ) {
+    this.count = manifest.count;
+    this.dims = manifest.rows.dims;
+    this.prefixDims = manifest.prefix.dims;
+    this.rotation = rotation;
+    this.eagerBytes = eagerBytes;
+    this.visited = new Visited(this.count);
+    this.scratch = new Int32Array(2 * graph.m + 1);
+  }
+
+  static async open(manifest: Format3Manifest, fetchFile: FetchFile, options: OpenOptions = {}): Promise<VectorSet> {
+    const dims = manifest.rows.dims;
+    const p = manifest.prefix.dims;
+    const [rotationBytes, scaleBytes, prefix, graphBytes] = await Promise.all(
+      [manifest.rotation.file, manifest.scales.file, manifest.prefix.file, manifest.graph.file].map((name) => fetchNamed(fetchFile, name)),
+    );
+    const shape = (file: string, bytes: number, expected: number) => {
+      if (bytes !== expected) throw new PapersiftError('artifacts-format', `${file} has ${bytes} bytes; the manifest's shapes need ${expected}`, { file });
+    };
+    shape(manifest.rotation.file, rotationBytes.byteLength, dims * dims * 4);
+    shape(manifest.scales.file, scaleBytes.byteLength, (2 * p + 2 * dims) * 4);
+    shape(manifest.prefix.file, prefix.byteLength, manifest.count * p);
+    const scales = bytesToFloats(scaleBytes);
+    const graph = new CompactGraph(graphBytes, manifest.graph.file);
+    if (graph.count !== manifest.count) {
+      throw new PapersiftError('artifacts-format', `${manifest.graph.file} has ${graph.count} nodes; the manifest counts ${manifest.count} rows`, { file: manifest.graph.file });
+    }
+    return new VectorSet(
+      manifest,
+      fetchFile,
+      bytesToFloats(rotationBytes),
+      { min: scales.subarray(0, p), step: scales.subarray(p, 2 * p) },
+      { min: scales.subarray(2 * p, 2 * p + dims), step: scales.subarray(2 * p + dims) },
+      prefix,
+      graph,
+      rotationBytes.byteLength + scaleBytes.byteLength + prefix.byteLength + graphBytes.byteLength,
+      options.cachedShards ?? 64,
+    );
+  }
+
+  /** Rotates a unit query from the model's space: what `search` takes. */
+  rotate(query: Float32Array): Float32Array {
+    const d = this.dims;
+    const out = new Float32Array(d);
+    for (let r = 0; r < d; r++) {
+      let s = 0;
+      for (let c = 0; c < d; c++) s += this.rotation[r * d + c] * query[c];
+      out[r] = s;
+    }
+    return out;
+  }
+
+  /** The shortlist by the prefix: rows the graph walk finds nearest, best first (synchronous, so scratch is safe). */
+  shortlist(query: Float32Array, size: number, ef: number, keep?: (row: number) => boolean): number[] {
+    const p = this.prefixDims;
+    const prefixQuery = query.slice(0, p);
+    let norm = 0;
+    for (let d = 0; d < p; d++) norm += prefixQuery[d] * prefixQuery[d];
+    if (norm > 0) for (let d = 0; d < p; d++) prefixQuery[d] /= Math.sqrt(norm);
+    const q = codeQuery(prefixQuery, this.prefixScales);
+    const codes = this.prefix;
+    const score = (row: number) => codeDot(q, codes, row * p);
+    const start = descend(this.graph, score, 0, this.scratch);
+    for (let width = Math.max(ef, size); ; width *= 4) {
+      const found = searchLevel(this.graph, score, start, width, 0, this.visited, this.candidates, this.results, this.scratch);
+      const rows = new Array<number>(found.size);
+      for (let i = found.size - 1; i >= 0; i--) {
+        rows[i] = found.topId();
+        found.pop();
+      }
+      const kept = keep ? rows.filter(keep) : rows;
+      // A filter may reject most of what a walk finds: widen it until enough pass or the walk saw everything.
+      if (kept.length >= size || !keep || width >= this.count) return kept.slice(0, size);
+    }
+  }
+
+  /** The k rows nearest to `query` (rotated, unit, full dims): shortlist by the prefix, re-rank at full dims. */
+  async search(query: Float32Array, k: number, options: VectorSearchOptions = {}): Promise<VectorHit[]> {
+    if (query.length !== this.dims) throw new PapersiftError('invalid-option', `A ${query.length}-d query for ${this.dims}-d rows`);
+    const size = Math.max(k, options.shortlist ?? this.manifest.search.shortlist);
+    const rows = this.shortlist(query, size, options.ef ?? this.manifest.search.ef, options.keep);
+    const q = codeQuery(query, this.rowScales);
+    const perShard = this.manifest.rows.rowsPerShard;
+    const shards = new Map<number, Promise<Uint8Array>>();
+    for (const row of rows) {
+      const shard = Math.floor(row / perShard);
+      if (!shards.has(shard)) shards.set(shard, this.rowShard(shard));
+    }
+    const loaded = new Map<number, Uint8Array>();
+    await Promise.all([...shards].map(async ([shard, bytes]) => loaded.set(shard, await bytes)));
+    const hits = rows.map((row) => {
+      const shard = Math.floor(row / perShard);
+      const offset = (row - shard * perShard) * this.dims;
+      const codes = loaded.get(shard) as Uint8Array;
+      return { row, score: codeDot(q, codes, offset) / Math.sqrt(codeNormSquared(codes, offset, this.rowScales)) };
+    });
+    hits.sort((a, b) => b.score - a.score || a.row - b.row);
+    return hits.slice(0, k);
+  }
+
+  /** A row's full vector (rotated, unit), from its shard: what "similar to this paper" searches with. */
+  async vector(row: number): Promise<Float32Array> {
+    if (!Number.isInteger(row) || row < 0 || row >= this.count) throw new PapersiftError('invalid-option', `No row ${row} in a set of ${this.count}`);
+    const perShard = this.manifest.rows.rowsPerShard;
+    const shard = Math.floor(row / perShard);
+    const codes = await this.rowShard(shard);
+    const out = dequantiseRow(codes, (row - shard * perShard) * this.dims, this.rowScales);
+    let norm = 0;
+    for (const x of out) norm += x * x;
+    for (let d = 0; d < out.length; d++) out[d] /= Math.sqrt(norm);
+    return out;
+  }
+
+  private rowShard(shard: number): Promise<Uint8Array> {
+    const cached = this.shardCache.get(shard);
+    if (cached) {
+      // Least recently used goes first: re-insert to move it to the end of the Map's order.
+      this.shardCache.delete(shard);
+      this.shardCache.set(shard, cached);
+      return cached;
+    }
+    const name = this.manifest.rows.shards[shard];
+    const rows = Math.min(this.manifest.rows.rowsPerShard, this.count - shard * this.manifest.rows.rowsPerShard);
+    this.shardsFetched++;
+    const loading = fetchNamed(this.fetchFile, name).then((bytes) => {
+      if (bytes.byteLength !== rows * this.dims) {
+        throw new PapersiftError('artifacts-format', `Row shard ${name} has ${bytes.byteLength} bytes, not ${rows} rows × ${this.dims}`, { file: name });
+      }
+      return bytes;
+    });
+    // A failed fetch is not kept: the next search tries again.
+    loading.catch(() => this.shardCache.delete(shard));
+    this.shardCache.set(shard, loading);
+    while (this.shardCache.size > this.cachedShards) this.shardCache.delete(this.shardCache.keys().next().value as number);
+    return loading;
+  }
+}
+
+/** The caller's fetch, with the file named when it fails however it fails. */
+async function fetchNamed(fetchFile: FetchFile, name: string): Promise<Uint8Array> {
+  try {
+    return await fetchFile(name);
+  } catch (e) {
+    if (isPapersiftError(e) && e.details.file === name) throw e;
+    throw new PapersiftError(isPapersiftError(e) ? e.code : 'artifacts-missing', `Artifact file ${name} could not be read: ${describeError(e)}`, { file: name }, { cause: e });
+  }
+}
+
+export function openFormat3(manifest: Format3Manifest, fetchFile: FetchFile, options?: OpenOptions): Promise<VectorSet> {
+  return VectorSet.open(manifest, fetchFile, options);
+}
