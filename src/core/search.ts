@@ -14,6 +14,7 @@ import { describeFilter, isActiveFilter, paperFacets, paperMatcher, sortByDate, 
 import { HnswIndex } from './index/hnsw';
 import type { AnnIndex } from './index/types';
 import { FUSION_DEPTH, fuseHybrid, hybridSearch } from './hybrid/hybrid';
+import { smoothOverNeighbours } from './hybrid/smooth';
 import type { Scored } from './hybrid/fuse';
 import {
   addToLexical,
@@ -420,7 +421,7 @@ export class SearchEngine {
     return this.neighbours(this.rotate(embedding), { id: '', ...paper }, new Set(), options);
   }
 
-  /** Neighbours of a paper-shaped query: its rotated vector and its most distinctive terms, fused without PRF. */
+  /** Neighbours of a paper-shaped query: its rotated vector and its most distinctive terms, fused without PRF, then smoothed over the candidates' neighbourhoods. */
   private neighbours(rotated: Float32Array, paper: Pick<Paper, 'id' | 'title' | 'abstract'>, exclude: Set<number>, options: SearchOptions): SearchResult {
     const mode = options.mode ?? DEFAULT_MODE;
     const { k, sort } = this.resolve(options);
@@ -431,8 +432,10 @@ export class SearchEngine {
     if (mode === 'semantic') return finish(semantic(k));
     const lexicalHits = similarLexical(this.lexical, paper, Math.max(k, FUSION_DEPTH), keep).filter((h) => !exclude.has(h.row));
     if (mode === 'lexical') return finish(this.lexicalResult(lexicalHits.slice(0, k)));
-    const semanticSide = semantic(Math.max(k, FUSION_DEPTH));
-    const fused = fuseHybrid(lexicalHits, semanticSide.hits);
+    const depth = Math.max(k, FUSION_DEPTH);
+    const semanticSide = semantic(depth);
+    // The papers a reader of this one wants next sit together: each candidate's score is mixed with its nearest fellow candidates' (hybrid/smooth.ts).
+    const fused = smoothOverNeighbours(fuseHybrid(lexicalHits, semanticSide.hits), this.vectors, this.dims, depth);
     return finish(this.hybridResult(fused, k, options, semanticSide.distanceEvaluations));
   }
 

@@ -10,6 +10,8 @@
  *  2. For typed queries, one round of pseudo-relevance feedback in vector space: the query vector
  *     moves toward the top PRF_DOCS fused papers (Rocchio, β = PRF_WEIGHT, textbook values, not
  *     tuned), the semantic side is searched again and fused again with the same lexical list [0.731].
+ *  3. For a paper as the query (Similar, Related): step 1 only, then neighbour smoothing of the fused
+ *     list (smooth.ts) [similar 0.734 → 0.761]; SearchEngine applies it.
  * Measured and not chosen: plain RRF k=60 [0.687], RRF with the semantic side ×2 [0.682], min-max
  * [0.701], plain z-score [0.704], z-score weighted by each side's score-gap confidence [0.700],
  * coverage z-score with the lexical side ×0.5 / ×2 [0.704 / 0.720]. PRF on "similar" (a whole paper
