@@ -11,15 +11,14 @@ import '../src/cli/node-env';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { embedQueries } from '../src/cli/embed-queries';
+import { hybridWith } from './probe-pipeline';
 import { REPO_ROOT } from '../src/cli/node-env';
 import { openEngine } from '../src/cli/open-engine';
 import { ndcgAt } from '../src/core/eval/metrics';
 import { parseJudgedQueries, QUERY_KINDS, type JudgedQuery } from '../src/core/eval/queries';
 import { splitSentences } from '../src/core/explain';
-import { FUSION_DEPTH, fuseHybrid, PRF_DOCS, PRF_WEIGHT } from '../src/core/hybrid/hybrid';
+import { FUSION_DEPTH } from '../src/core/hybrid/hybrid';
 import type { Scored } from '../src/core/hybrid/fuse';
-import { rocchio } from '../src/core/hybrid/prf';
-import { searchLexical, similarLexical } from '../src/core/lexical/index';
 import { rotateVector } from '../src/core/matryoshka/rotation';
 import { dot, normaliseInPlace } from '../src/core/vectors';
 
@@ -92,15 +91,7 @@ function semantic(q: Float32Array, set: PassageSet, exclude: number): Scored[] {
 function rank(q: JudgedQuery, set: PassageSet, hybrid: boolean): string[] {
   const source = q.kind === 'similar' ? engine.rowOf(q.source) : -1;
   const qv = q.kind === 'similar' ? engine.vectors.slice(source * D, (source + 1) * D) : rotate(queryVectors.get(q.id) as Float32Array);
-  let list: Scored[];
-  if (!hybrid) list = semantic(qv, set, source);
-  else if (q.kind === 'similar') list = fuseHybrid(similarLexical(artifacts.lexical, engine.papers[source], FUSION_DEPTH).filter((h) => h.row !== source), semantic(qv, set, source));
-  else {
-    const lexical = searchLexical(artifacts.lexical, q.text, FUSION_DEPTH);
-    const first = fuseHybrid(lexical, semantic(qv, set, -1));
-    const moved = rocchio(qv, engine.vectors, D, first.slice(0, PRF_DOCS).map((s) => s.row), PRF_WEIGHT);
-    list = fuseHybrid(lexical, semantic(moved, set, -1));
-  }
+  const list = hybrid ? hybridWith(engine, artifacts.lexical, q, qv, (v, exclude) => semantic(v, set, exclude)) : semantic(qv, set, source);
   return list.map((s) => engine.papers[s.row].id);
 }
 

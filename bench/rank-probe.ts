@@ -9,6 +9,7 @@ import '../src/cli/node-env';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { embedQueries } from '../src/cli/embed-queries';
+import { hybridWith } from './probe-pipeline';
 import { REPO_ROOT } from '../src/cli/node-env';
 import { openEngine } from '../src/cli/open-engine';
 import { ndcgAt } from '../src/core/eval/metrics';
@@ -103,15 +104,7 @@ function semantic(v: Variant, qv: Float32Array, exclude: number): Scored[] {
 function rank(v: Variant, q: JudgedQuery, hybrid: boolean): string[] {
   const source = q.kind === 'similar' ? engine.rowOf(q.source) : -1;
   const qv = q.kind === 'similar' ? (v.source?.(source) ?? engine.vectors.slice(source * D, (source + 1) * D)) : v.query(q);
-  let list: Scored[];
-  if (!hybrid) list = semantic(v, qv, source);
-  else if (q.kind === 'similar') list = fuseHybrid(similarLexical(artifacts.lexical, engine.papers[source], FUSION_DEPTH).filter((h) => h.row !== source), semantic(v, qv, source));
-  else {
-    const lexical = searchLexical(artifacts.lexical, q.text, FUSION_DEPTH);
-    const first = fuseHybrid(lexical, semantic(v, qv, -1));
-    const moved = rocchio(qv, engine.vectors, D, first.slice(0, PRF_DOCS).map((s) => s.row), PRF_WEIGHT);
-    list = fuseHybrid(lexical, semantic(v, moved, -1));
-  }
+  const list = hybrid ? hybridWith(engine, artifacts.lexical, q, qv, (w, exclude) => semantic(v, w, exclude)) : semantic(v, qv, source);
   return list.map((s) => engine.papers[s.row].id);
 }
 
