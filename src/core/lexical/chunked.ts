@@ -89,7 +89,7 @@ const BYTES_PER_POSTING = 2.5;
 
 /**
  * Builds the index from papers given one at a time in row order. Postings accumulate in typed arrays
- * (12 bytes a posting: term-field key, row, tf), not objects, so 1M papers stay within a few GB.
+ * (10 bytes a posting: term-field key, row, tf), not objects, so 1M papers stay within a few GB.
  */
 export class ChunkedLexicalWriter {
   private readonly termIds = new Map<string, number>();
