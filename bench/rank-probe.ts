@@ -17,7 +17,7 @@ import { parseJudgedQueries, QUERY_KINDS, type JudgedQuery } from '../src/core/e
 import { FUSION_DEPTH, fuseHybrid, PRF_DOCS, PRF_WEIGHT } from '../src/core/hybrid/hybrid';
 import type { Scored } from '../src/core/hybrid/fuse';
 import { rocchio } from '../src/core/hybrid/prf';
-import { smoothOverNeighbours } from '../src/core/hybrid/smooth';
+import { candidateVectors, smoothOverNeighbours } from '../src/core/hybrid/smooth';
 import { coverageOf, queryTermWeights, searchLexical, similarLexical, type LexicalHit } from '../src/core/lexical/index';
 import { analyze, paperTerms } from '../src/core/lexical/analyzer';
 import { rotateVector } from '../src/core/matryoshka/rotation';
@@ -162,7 +162,7 @@ function expandedLexical(text: string, feedback: number[], count: number, weight
   });
 }
 
-const smoothed = (list: Scored[], weight: number, neighbours: number) => smoothOverNeighbours(list, engine.vectors, D, FUSION_DEPTH, neighbours, weight);
+const smoothed = (list: Scored[], weight: number, neighbours: number) => smoothOverNeighbours(list, candidateVectors(list, engine.vectors, D, FUSION_DEPTH), D, FUSION_DEPTH, neighbours, weight);
 type Pipeline = { name: string; rank: (q: JudgedQuery) => Scored[] };
 const sem = (qv: Float32Array, exclude = -1) => semantic(shipped, qv, exclude);
 const similarList = (q: JudgedQuery & { kind: 'similar' }) => {

@@ -14,7 +14,7 @@ import { describeFilter, isActiveFilter, paperFacets, paperMatcher, sortByDate, 
 import { HnswIndex } from './index/hnsw';
 import type { AnnIndex } from './index/types';
 import { FUSION_DEPTH, fuseHybrid, hybridSearch } from './hybrid/hybrid';
-import { smoothOverNeighbours } from './hybrid/smooth';
+import { candidateVectors, smoothOverNeighbours } from './hybrid/smooth';
 import type { Scored } from './hybrid/fuse';
 import {
   addToLexical,
@@ -435,7 +435,8 @@ export class SearchEngine {
     const depth = Math.max(k, FUSION_DEPTH);
     const semanticSide = semantic(depth);
     // The papers a reader of this one wants next sit together: each candidate's score is mixed with its nearest fellow candidates' (hybrid/smooth.ts).
-    const fused = smoothOverNeighbours(fuseHybrid(lexicalHits, semanticSide.hits), this.vectors, this.dims, depth);
+    const candidates = fuseHybrid(lexicalHits, semanticSide.hits);
+    const fused = smoothOverNeighbours(candidates, candidateVectors(candidates, this.vectors, this.dims, depth), this.dims, depth);
     return finish(this.hybridResult(fused, k, options, semanticSide.distanceEvaluations));
   }
 

@@ -16,6 +16,7 @@ import { PapersiftError } from '../errors';
 import { highlightTerms, sharedRareTerms } from '../explain';
 import { describeFilter, isActiveFilter, SORT_ORDERS, sortByDate, type Facets, type PaperFilter, type SortOrder } from '../filter';
 import { FUSION_DEPTH, fuseHybrid, hybridSearchAsync } from '../hybrid/hybrid';
+import { smoothOverNeighbours } from '../hybrid/smooth';
 import type { Scored } from '../hybrid/fuse';
 import { applyCorrections, coverageOf, type Correction, type KeywordMatches } from '../lexical';
 import { paperTerms } from '../lexical/analyzer';
@@ -159,7 +160,12 @@ export class Format3Engine {
     else {
       const lexicalHits = await this.readers.lexical.similar(paper, depth, source, scope?.keep);
       if (mode === 'lexical') ranked = this.ranked('lexical', lexicalHits.slice(0, k));
-      else ranked = this.ranked('hybrid', fuseHybrid(lexicalHits, await this.nearest(rotated, depth, keep)).slice(0, k));
+      else {
+        // As SearchEngine: neighbour smoothing over the fused candidates (hybrid/smooth.ts), whose vectors are read for it.
+        const candidates = fuseHybrid(lexicalHits, await this.nearest(rotated, depth, keep)).slice(0, depth);
+        const smoothed = smoothOverNeighbours(candidates, await this.vectorsOf(candidates.map((s) => s.row)), this.dims, depth);
+        ranked = this.ranked('hybrid', smoothed.slice(0, k));
+      }
     }
     return this.finish(await this.annotatePaper(ranked, paper, rotated), sort, scope);
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { confidence, confidenceWeights, fuseRrf, fuseScores, type Scored } from './fuse';
 import { coverageWeighted, fuseHybrid, hybridSearch } from './hybrid';
 import { rocchio } from './prf';
-import { smoothOverNeighbours } from './smooth';
+import { candidateVectors, smoothOverNeighbours } from './smooth';
 
 const list = (...rows: [number, number][]): Scored[] => rows.map(([row, score]) => ({ row, score }));
 
@@ -128,14 +128,16 @@ describe('smoothOverNeighbours', () => {
   const vectors = new Float32Array([1, 0, 0.96, 0.28, 0.8, 0.6, 0, 1]);
 
   it('mixes each score with the mean of its nearest fellow candidates: an isolated top hit sinks', () => {
-    const smoothed = smoothOverNeighbours(list([3, 1], [0, 0.9], [1, 0.8], [2, 0.2]), vectors, 2, 10, 1, 0.5);
+    const candidates = list([3, 1], [0, 0.9], [1, 0.8], [2, 0.2]);
+    const smoothed = smoothOverNeighbours(candidates, candidateVectors(candidates, vectors, 2, 10), 2, 10, 1, 0.5);
     // nearest: 3 → 2, 0 → 1, 1 → 0, 2 → 1
     expect(smoothed.map((s) => s.row)).toEqual([0, 1, 3, 2]);
     expect(smoothed.map((s) => s.score)).toEqual([0.85, 0.85, 0.6, 0.5].map((x) => expect.closeTo(x, 12)));
   });
 
   it('keeps only the first `depth` candidates, and a list too short to smooth as it is', () => {
-    expect(smoothOverNeighbours(list([0, 3], [1, 2], [2, 1]), vectors, 2, 2).map((s) => s.row)).toEqual([0, 1]);
-    expect(smoothOverNeighbours(list([2, 5]), vectors, 2, 10)).toEqual(list([2, 5]));
+    const three = list([0, 3], [1, 2], [2, 1]);
+    expect(smoothOverNeighbours(three, candidateVectors(three, vectors, 2, 2), 2, 2).map((s) => s.row)).toEqual([0, 1]);
+    expect(smoothOverNeighbours(list([2, 5]), vectors.subarray(4, 6), 2, 10)).toEqual(list([2, 5]));
   });
 });

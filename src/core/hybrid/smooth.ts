@@ -21,9 +21,10 @@ export const SMOOTHING_WEIGHT = 0.5;
 
 /**
  * The first `depth` candidates of `list` (best first), each rescored as (1 − weight) · own score +
- * weight · mean score of its `neighbours` most similar fellow candidates (dot product of their rows
- * in `vectors`, row-major unit vectors of `dims`), best first. Candidates past `depth` are dropped:
- * callers pass a depth of at least what they show.
+ * weight · mean score of its `neighbours` most similar fellow candidates, best first. `vectors` holds
+ * those candidates' unit vectors of `dims`, row-major in list order (candidateVectors packs them from
+ * a corpus array; a sharded reader fetches just these). Candidates past `depth` are dropped: callers
+ * pass a depth of at least what they show.
  */
 export function smoothOverNeighbours(
   list: readonly Scored[],
@@ -39,8 +40,8 @@ export function smoothOverNeighbours(
   // Pairwise similarities of the candidates, computed once (n ≤ a few hundred).
   const sim = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
-    const a = vectors.subarray(top[i].row * dims, (top[i].row + 1) * dims);
-    for (let j = i + 1; j < n; j++) sim[i * n + j] = sim[j * n + i] = dot(a, vectors, dims, top[j].row * dims);
+    const a = vectors.subarray(i * dims, (i + 1) * dims);
+    for (let j = i + 1; j < n; j++) sim[i * n + j] = sim[j * n + i] = dot(a, vectors, dims, j * dims);
   }
   const count = Math.min(neighbours, n - 1);
   const smoothed = top.map((s, i) => {
@@ -52,4 +53,12 @@ export function smoothOverNeighbours(
     return { row: s.row, score: (1 - weight) * s.score + (weight * sum) / count };
   });
   return smoothed.sort((a, b) => b.score - a.score || a.row - b.row);
+}
+
+/** The vectors of the first `depth` candidates of `list`, packed in list order, from row-major `corpus` of `dims`. */
+export function candidateVectors(list: readonly Scored[], corpus: Float32Array, dims: number, depth: number): Float32Array {
+  const top = list.slice(0, depth);
+  const out = new Float32Array(top.length * dims);
+  top.forEach((s, i) => out.set(corpus.subarray(s.row * dims, (s.row + 1) * dims), i * dims));
+  return out;
 }
