@@ -9,7 +9,7 @@ import { mulberry32 } from '../core/random';
 import { shardOfId, shardStem } from '../core/shards/format';
 import type { Paper } from '../core/types';
 import { mergeShardsFormat3 } from './format3-merge';
-import { Format3Index } from './format3-search';
+import { openFormat3Dir } from './format3-search';
 import { ShardWriter } from './shard-files';
 
 const model = getModel('bge-small-en-v1.5');
@@ -68,21 +68,34 @@ describe('build-index --merge --format 3', () => {
       outs.push(out);
     }
     const [a, b] = outs;
-    const files = readdirSync(a).filter((name) => name !== 'manifest.json');
-    expect(readdirSync(b).filter((name) => name !== 'manifest.json')).toEqual(files);
+    const files = readdirSync(a, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile() && entry.name !== 'manifest.json')
+      .map((entry) => join(entry.parentPath, entry.name).slice(a.length + 1))
+      .sort();
+    expect(files.length).toBeGreaterThan(20);
+    expect(
+      readdirSync(b, { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile() && entry.name !== 'manifest.json')
+        .map((entry) => join(entry.parentPath, entry.name).slice(b.length + 1))
+        .sort(),
+    ).toEqual(files);
     for (const name of files) expect(readFileSync(join(b, name)).equals(readFileSync(join(a, name))), name).toBe(true);
 
-    const index = await Format3Index.open(a);
+    const { manifest, vectors, papers, engine } = await openFormat3Dir(a);
     const byId = [...data.papers].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
-    expect(index.manifest.corpusHash).toBe(corpusHash(byId));
-    expect(index.manifest.count).toBe(COUNT);
-    // Every file but the manifest is listed, with its size.
-    expect(Object.keys(index.manifest.files).sort()).toEqual(files.sort());
+    expect(manifest.corpusHash).toBe(corpusHash(byId));
+    expect(manifest.count).toBe(COUNT);
+    // Every file the manifest lists is there with its size; the sections' shards are in their own tables.
+    for (const [name, meta] of Object.entries(manifest.files)) expect(readFileSync(join(a, name)).byteLength, name).toBe(meta.bytes);
     for (const i of [0, 17, 599]) {
-      const hits = await index.search(data.vectors.subarray(i * dims, (i + 1) * dims), 3);
-      expect(hits[0].paper.id).toBe(data.papers[i].id);
+      const hits = await vectors.search(vectors.rotate(data.vectors.subarray(i * dims, (i + 1) * dims)), 3);
       expect(hits[0].score).toBeGreaterThan(0.99);
-      expect(hits[0].paper.title).toBe(data.papers[i].title);
+      expect((await papers.paper(hits[0].row)).id).toBe(data.papers[i].id);
     }
+    // The format-3 engine opens the set: keyword search and "similar" by id.
+    const keyword = await engine.searchText('topic 17', null, { k: 5 });
+    expect(keyword.hits[0].paper.title).toMatch(/topic 17$/);
+    const similar = await engine.similar(data.papers[17].id, { k: 5, mode: 'semantic' });
+    expect(similar.hits.every((h) => h.paper.title.endsWith('topic 17'))).toBe(true);
   });
 });

@@ -2,25 +2,22 @@
  * `build-index --merge DIR... --out DIR --format 3`: embeddings shards → a format-3 set, streaming. The merge
  * holds the vectors (one Float32Array, N × D) and the ids, never the papers' text: it notes where each
  * paper's line starts in its shard's papers file and reads it back when it is needed (the corpus hash in id
- * order, then the paper shards in row order). A million papers of 384-d vectors fit in ~3 GB this way.
+ * order, then the papers and the keyword index in row order). A million papers of 384-d vectors fit in a few GB.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CorpusHasher } from '../core/corpus';
 import { PapersiftError } from '../core/errors';
 import { encodeVectors, DEFAULT_VECTOR_PARAMS, type VectorSetParams } from '../core/format3/build';
 import { FORMAT3_FILES, FORMAT3_VERSION, type Format3Manifest } from '../core/format3/manifest';
+import { PapersWriter } from '../core/format3/papers';
+import { ChunkedLexicalWriter } from '../core/lexical/chunked';
 import { fitRotation, sampleRows } from '../core/matryoshka/rotation';
 import type { Paper } from '../core/types';
 import { checkWritableDir, displayPath } from './build-pipeline';
 import { openShardSet, readShardLines, readShardVectors, verifyShard, type ShardOnDisk } from './shard-files';
 import type { MergeOptions, MergeReport } from './sharded-build';
-
-/** Papers per paper shard of the interim papers section (JSON lines, row order). */
-export const PAPERS_PER_SHARD = 1024;
-
-export const paperShardName = (index: number) => `papers-${String(index).padStart(5, '0')}.jsonl`;
 
 /** Where each row's paper line is: its shard and the byte range in that shard's papers file. */
 interface PaperLines {
@@ -101,14 +98,18 @@ export async function mergeShardsFormat3(paths: readonly string[], options: Form
     const { name, bytes } = encoded.rowShard(i);
     writer.write(name, bytes);
   }
-  const paperShards: string[] = [];
-  for (let from = 0; from < total; from += PAPERS_PER_SHARD) {
-    const text: string[] = [];
-    for (let row = from; row < Math.min(total, from + PAPERS_PER_SHARD); row++) text.push(JSON.stringify(papers.read(byId[encoded.order[row]])));
-    const name = paperShardName(paperShards.length);
-    writer.write(name, new TextEncoder().encode(`${text.join('\n')}\n`));
-    paperShards.push(name);
+  // Papers and the keyword index in row order, through their own writers (format3/papers.ts,
+  // lexical/chunked.ts): their many small files are listed in their sections' tables, not in "files".
+  const sink = (name: string, bytes: Uint8Array) => writer.write(name, bytes, { listed: false });
+  const papersWriter = new PapersWriter(sink);
+  const lexicalWriter = new ChunkedLexicalWriter();
+  for (let row = 0; row < total; row++) {
+    const paper = papers.read(byId[encoded.order[row]]);
+    await papersWriter.add(paper);
+    lexicalWriter.add(paper);
   }
+  const papersSection = await papersWriter.finish();
+  const lexicalSection = await lexicalWriter.finish(sink);
   papers.close();
   const weights = model.weights[options.dtype];
   const manifest: Format3Manifest = {
@@ -118,17 +119,18 @@ export async function mergeShardsFormat3(paths: readonly string[], options: Form
     count: total,
     ...(options.name !== undefined ? { collection: { name: options.name } } : {}),
     ...encoded.manifest,
-    papers: { encoding: 'jsonl', rowsPerShard: PAPERS_PER_SHARD, shards: paperShards },
+    papers: papersSection,
+    lexical: lexicalSection,
     files: writer.files,
     createdBy: options.createdBy,
     createdAt: new Date().toISOString(),
   };
   writer.finish(manifest);
   const index = (performance.now() - indexStarted) / 1000;
-  const bytes = Object.values(writer.files).reduce((sum, f) => sum + f.bytes, 0);
+  const bytes = writer.bytes;
   const eager = [manifest.rotation.file, manifest.scales.file, manifest.prefix.file, manifest.graph.file].reduce((sum, f) => sum + writer.files[f].bytes, 0);
   log(
-    `Wrote ${Object.keys(writer.files).length + 1} format-3 files (${(bytes / 1e6).toFixed(2)} MB; ${(eager / 1e6).toFixed(2)} MB read before a search) to ${displayPath(options.out)}` +
+    `Wrote ${writer.count + 1} format-3 files (${(bytes / 1e6).toFixed(2)} MB; ${(eager / 1e6).toFixed(2)} MB read before a search) to ${displayPath(options.out)}` +
       ` (graph ${encoded.seconds.graph.toFixed(1)} s, order ${encoded.seconds.order.toFixed(1)} s)`,
   );
   return { papers: total, shards: shards.length, bytes, seconds: { read, index } };
@@ -141,31 +143,28 @@ function indexLines(path: string, lines: PaperLines, at: number, shard: number):
   let position = 0;
   let lineStart = 0;
   let n = 0;
+  /** Notes the line [lineStart, end); false once there are more lines than rows (the caller reports it). */
+  const record = (end: number): boolean => {
+    if (end === lineStart) return true;
+    if (at + n >= lines.shard.length) return false;
+    lines.shard[at + n] = shard;
+    lines.start[at + n] = lineStart;
+    lines.end[at + n] = end;
+    n++;
+    return true;
+  };
   try {
     for (;;) {
       const got = readSync(fd, buffer, 0, buffer.length, position);
       if (got === 0) break;
       for (let i = 0; i < got; i++) {
         if (buffer[i] !== 0x0a) continue;
-        const end = position + i;
-        if (end > lineStart) {
-          if (at + n >= lines.shard.length) return n + 1;
-          lines.shard[at + n] = shard;
-          lines.start[at + n] = lineStart;
-          lines.end[at + n] = end;
-          n++;
-        }
-        lineStart = end + 1;
+        if (!record(position + i)) return n + 1;
+        lineStart = position + i + 1;
       }
       position += got;
     }
-    if (position > lineStart) {
-      if (at + n >= lines.shard.length) return n + 1;
-      lines.shard[at + n] = shard;
-      lines.start[at + n] = lineStart;
-      lines.end[at + n] = position;
-      n++;
-    }
+    if (!record(position)) return n + 1;
   } finally {
     closeSync(fd);
   }
@@ -244,11 +243,20 @@ class SetWriter {
     rmSync(manifestPath, { force: true });
   }
 
-  write(name: string, bytes: Uint8Array): void {
-    const temporary = join(this.dir, `.${name}.partial`);
+  /** Files written and their bytes, listed or not. */
+  count = 0;
+  bytes = 0;
+
+  /** `listed: false` for files a section's own table lists (they stay out of the manifest's "files"). */
+  write(name: string, bytes: Uint8Array, options: { listed: boolean } = { listed: true }): void {
+    const path = join(this.dir, name);
+    mkdirSync(dirname(path), { recursive: true });
+    const temporary = join(dirname(path), `.${name.split('/').pop()}.partial`);
     writeFileSync(temporary, bytes);
-    renameSync(temporary, join(this.dir, name));
-    this.files[name] = { bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
+    renameSync(temporary, path);
+    this.count++;
+    this.bytes += bytes.byteLength;
+    if (options.listed) this.files[name] = { bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
   }
 
   finish(manifest: Format3Manifest): void {

@@ -1,16 +1,20 @@
 /**
- * `npm run search -- --index DIR "query"` on a format-3 set: embed the query, rotate it, walk the prefix graph,
- * re-rank the shortlist from the row shards it touches, and read the hits' papers from their paper shards.
- * Semantic only for now: the keyword side of format 3 comes with its lexical module.
+ * `npm run search -- --index DIR ...` on a format-3 set: the format-3 engine (src/core/format3/engine.ts) over
+ * the folder's files, each checked against the manifest or its section's table when read. Hybrid, semantic
+ * or keyword queries, "similar" by id, year/category filters and the date sort work as on format 2.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEmbedder } from '../core/embed';
-import { PapersiftError } from '../core/errors';
+import { Format3Engine } from '../core/format3/engine';
 import { FORMAT3_FILES, parseFormat3Manifest, type Format3Manifest } from '../core/format3/manifest';
+import { PapersReader, type PapersSection } from '../core/format3/papers';
 import { checkedFetch, openFormat3, type VectorSet } from '../core/format3/reader';
+import { verifiedSource } from '../core/format3/sharded-files';
+import { PapersiftError } from '../core/errors';
+import { ChunkedLexicalIndex, type LexicalSection } from '../core/lexical/chunked';
 import { getModel, resolveDtype } from '../core/models';
-import type { Paper } from '../core/types';
+import type { SearchOptions, SearchResult } from '../core/search';
 import { artifactsDirReader, displayPath } from './build-pipeline';
 import { modelsDir } from './node-env';
 
@@ -23,88 +27,69 @@ export function manifestVersionIn(dir: string): number | undefined {
   }
 }
 
-export interface Format3Hit {
-  row: number;
-  score: number;
-  paper: Paper;
+export interface OpenedFormat3 {
+  manifest: Format3Manifest;
+  vectors: VectorSet;
+  papers: PapersReader;
+  engine: Format3Engine;
 }
 
-/** An opened format-3 folder: its vectors, and its papers read by row from the interim JSON-lines shards. */
-export class Format3Index {
-  private constructor(
-    readonly dir: string,
-    readonly manifest: Format3Manifest,
-    readonly vectors: VectorSet,
-    private readonly fetchFile: (name: string) => Promise<Uint8Array>,
-  ) {}
-
-  static async open(dir: string): Promise<Format3Index> {
-    const manifest = parseFormat3Manifest(readFileSync(join(dir, FORMAT3_FILES.manifest)), join(dir, FORMAT3_FILES.manifest));
-    const fetchFile = checkedFetch(manifest, artifactsDirReader(dir));
-    return new Format3Index(dir, manifest, await openFormat3(manifest, fetchFile), fetchFile);
+/** Opens a format-3 folder: reads its eager parts (vectors' prefix and graph, the papers' catalog, keyword lengths). */
+export async function openFormat3Dir(dir: string): Promise<OpenedFormat3> {
+  const manifest = parseFormat3Manifest(readFileSync(join(dir, FORMAT3_FILES.manifest)), join(dir, FORMAT3_FILES.manifest));
+  if (!manifest.papers || !manifest.lexical) {
+    throw new PapersiftError('artifacts-format', `${displayPath(dir)} has no papers or keyword section: rebuild it with build-index --merge ... --format 3`);
   }
-
-  async papers(rows: readonly number[]): Promise<Paper[]> {
-    const section = this.manifest.papers as { encoding?: string; rowsPerShard?: number; shards?: string[] } | undefined;
-    if (section?.encoding !== 'jsonl' || !section.rowsPerShard || !section.shards) {
-      throw new PapersiftError('artifacts-format', `${displayPath(this.dir)} has no paper records this build reads (papers section: ${JSON.stringify(section?.encoding)})`);
-    }
-    const per = section.rowsPerShard;
-    const shards = new Map<number, string[]>();
-    for (const shard of new Set(rows.map((row) => Math.floor(row / per)))) {
-      const name = section.shards[shard];
-      shards.set(shard, new TextDecoder().decode(await this.fetchFile(name)).split('\n'));
-    }
-    return rows.map((row) => JSON.parse((shards.get(Math.floor(row / per)) as string[])[row % per]) as Paper);
-  }
-
-  async search(queryEmbedding: Float32Array, k: number, shortlist?: number): Promise<Format3Hit[]> {
-    const hits = await this.vectors.search(this.vectors.rotate(queryEmbedding), k, { shortlist });
-    const papers = await this.papers(hits.map((h) => h.row));
-    return hits.map((h, i) => ({ ...h, paper: papers[i] }));
-  }
+  const read = artifactsDirReader(dir);
+  const source = verifiedSource(read);
+  const [vectors, papers, lexical] = await Promise.all([
+    openFormat3(manifest, checkedFetch(manifest, read)),
+    PapersReader.open(manifest.papers as PapersSection, source),
+    ChunkedLexicalIndex.open(manifest.lexical as LexicalSection, source),
+  ]);
+  return { manifest, vectors, papers, engine: new Format3Engine({ modelId: manifest.model.id, papers, lexical, vectors }) };
 }
 
 export interface Format3SearchRequest {
   dir: string;
   query: string;
-  k: number;
-  shortlist?: number;
+  similar?: string;
+  options: SearchOptions;
   json: boolean;
+  /** The table format-2 searches print (search.ts). */
+  formatTable: (result: SearchResult) => string;
 }
 
 /** What `search --index` on a format-3 folder does; returns the exit code. */
 export async function searchFormat3(request: Format3SearchRequest, log: (line: string) => void): Promise<number> {
   const opened = performance.now();
-  const index = await Format3Index.open(request.dir);
-  const { manifest } = index;
+  const { manifest, vectors, engine } = await openFormat3Dir(request.dir);
   const model = getModel(manifest.model.id);
   const dtype = resolveDtype(model, manifest.model.dtype);
   log(
     `Searching ${manifest.collection ? `"${manifest.collection.name}" in ` : ''}${displayPath(request.dir)} (format 3, ${manifest.count} papers, ` +
-      `${(index.vectors.eagerBytes / 1e6).toFixed(1)} MB read to open in ${(performance.now() - opened).toFixed(0)} ms, ${model.id} ${dtype})`,
+      `opened in ${(performance.now() - opened).toFixed(0)} ms, ${model.id} ${dtype})`,
   );
-  const embedder = await createEmbedder({ modelId: model.id, dtype, localModelPath: modelsDir() });
+  const needsModel = request.similar === undefined && request.options.mode !== 'lexical';
+  const embedder = needsModel ? await createEmbedder({ modelId: model.id, dtype, localModelPath: modelsDir() }) : undefined;
   try {
-    const embedded = await embedder.embedQuery(request.query);
+    const embedding = embedder ? await embedder.embedQuery(request.query) : null;
     const started = performance.now();
-    const hits = await index.search(embedded, request.k, request.shortlist);
+    const result =
+      request.similar !== undefined ? await engine.similar(request.similar, request.options) : await engine.searchText(request.query, embedding, request.options);
     const ms = performance.now() - started;
     if (request.json) {
-      process.stdout.write(`${JSON.stringify({ query: request.query, results: hits.map((h) => ({ id: h.paper.id, title: h.paper.title, score: Math.round(h.score * 1e4) / 1e4 })) })}\n`);
+      const results = result.hits.map((h) => ({ id: h.paper.id, title: h.paper.title, score: Math.round(h.score * 1e4) / 1e4 }));
+      process.stdout.write(`${JSON.stringify({ query: request.similar ?? request.query, results })}\n`);
     } else {
-      const rows = hits.map((h, i) => {
-        const title = h.paper.title.length > 72 ? `${h.paper.title.slice(0, 71)}…` : h.paper.title;
-        const about = [h.paper.id, h.paper.published, h.paper.categories?.join(' ')].filter(Boolean).join(' · ');
-        return `${String(i + 1).padStart(4)}  ${h.score.toFixed(4).padStart(6)}  ${title}\n${' '.repeat(14)}${about}`;
-      });
+      const what = request.similar !== undefined ? `Similar to ${request.similar}` : `"${request.query}"`;
       process.stdout.write(
-        `"${request.query}" — semantic, format 3 (graph over ${index.vectors.prefixDims} dims, re-ranked at ${index.vectors.dims}; ${index.vectors.shardsFetched} row shards read), ${ms.toFixed(0)} ms\n` +
-          `rank   score  title / id\n${rows.join('\n')}\n`,
+        `${what} — ${result.mode}, format 3 (graph over ${vectors.prefixDims} dims, re-ranked at ${vectors.dims}; ${vectors.shardsFetched} row shards read), ${ms.toFixed(0)} ms\n` +
+          `${request.formatTable(result)}\n`,
       );
     }
     return 0;
   } finally {
-    await embedder.dispose();
+    await embedder?.dispose();
   }
 }

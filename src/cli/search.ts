@@ -4,7 +4,7 @@
  * npm run search -- --batch FILE     (JSON lines: {"id","text"} or {"id","similar"})
  * --with FILE adds the user's papers first (BibTeX, JSON, pasted list, or a .pscoll collection file).
  * --index DIR searches an index built by `npm run build-index -- --corpus FILE --out DIR` instead of the seeds
- * (a format-3 index from `build-index --merge ... --format 3`: by meaning, query text only).
+ * (a format-3 index from `build-index --merge ... --format 3`: queries, --similar, filters and --sort).
  */
 import './node-env';
 import { readFileSync } from 'node:fs';
@@ -31,7 +31,8 @@ const USAGE = `Usage:
 
 Options:
   --index DIR      search the index built into DIR by build-index (default: the seed papers); a
-                   format-3 index (build-index --merge --format 3) is searched by meaning only
+                   format-3 index (build-index --merge --format 3) takes queries, --similar, --mode,
+                   --year, --category, --sort, --k and --json
   --mode M         hybrid (default: BM25 and embeddings fused), semantic or lexical
   --k N            results to return (default 10)
   --dims D         leading rotated dimensions to compare: 32, 64, 128, 256 or 384 (default full)
@@ -251,17 +252,19 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (values.index !== undefined && manifestVersionIn(values.index) === 3) {
-    // Format 3 (build-index --merge --format 3): semantic search over its graph and row shards.
-    const unsupported = ['similar', 'related', 'with', 'batch', 'year', 'category', 'sort', 'dims', 'adaptive', 'exact', 'model', 'dtype'].filter(
+    // Format 3 (build-index --merge --format 3): its own engine over the folder's shards.
+    const unsupported = ['related', 'with', 'batch', 'dims', 'adaptive', 'exact', 'model', 'dtype', 'shortlist'].filter(
       (name) => values[name as keyof typeof values] !== undefined,
     );
-    if (values.mode !== undefined && values.mode !== 'semantic') unsupported.push(`mode ${values.mode}`);
     if (unsupported.length > 0) {
-      process.stderr.write(`A format-3 index is searched by meaning only for now; leave out --${unsupported.join(', --')}\n`);
+      process.stderr.write(`A format-3 index does not take --${unsupported.join(', --')} (yet)\n`);
       return 2;
     }
     try {
-      return await searchFormat3({ dir: values.index, query, k: options.k ?? 10, shortlist: options.shortlist, json: values.json ?? false }, (line) => process.stderr.write(`${line}\n`));
+      return await searchFormat3(
+        { dir: values.index, query, similar: values.similar, options, json: values.json ?? false, formatTable },
+        (line) => process.stderr.write(`${line}\n`),
+      );
     } catch (e) {
       process.stderr.write(`${describeError(e)}\n`);
       return 1;

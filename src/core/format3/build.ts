@@ -20,10 +20,11 @@ export interface VectorSetParams extends GraphParams {
 
 /**
  * Chosen by bench/format3.ts on synthetic corpora (docs/BENCHMARKS.md, "Format 3: the vector side"): a 64-d
- * prefix with a 12-link graph and a 200-row shortlist re-ranked at full dims keeps recall@10 ≥ 0.98 of exact
- * float32 search at 10k and 100k; 256-row shards keep the shards a query's re-rank reads small.
+ * prefix with a 12-link graph and a 400-row shortlist re-ranked at full dims keeps recall@10 ≥ 0.98 of exact
+ * float32 search at 10k (0.992) and 100k (0.982; 200 rows give 0.93 there); 256-row shards keep the bytes a
+ * query's re-rank reads near 3 MB at 100k.
  */
-export const DEFAULT_VECTOR_PARAMS: VectorSetParams = { prefixDims: 64, m: 12, efConstruction: 100, seed: 1, rowsPerShard: 256, ef: 200, shortlist: 200 };
+export const DEFAULT_VECTOR_PARAMS: VectorSetParams = { prefixDims: 64, m: 12, efConstruction: 100, seed: 1, rowsPerShard: 256, ef: 400, shortlist: 400 };
 
 export interface EncodedVectors {
   /** order[row] = index of that row's vector in the input (id order): the papers go in the same order. */
