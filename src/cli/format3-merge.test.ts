@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,19 @@ import type { Paper } from '../core/types';
 import { mergeShardsFormat3 } from './format3-merge';
 import { openFormat3Dir } from './format3-search';
 import { ShardWriter } from './shard-files';
+import { REPO_ROOT } from './node-env';
+
+/** The search CLI in a child process (not blocking: vitest's worker must keep answering). */
+function searchCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/search.ts'), ...args], { cwd: REPO_ROOT, timeout: 120_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 const model = getModel('bge-small-en-v1.5');
 const dtype = model.defaultDtype;
@@ -97,5 +111,14 @@ describe('build-index --merge --format 3', () => {
     expect(keyword.hits[0].paper.title).toMatch(/topic 17$/);
     const similar = await engine.similar(data.papers[17].id, { k: 5, mode: 'semantic' });
     expect(similar.hits.every((h) => h.paper.title.endsWith('topic 17'))).toBe(true);
+
+    // npm run search -- --index reads the set (keywords: no model needed), and refuses what it cannot do.
+    const cli = await searchCli(['--index', a, '--mode', 'lexical', 'topic 17', '--k', '3', '--json']);
+    expect(cli.code).toBe(0);
+    const results = (JSON.parse(cli.stdout) as { results: { title: string }[] }).results;
+    expect(results.map((r) => r.title.endsWith('topic 17'))).toEqual([true, true, true]);
+    const refused = await searchCli(['--index', a, '--dims', '32', 'topic 17']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/format-3 index does not take --dims/);
   });
 });
