@@ -185,6 +185,8 @@ export interface EngineCounters {
   queriesEmbedded: number;
   /** Artifact files fetched from the server this session. */
   artifactFilesFetched: number;
+  /** A format-3 set's files this session: fetched, read back from storage, and stored ones found damaged (then fetched again). */
+  format3Files?: { network: { files: number; bytes: number }; stored: { files: number; bytes: number }; corrupt: number };
 }
 
 export interface EngineInfo {
@@ -210,6 +212,11 @@ export interface EngineInfo {
   notice?: string;
   /** The user's papers in the collection now. */
   imported: number;
+  /**
+   * A format-3 collection, whose files are fetched as searches need them: the bytes and files of the whole set,
+   * what makeAvailableOffline fetches at most. Absent for format 2, which is kept whole on every visit.
+   */
+  wholeCollection?: { files: number; bytes: number };
   /**
    * When each part of start-up first ended in this worker (epoch ms: performance.timeOrigin + now, comparable with
    * the page's clock): workerStart, initReceived, keywordReady, embedModuleImported, tokenizerLoaded, ortImported,
@@ -264,6 +271,8 @@ export interface Commands {
   exportCollection: { payload: Record<string, never>; result: ExportReply };
   /** The map of every live paper; computed once (with progress events) and kept. */
   map: { payload: Record<string, never>; result: MapReply };
+  /** A format-3 collection: fetches and keeps every file not kept yet (progress events in bytes), so every search works offline. */
+  makeAvailableOffline: { payload: Record<string, never>; result: { files: number; bytes: number } };
 }
 
 export type Command = keyof Commands;

@@ -11,9 +11,17 @@ import type { Paper } from '../src/core/types';
 import type { ArtifactSource, IndexingStatus, LoadStep } from '../src/protocol';
 import type { ArtifactStore } from '../src/store/artifact-store';
 import { loadSeedCorpus } from './seed-corpus';
+import { isFormat3Manifest, openFormat3Site, type Format3Site } from './format3-site';
 
 export interface LoadedArtifacts {
   artifacts: Artifacts;
+  source: ArtifactSource;
+  notice?: string;
+}
+
+/** A format-3 set, opened: its files are fetched as queries need them, through its chunk store. */
+export interface LoadedFormat3 {
+  format3: Format3Site;
   source: ArtifactSource;
   notice?: string;
 }
@@ -28,11 +36,15 @@ export interface LoaderContext {
   onStep: (step: LoadStep) => void;
   onIndexing: (status: IndexingStatus) => void;
   onFileFetched: () => void;
+  /** A format-3 set's files cannot be kept (quota, private mode): search goes on from the network. */
+  onStorageProblem: (problem: PapersiftError) => void;
 }
 
-export async function loadArtifacts(ctx: LoaderContext): Promise<LoadedArtifacts> {
+export async function loadArtifacts(ctx: LoaderContext): Promise<LoadedArtifacts | LoadedFormat3> {
   ctx.onStep({ message: 'Checking the search index…', done: false });
   const shippedManifest = await fetchFile(ctx, FILES.manifest);
+  // Format 3 keeps its own files (the chunk store): nothing here is stored whole nor rebuilt.
+  if (shippedManifest && isFormat3Manifest(shippedManifest)) return { format3: await openFormat3Site(shippedManifest, ctx), source: 'network' };
   // Offline, the stored set is the best there is; online, it must come from what the server ships now.
   const shippedOrigin = shippedManifest ? await sha256Hex(shippedManifest) : undefined;
   const notices: string[] = [];

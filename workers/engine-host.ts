@@ -38,6 +38,8 @@ import { pastedPaper } from '../src/core/pasted-paper';
 import type { Paper } from '../src/core/types';
 import { CollectionHost, type CollectionTarget, type ProgressSink } from './collection-host';
 import { loadArtifacts, type LoadedArtifacts } from './artifact-loader';
+import { Format3Engine, FORMAT3_UNAVAILABLE } from '../src/core/format3/engine';
+import type { Format3Site } from './format3-site';
 import { fetchCachedModelFile } from '../src/store/model-cache';
 
 /** The site's root URL path ('/' or a sub-path such as '/papersift/'), as Vite was told at build time. */
@@ -55,7 +57,10 @@ interface Current {
   asked: EngineSettings;
   /** The backend and weights chosen for `asked` (workers/backend-choice.ts). */
   decision: BackendDecision;
-  engine: SearchEngine;
+  /** Format 2 (the whole set in memory) or format 3 (files fetched as queries need them). */
+  engine: SearchEngine | Format3Engine;
+  /** Set for a format-3 set: its manifest and chunk store. */
+  format3?: Format3Site;
   /** Undefined until the model has loaded: searches are keyword-only until then. */
   embedder?: Embedder;
   /** decision.backend, unless WebGPU failed to start and the same weights run on WASM. */
@@ -82,7 +87,7 @@ export class EngineHost {
   private readonly sideEmbedders = new Map<string, Promise<Embedder>>();
   /** Model files a HEAD request found on the server (see servesFile). */
   private readonly servedFiles = new Set<string>();
-  private readonly collection = new CollectionHost(() => (this.current ? this.target(this.current) : undefined));
+  private readonly collection = new CollectionHost(() => (this.current?.engine instanceof SearchEngine ? this.target(this.current) : undefined));
   /** configure() calls, one after another. */
   private configuring: Promise<unknown> = Promise.resolve();
   /** configure() calls not yet settled: while any is, commands wait for an engine instead of failing. */
@@ -95,6 +100,8 @@ export class EngineHost {
   private modelFailed = false;
   /** When each part of start-up ended (epoch ms, comparable with the page's clock), for bench/browser.ts. */
   private readonly phases: Record<string, number> = { workerStart: performance.timeOrigin };
+  /** Why a format-3 set's files are not being kept for offline use (quota, private mode), once storing failed. */
+  private storageProblem?: string;
 
   /**
    * `emit` reports status; `afterRunningJobs` runs a task once the searches queued before it are done
@@ -137,7 +144,7 @@ export class EngineHost {
       }
     }
     const t1 = performance.now();
-    const result = current.engine.searchText(text, embedding, { ...rankingOptions(params), mode: wanted });
+    const result = await current.engine.searchText(text, embedding, { ...rankingOptions(params), mode: wanted });
     const t2 = performance.now();
     return {
       ...this.reply(result, { queueMs, embedMs: t1 - t0, searchMs: t2 - t1 }),
@@ -150,8 +157,8 @@ export class EngineHost {
   async similar(params: SimilarParams, queueMs: number): Promise<SearchReply> {
     const { engine } = await this.whenEngine();
     const t0 = performance.now();
-    const source = engine.paper(params.paperId);
-    const result = engine.similar(source.id, rankingOptions(params));
+    const source = await engine.paper(params.paperId);
+    const result = await engine.similar(source.id, rankingOptions(params));
     return { ...this.reply(result, { queueMs, embedMs: 0, searchMs: performance.now() - t0 }), modelPending: false, truncated: false, source };
   }
 
@@ -159,12 +166,13 @@ export class EngineHost {
     const current = await this.whenEngine();
     const pasted = pastedPaper(params.text);
     const wanted = params.mode ?? DEFAULT_MODE;
+    const engine = formatTwo(current, 'related');
     if (!current.embedder && wanted !== 'lexical') throw new PapersiftError('model-load', 'The model is still loading; related papers need it');
     const t0 = performance.now();
     // A paper's text, embedded as the corpus's papers were: document, not query.
-    const embedding = current.embedder ? (await current.embedder.embedDocuments([pasted.text])).slice() : new Float32Array(current.engine.dims);
+    const embedding = current.embedder ? (await current.embedder.embedDocuments([pasted.text])).slice() : new Float32Array(engine.dims);
     const t1 = performance.now();
-    const result = current.engine.related(pasted, embedding, { ...rankingOptions(params), mode: wanted });
+    const result = engine.related(pasted, embedding, { ...rankingOptions(params), mode: wanted });
     const source: Paper = { id: '', title: pasted.title, abstract: pasted.abstract, authors: null, date: null, sources: [] };
     return { ...this.reply(result, { queueMs, embedMs: t1 - t0, searchMs: performance.now() - t1 }), modelPending: false, truncated: pasted.truncated, source };
   }
@@ -184,7 +192,8 @@ export class EngineHost {
   }
 
   async listImported(): Promise<{ papers: Paper[] }> {
-    return { papers: (await this.whenEngine()).engine.importedPapers() };
+    const { engine } = await this.whenEngine();
+    return { papers: engine instanceof SearchEngine ? engine.importedPapers() : [] };
   }
 
   async exportCollection(): Promise<ExportReply> {
@@ -193,7 +202,17 @@ export class EngineHost {
   }
 
   async map(onProgress: ProgressSink): Promise<MapReply> {
-    return this.collection.mapOf(this.target(await this.whenEngine()), onProgress);
+    return this.collection.mapOf(this.target(await this.whenEngine(), 'map'), onProgress);
+  }
+
+  /** Fetches every file of a format-3 collection not kept yet, reporting bytes; format 2 is kept whole already. */
+  async makeAvailableOffline(onProgress: ProgressSink): Promise<{ files: number; bytes: number }> {
+    const { format3 } = await this.whenEngine();
+    if (!format3) throw new PapersiftError('unavailable', 'This collection is kept whole on this device on every visit: it is available offline already.');
+    const done = await format3.store.makeAllAvailableOffline(format3.files(), (p) =>
+      onProgress({ message: `Keeping the collection on this device: ${p.files} of ${p.totalFiles} files`, done: p.bytes, total: p.totalBytes }),
+    );
+    return { files: done.files, bytes: done.bytes };
   }
 
   async embed(params: EmbedParams): Promise<EmbedReply> {
@@ -248,7 +267,7 @@ export class EngineHost {
       // search works that much sooner. A rebuild of the index asks for the model itself.
       if (sameVectors || LOAD_ORDER === 'parallel' || !(await this.hasStoredIndex(settings))) model().catch(() => {}); // awaited below
       const index = sameVectors
-        ? { engine: current.engine, source: current.source, notice: current.notice }
+        ? { engine: current.engine, format3: current.format3, source: current.source, notice: current.notice }
         : await this.loadEngine(settings, async () => (await model()).embedder);
       if (!sameVectors) loadTimings.indexMs = performance.now() - started;
       if (!this.current) {
@@ -289,8 +308,9 @@ export class EngineHost {
     }
   }
 
-  private target(current: Current): CollectionTarget {
-    return { engine: current.engine, expected: { model: getModel(current.settings.modelId), dtype: current.settings.dtype } };
+  /** The engine as the collection host works on it: format 2 only (`what` says which feature format 3 lacks). */
+  private target(current: Current, what: keyof typeof FORMAT3_UNAVAILABLE = 'import'): CollectionTarget {
+    return { engine: formatTwo(current, what), expected: { model: getModel(current.settings.modelId), dtype: current.settings.dtype } };
   }
 
   /** The engine with its model, for work that embeds; refused while the model loads. */
@@ -326,7 +346,13 @@ export class EngineHost {
       onStep: (step) => this.step('index', step),
       onIndexing: this.emit,
       onFileFetched: () => this.counters.artifactFilesFetched++,
+      onStorageProblem: (problem) => (this.storageProblem = problem.message),
     });
+    if ('format3' in loaded) {
+      const { format3 } = loaded;
+      this.step('index', { message: `Ready: ${format3.engine.count} papers; keyword search works already`, done: true });
+      return { engine: format3.engine, format3, source: loaded.source, notice: loaded.notice };
+    }
     this.step('index', { message: 'Opening the search index…', done: false });
     // Below EXACT_SEARCH_BELOW papers the engine compares all vectors and never asks its HNSW graphs;
     // leaving them out skips loading hnswlib and its IndexedDB file sync, the slowest part of opening.
@@ -440,7 +466,7 @@ export class EngineHost {
       mode: result.mode,
       hits: result.hits.map((hit) => ({ paper: hit.paper, score: hit.score, terms: hit.terms, relevance: hit.relevance, author: hit.author })),
       noCloseMatch: result.noCloseMatch ?? false,
-      hasAuthors: this.current?.engine.hasAuthors ?? false,
+      hasAuthors: this.current?.engine instanceof SearchEngine ? this.current.engine.hasAuthors : false,
       ...(result.keywordMatches ? { keywordMatches: result.keywordMatches } : {}),
       ...(result.correctedQuery ? { correctedQuery: result.correctedQuery } : {}),
       ...(result.authorMatches ? { authorMatches: result.authorMatches } : {}),
@@ -449,12 +475,20 @@ export class EngineHost {
       sort: result.sort,
       ...(result.matching !== undefined ? { matching: result.matching } : {}),
       timings,
-      counters: { ...this.counters },
+      counters: this.countersNow(),
     };
   }
 
+  /** The counters, with the format-3 chunk store's network and storage reads when there is one. */
+  private countersNow(): EngineCounters {
+    const stats = this.current?.format3?.store.stats;
+    return { ...this.counters, ...(stats ? { format3Files: structuredClone(stats) } : {}) };
+  }
+
   private info(current: Current): EngineInfo {
-    const { manifest } = current.engine;
+    const { engine } = current;
+    const manifest = current.format3?.manifest ?? (engine as SearchEngine).manifest;
+    const notice = [current.notice, this.storageProblem].filter(Boolean).join(' ') || undefined;
     return {
       settings: current.asked,
       activeBackend: current.activeBackend,
@@ -468,13 +502,15 @@ export class EngineHost {
         createdAt: manifest.createdAt,
         ...(manifest.collection?.name ? { name: manifest.collection.name } : {}),
       },
-      facets: current.engine.facets(),
+      facets: engine.facets(),
       dims: manifest.model.dims,
-      indexDims: manifest.indexDims,
-      counters: { ...this.counters },
+      // A format-3 set has one prefix graph and no choice of dims (FORMAT3_UNAVAILABLE.dims).
+      indexDims: 'indexDims' in manifest ? manifest.indexDims : [],
+      counters: this.countersNow(),
       loadTimings: current.loadTimings,
-      notice: current.notice,
-      imported: current.engine.importedPapers().length,
+      notice,
+      imported: engine instanceof SearchEngine ? engine.importedPapers().length : 0,
+      ...(current.format3 ? { wholeCollection: current.format3.size } : {}),
       loadPhases: { ...this.phases },
     };
   }
@@ -483,6 +519,12 @@ export class EngineHost {
   private phase(name: string): void {
     this.phases[name] ??= performance.timeOrigin + performance.now();
   }
+}
+
+/** The format-2 engine, for what format 3 does not offer yet; on a format-3 set, an error saying so in visitor words. */
+function formatTwo(current: Current, what: keyof typeof FORMAT3_UNAVAILABLE): SearchEngine {
+  if (current.engine instanceof SearchEngine) return current.engine;
+  throw new PapersiftError('unavailable', FORMAT3_UNAVAILABLE[what]);
 }
 
 /** A few recent query vectors, least recently used out first (a Map keeps insertion order). */

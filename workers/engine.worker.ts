@@ -40,6 +40,11 @@ self.addEventListener('message', (event: MessageEvent<EngineRequest>) => {
     answer(request.requestId, host.map(progressTo(request.requestId)));
     return;
   }
+  // A download of the whole collection runs beside searches (they read the same chunk store).
+  if (request.command === 'makeAvailableOffline') {
+    answer(request.requestId, host.makeAvailableOffline(progressTo(request.requestId)));
+    return;
+  }
   answer(request.requestId, queue.push(request.requestId, async (queueMs) => handle(request, queueMs)));
 });
 
@@ -70,6 +75,7 @@ function handle(request: EngineRequest, queueMs: number): Promise<Commands[Comma
     case 'cancel':
     case 'stats':
     case 'map':
+    case 'makeAvailableOffline':
       throw new Error(`${request.command} is answered before the queue`);
   }
 }

@@ -20,7 +20,7 @@ import './paper-map';
 import './load-status';
 import './result-list';
 import './search-bar';
-import './storage-status';
+import { formatBytes } from './storage-status';
 
 const RESULTS = 10;
 const TYPING_DEBOUNCE_MS = 250;
@@ -264,6 +264,8 @@ export class PapersiftApp extends LitElement {
   @state() private settings: Partial<EngineSettings> = readSettings();
   @state() private renderMs?: number;
   @state() private noticeDismissed = false;
+  /** "Make the whole collection available offline" (format-3 collections): bytes so far, done, or why it failed. */
+  @state() private wholeOffline?: { done: number; total: number } | { finished: number } | { failed: string };
   /** Set once per page load: '' when the stored index was where the last visit left it. */
   @state() private evictionNotice?: string;
   /** What is in the "related" box, and what was last submitted from it. */
@@ -450,6 +452,7 @@ export class PapersiftApp extends LitElement {
             })
           : nothing}
         ${this.offlineReady ? html`<p class="offline" data-offline="ready">Available offline: this page reloads without a network.</p>` : nothing}
+        ${info?.wholeCollection ? this.renderWholeOffline(info.wholeCollection.bytes) : nothing}
         <ps-storage-status
           .persisted=${this.storagePersisted}
           .engineReady=${this.status.phase === 'ready'}
@@ -457,6 +460,39 @@ export class PapersiftApp extends LitElement {
         ></ps-storage-status>
       </footer>
     `;
+  }
+
+  /**
+   * A format-3 collection keeps only what searches have fetched; this offers the rest, with its size first
+   * and the bytes so far while it downloads.
+   */
+  private renderWholeOffline(bytes: number) {
+    const state = this.wholeOffline;
+    if (state && 'finished' in state) {
+      return html`<p class="offline" data-offline-all="done">The whole collection (${formatBytes(state.finished)}) is on this device: every search works offline.</p>`;
+    }
+    if (state && 'done' in state) {
+      return html`<p class="offline" data-offline-all="running" role="status">
+        <progress max=${state.total} value=${state.done}></progress> Keeping the collection on this device: ${formatBytes(state.done)} of
+        ${formatBytes(state.total)}…
+      </p>`;
+    }
+    return html`<p class="offline" data-offline-all="offer">
+      <button class="button" data-action="offline-all" @click=${() => void this.makeWholeOffline()}>
+        Make the whole collection available offline (${formatBytes(bytes)})
+      </button>
+      ${state ? html`<span role="alert">It stopped: ${state.failed}</span>` : nothing}
+    </p>`;
+  }
+
+  private async makeWholeOffline(): Promise<void> {
+    this.wholeOffline = { done: 0, total: this.info?.wholeCollection?.bytes ?? 0 };
+    try {
+      const done = await this.engine.request('makeAvailableOffline', {}, { onProgress: (p) => (this.wholeOffline = { done: p.done, total: p.total }) });
+      this.wholeOffline = { finished: done.bytes };
+    } catch (e) {
+      this.wholeOffline = { failed: errorText(e) };
+    }
   }
 
   private renderLibrary() {
@@ -500,7 +536,10 @@ export class PapersiftApp extends LitElement {
           .selected=${shown?.reply.source?.id || undefined}
           @open-paper=${(e: CustomEvent<{ paperId: string }>) => this.commit({ ...this.view, tab: 'search', q: '', similar: e.detail.paperId }, 'push')}
         ></ps-paper-map>`,
-      error: (e) => html`<p class="message error" role="alert">The map could not be drawn: ${errorText(e)}</p>`,
+      error: (e) =>
+        e instanceof EngineError && e.code === 'unavailable'
+          ? html`<p class="message" role="status" data-map="unavailable">${errorText(e)}</p>`
+          : html`<p class="message error" role="alert">The map could not be drawn: ${errorText(e)}</p>`,
     });
   }
 
@@ -773,7 +812,7 @@ function readSettings(): Partial<EngineSettings> {
 
 /** Problems with what was typed are guidance, not failures. */
 function isInputProblem(e: unknown): boolean {
-  return e instanceof EngineError && (e.code === 'empty-query' || e.code === 'unknown-paper' || e.code === 'invalid-option' || e.code === 'no-match');
+  return e instanceof EngineError && (e.code === 'empty-query' || e.code === 'unknown-paper' || e.code === 'invalid-option' || e.code === 'no-match' || e.code === 'unavailable');
 }
 
 function errorText(e: unknown): string {
