@@ -8,8 +8,12 @@ import { SearchEngine, type SearchOptions, type SearchResult } from '../search';
 import type { Paper } from '../types';
 import { dot } from '../vectors';
 import { Format3Engine, type VectorReader } from './engine';
-import { PapersReader, PapersWriter } from './papers';
-import { verifiedSource } from './sharded-files';
+import { encodeVectors, DEFAULT_VECTOR_PARAMS } from './build';
+import type { Format3Manifest } from './manifest';
+import { PapersReader, PapersWriter, type PapersSection } from './papers';
+import { openFormat3, checkedFetch } from './reader';
+import { fileRef, verifiedSource } from './sharded-files';
+import type { LexicalSection } from '../lexical/chunked';
 
 /**
  * An exact vector reader over rotated rows: the test double for format3/reader.ts's VectorSet. With exact
@@ -43,6 +47,20 @@ let papers: Paper[];
 let paperFilesRead: string[];
 let vectors: ReturnType<typeof exactVectors>;
 
+let rotation: Float32Array;
+
+/** The papers and keyword sections of these papers, in this row order, over one Map of files. */
+async function textSections(rows: readonly Paper[], files: Map<string, Uint8Array>) {
+  const sink = (name: string, bytes: Uint8Array) => void files.set(name, bytes);
+  const paperWriter = new PapersWriter(sink, { rowsPerShard: 8, titleRowsPerShard: 64, idBucketBytes: 1024 });
+  const lexicalWriter = new ChunkedLexicalWriter({ bucketBytes: 2048, bigTermPostings: 40 });
+  for (const paper of rows) {
+    await paperWriter.add(paper);
+    lexicalWriter.add(paper);
+  }
+  return { papers: await paperWriter.finish(), lexical: await lexicalWriter.finish(sink) };
+}
+
 beforeAll(async () => {
   const model = getModel(DEFAULT_MODEL_ID);
   const artifacts = await readArtifactsDir(SITE_ARTIFACTS_DIR, { model, dtype: model.defaultDtype });
@@ -55,16 +73,9 @@ beforeAll(async () => {
   artifacts.papers.splice(0, papers.length, ...papers);
   format2 = await SearchEngine.open({ ...artifacts, hnsw: new Map() });
 
+  rotation = artifacts.rotation;
   const files = new Map<string, Uint8Array>();
-  const sink = (name: string, bytes: Uint8Array) => void files.set(name, bytes);
-  const paperWriter = new PapersWriter(sink, { rowsPerShard: 8, titleRowsPerShard: 64, idBucketBytes: 1024 });
-  const lexicalWriter = new ChunkedLexicalWriter({ bucketBytes: 2048, bigTermPostings: 40 });
-  for (const paper of papers) {
-    await paperWriter.add(paper);
-    lexicalWriter.add(paper);
-  }
-  const paperSection = await paperWriter.finish();
-  const lexicalSection = await lexicalWriter.finish(sink);
+  const { papers: paperSection, lexical: lexicalSection } = await textSections(papers, files);
   paperFilesRead = [];
   const source = verifiedSource(async (name) => {
     paperFilesRead.push(name);
@@ -185,5 +196,58 @@ describe('format-3 engine: what it fetches and what it refuses', () => {
     const short = exactVectors(new Float32Array(384 * 3), 384, new Float32Array(384 * 384));
     const readers = (format3 as unknown as { readers: ConstructorParameters<typeof Format3Engine>[0] }).readers;
     expect(() => new Format3Engine({ ...readers, vectors: short })).toThrow(/disagree/);
+  });
+});
+
+describe('format-3 engine over a real format-3 vector set (8-bit rows, prefix graph, locality row order)', () => {
+  let real: Format3Engine;
+
+  beforeAll(async () => {
+    const model = getModel(DEFAULT_MODEL_ID);
+    const encoded = encodeVectors(format2.vectors.slice(), model.dims, rotation, { ...DEFAULT_VECTOR_PARAMS, rowsPerShard: 32 });
+    const files = new Map<string, Uint8Array>(encoded.files);
+    for (let i = 0; i < encoded.shardCount; i++) {
+      const { name, bytes } = encoded.rowShard(i);
+      files.set(name, bytes);
+    }
+    const listed: Format3Manifest['files'] = {};
+    for (const [name, bytes] of files) listed[name] = await fileRef(name, bytes);
+    // The papers go in the vector set's row order, as build-index --format 3 writes them.
+    const { papers: paperSection, lexical: lexicalSection } = await textSections(Array.from(encoded.order, (i) => papers[i]), files);
+    const manifest = { ...encoded.manifest, formatVersion: 3, count: papers.length, files: listed } as Format3Manifest;
+    const source = verifiedSource(async (name) => files.get(name));
+    real = new Format3Engine({
+      modelId: model.id,
+      papers: await PapersReader.open(paperSection as PapersSection, source),
+      lexical: await ChunkedLexicalIndex.open(lexicalSection as LexicalSection, source),
+      vectors: await openFormat3(manifest, checkedFetch(manifest, async (name) => files.get(name))),
+    });
+  });
+
+  it('ranks as the exact engine does, up to 8-bit rounding', async () => {
+    const overlaps: number[] = [];
+    for (const i of [7, 57, 107, 207, 307]) {
+      const embedding = format2.embeddingOf(papers[i].id);
+      const semantic = await real.searchText('language models', embedding, { mode: 'semantic' });
+      // A paper's own vector finds it first.
+      expect(semantic.hits[0].paper.id).toBe(papers[i].id);
+      const hybrid = ids(await real.searchText('language models', embedding));
+      const expected = ids(format2.searchText('language models', embedding, EXACT));
+      overlaps.push(hybrid.filter((id) => expected.includes(id)).length / expected.length);
+    }
+    expect(Math.min(...overlaps)).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('similar leaves the paper out and agrees with the exact engine on most neighbours', async () => {
+    for (const source of [papers[3], papers[120], papers[300]]) {
+      const got = ids(await real.similar(source.id, { mode: 'semantic' }));
+      expect(got).not.toContain(source.id);
+      const expected = ids(format2.similar(source.id, { ...EXACT, mode: 'semantic' }));
+      expect(got.filter((id) => expected.includes(id)).length).toBeGreaterThanOrEqual(8);
+    }
+  });
+
+  it('keyword answers do not depend on the row order', async () => {
+    expect(shown(await real.searchText('sparse autoencoders', null))).toEqual(shown(format2.searchText('sparse autoencoders', null)));
   });
 });
