@@ -7,12 +7,10 @@
  * model is refused with the reason.
  */
 import { PapersiftError } from '../src/core/errors';
-import { Format3Engine } from '../src/core/format3/engine';
+import type { Format3Engine } from '../src/core/format3/engine';
 import { parseFormat3Manifest, type Format3Manifest } from '../src/core/format3/manifest';
-import { PapersReader, type PapersSection } from '../src/core/format3/papers';
-import { openFormat3 } from '../src/core/format3/reader';
+import { openFormat3Engine } from '../src/core/format3/open';
 import type { FileEntry } from '../src/core/format3/sharded-files';
-import { ChunkedLexicalIndex, type LexicalSection } from '../src/core/lexical/chunked';
 import type { Expectation } from '../src/core/artifacts';
 import type { LoadStep } from '../src/protocol';
 import { ChunkStore } from '../src/store/chunk-store';
@@ -51,25 +49,8 @@ export async function openFormat3Site(
       { found: manifest.model, expected: { id: model.id, dtype } },
     );
   }
-  if (!manifest.papers || !manifest.lexical) {
-    throw new PapersiftError('artifacts-format', 'This format-3 index has no papers or keyword section: build it again with build-index --format 3');
-  }
   const store = new ChunkStore({ base: ctx.artifactsUrl, onStorageProblem: ctx.onStorageProblem });
-  const fetchListed = (name: string) => {
-    const entry = manifest.files[name];
-    if (!entry) throw new PapersiftError('artifacts-format', `The manifest does not list ${name}`, { file: name });
-    return store.read(name, entry);
-  };
   ctx.onStep({ message: 'Opening the search index…', done: false });
-  const [vectors, papers, lexical] = await Promise.all([
-    openFormat3(manifest, fetchListed),
-    PapersReader.open(manifest.papers as PapersSection, store.read),
-    ChunkedLexicalIndex.open(manifest.lexical as LexicalSection, store.read),
-  ]);
-  const engine = new Format3Engine({ modelId: manifest.model.id, papers, lexical, vectors });
-  const files = () => new Map<string, FileEntry>([...Object.entries(manifest.files), ...papers.files(), ...lexical.files()]);
-  const all = files();
-  let bytes = 0;
-  for (const entry of all.values()) bytes += entry.bytes;
-  return { manifest, engine, store, files, size: { files: all.size, bytes } };
+  const { engine, files, bytes } = await openFormat3Engine(manifest, store.read);
+  return { manifest, engine, store, files: () => files, size: { files: files.size, bytes } };
 }

@@ -10,10 +10,9 @@ import { dot } from '../vectors';
 import { Format3Engine, type VectorReader } from './engine';
 import { encodeVectors, DEFAULT_VECTOR_PARAMS } from './build';
 import type { Format3Manifest } from './manifest';
-import { PapersReader, PapersWriter, type PapersSection } from './papers';
-import { openFormat3, checkedFetch } from './reader';
+import { openFormat3Engine } from './open';
+import { PapersReader, PapersWriter } from './papers';
 import { fileRef, verifiedSource } from './sharded-files';
-import type { LexicalSection } from '../lexical/chunked';
 
 /**
  * An exact vector reader over rotated rows: the test double for format3/reader.ts's VectorSet. With exact
@@ -214,14 +213,19 @@ describe('format-3 engine over a real format-3 vector set (8-bit rows, prefix gr
     for (const [name, bytes] of files) listed[name] = await fileRef(name, bytes);
     // The papers go in the vector set's row order, as build-index --format 3 writes them.
     const { papers: paperSection, lexical: lexicalSection } = await textSections(Array.from(encoded.order, (i) => papers[i]), files);
-    const manifest = { ...encoded.manifest, formatVersion: 3, count: papers.length, files: listed } as Format3Manifest;
-    const source = verifiedSource(async (name) => files.get(name));
-    real = new Format3Engine({
-      modelId: model.id,
-      papers: await PapersReader.open(paperSection as PapersSection, source),
-      lexical: await ChunkedLexicalIndex.open(lexicalSection as LexicalSection, source),
-      vectors: await openFormat3(manifest, checkedFetch(manifest, async (name) => files.get(name))),
-    });
+    const manifest = {
+      ...encoded.manifest,
+      formatVersion: 3,
+      model: { id: model.id, dims: model.dims },
+      count: papers.length,
+      files: listed,
+      papers: paperSection,
+      lexical: lexicalSection,
+    } as Format3Manifest;
+    const opened = await openFormat3Engine(manifest, verifiedSource(async (name) => files.get(name)));
+    real = opened.engine;
+    expect(opened.files.size).toBe(files.size);
+    expect(opened.bytes).toBe([...files.values()].reduce((sum, bytes) => sum + bytes.byteLength, 0));
   });
 
   it('ranks as the exact engine does, up to 8-bit rounding', async () => {
