@@ -498,36 +498,15 @@ export class SearchEngine {
   private annotateTyped(result: Ranked, query: string, rotated: Float32Array | null): Ranked {
     const weights = queryTermWeights(this.lexical, query);
     const share = (term: string) => documentShare(this.lexical, term);
-    const hits = result.hits.map((hit) => {
-      const terms = paperTerms(hit.paper);
-      const coverage = coverageOf(weights, terms);
-      const cosine = rotated ? this.fullCosine(rotated, hit.row) : null;
-      return {
-        ...hit,
-        coverage,
-        ...(cosine === null ? {} : { cosine }),
-        relevance: relevanceOf(this.calibrations, 'query', { cosine, coverage }),
-        terms: highlightTerms([...weights.keys()].filter((t) => terms.has(t)), share),
-      };
-    });
-    const keywordNothing = result.mode === 'lexical' && hits.length === 0;
-    return { ...result, hits, noCloseMatch: keywordNothing || noneClose(hits) };
+    const cosines = rotated && result.hits.map((hit) => this.fullCosine(rotated, hit.row));
+    return annotatedTyped(result, weights, cosines, share, this.calibrations);
   }
 
   /** The same for a paper as the query (similar, related): relevance from the cosine, highlights from the rare terms both share. */
   private annotatePaper(result: Ranked, paper: Pick<Paper, 'title' | 'abstract'>, rotated: Float32Array): Ranked {
-    const sourceTerms = paperTerms(paper);
     const share = (term: string) => documentShare(this.lexical, term);
-    const hits = result.hits.map((hit) => {
-      const cosine = this.fullCosine(rotated, hit.row);
-      return {
-        ...hit,
-        cosine,
-        relevance: relevanceOf(this.calibrations, 'paper', { cosine, coverage: 0 }),
-        terms: sharedRareTerms(sourceTerms, paperTerms(hit.paper), share),
-      };
-    });
-    return { ...result, hits, noCloseMatch: noneClose(hits) };
+    const cosines = result.hits.map((hit) => this.fullCosine(rotated, hit.row));
+    return annotatedByPaper(result, paperTerms(paper), cosines, share, this.calibrations);
   }
 
   private fullCosine(rotated: Float32Array, label: number): number {
@@ -734,8 +713,53 @@ function nameParts(name: string): string[] {
     .filter((part) => part.length >= 2);
 }
 
+/**
+ * A typed query's hits with what the reader sees beside the ranking: query coverage, the full-dim cosine
+ * (`cosines[i]` for hit i; null before the model has loaded), calibrated relevance, the words to highlight,
+ * and whether anything matches well. Shared by both engines (search.ts, format3/engine.ts).
+ */
+export function annotatedTyped<R extends { mode: SearchMode; hits: SearchHit[] }>(
+  result: R,
+  weights: ReadonlyMap<string, number>,
+  cosines: readonly number[] | null,
+  share: (term: string) => number,
+  calibrations: ModelCalibrations | undefined,
+): R & { noCloseMatch: boolean } {
+  const hits = result.hits.map((hit, i) => {
+    const terms = paperTerms(hit.paper);
+    const coverage = coverageOf(weights, terms);
+    const cosine = cosines ? cosines[i] : null;
+    return {
+      ...hit,
+      coverage,
+      ...(cosine === null ? {} : { cosine }),
+      relevance: relevanceOf(calibrations, 'query', { cosine, coverage }),
+      terms: highlightTerms([...weights.keys()].filter((t) => terms.has(t)), share),
+    };
+  });
+  const keywordNothing = result.mode === 'lexical' && hits.length === 0;
+  return { ...result, hits, noCloseMatch: keywordNothing || noneClose(hits) };
+}
+
+/** The same for a paper as the query (similar, related): relevance from the cosine, highlights from the rare terms both share. */
+export function annotatedByPaper<R extends { hits: SearchHit[] }>(
+  result: R,
+  sourceTerms: ReadonlySet<string>,
+  cosines: readonly number[],
+  share: (term: string) => number,
+  calibrations: ModelCalibrations | undefined,
+): R & { noCloseMatch: boolean } {
+  const hits = result.hits.map((hit, i) => ({
+    ...hit,
+    cosine: cosines[i],
+    relevance: relevanceOf(calibrations, 'paper', { cosine: cosines[i], coverage: 0 }),
+    terms: sharedRareTerms(sourceTerms, paperTerms(hit.paper), share),
+  }));
+  return { ...result, hits, noCloseMatch: noneClose(hits) };
+}
+
 /** Whether the best hit's calibrated relevance is below the no-match line; false when relevance is unknown. */
-export function noneClose(hits: readonly SearchHit[]): boolean {
+function noneClose(hits: readonly SearchHit[]): boolean {
   if (hits.length === 0) return true;
   const known = hits.map((h) => h.relevance).filter((p): p is number => p !== undefined);
   return known.length > 0 && Math.max(...known) < NO_MATCH_BELOW;

@@ -13,16 +13,26 @@
  * (FORMAT3_UNAVAILABLE).
  */
 import { PapersiftError } from '../errors';
-import { highlightTerms, sharedRareTerms } from '../explain';
 import { describeFilter, isActiveFilter, SORT_ORDERS, sortByDate, type Facets, type PaperFilter, type SortOrder } from '../filter';
 import { FUSION_DEPTH, fuseHybrid, hybridSearchAsync } from '../hybrid/hybrid';
 import { smoothOverNeighbours } from '../hybrid/smooth';
 import type { Scored } from '../hybrid/fuse';
-import { applyCorrections, coverageOf, type Correction, type KeywordMatches } from '../lexical';
+import { applyCorrections, type Correction, type KeywordMatches } from '../lexical';
 import { paperTerms } from '../lexical/analyzer';
 import type { ChunkedHit, ChunkedLexicalIndex } from '../lexical/chunked';
-import { calibrationsFor, relevanceOf, type ModelCalibrations } from '../relevance/relevance';
-import { checkQueryText, DEFAULT_K, DEFAULT_MODE, MAX_K, noneClose, SEARCH_MODES, type SearchHit, type SearchMode, type SearchOptions, type SearchResult } from '../search';
+import { calibrationsFor, type ModelCalibrations } from '../relevance/relevance';
+import {
+  annotatedByPaper,
+  annotatedTyped,
+  checkQueryText,
+  DEFAULT_K,
+  DEFAULT_MODE,
+  MAX_K,
+  SEARCH_MODES,
+  type SearchMode,
+  type SearchOptions,
+  type SearchResult,
+} from '../search';
 import type { Paper } from '../types';
 import { dot, normaliseInPlace } from '../vectors';
 import type { PapersReader } from './papers';
@@ -211,21 +221,11 @@ export class Format3Engine {
     const share = await this.shares(weights.keys());
     const rows = result.hits.map((h) => h.row);
     const [papers, cosines] = await Promise.all([this.readers.papers.papers(rows), rotated ? this.cosines(rotated, rows) : null]);
-    const hits: SearchHit[] = result.hits.map((hit, i) => {
-      const terms = paperTerms(papers[i]);
-      const coverage = coverageOf(weights, terms);
-      const cosine = cosines ? cosines[i] : null;
-      return {
-        ...hit,
-        paper: papers[i],
-        coverage,
-        ...(cosine === null ? {} : { cosine }),
-        relevance: relevanceOf(this.calibrations, 'query', { cosine, coverage }),
-        terms: highlightTerms([...weights.keys()].filter((t) => terms.has(t)), share),
-      };
-    });
-    const keywordNothing = result.mode === 'lexical' && hits.length === 0;
-    return { ...result, hits, noCloseMatch: keywordNothing || noneClose(hits) };
+    return annotatedTyped(this.withPapers(result, papers), weights, cosines, share, this.calibrations);
+  }
+
+  private withPapers(result: Ranked, papers: Paper[]): Ranked {
+    return { ...result, hits: result.hits.map((hit, i) => ({ ...hit, paper: papers[i] })) };
   }
 
   /** The same for a paper as the query (as SearchEngine.annotatePaper). */
@@ -234,14 +234,7 @@ export class Format3Engine {
     const share = await this.shares(sourceTerms);
     const rows = result.hits.map((h) => h.row);
     const [papers, cosines] = await Promise.all([this.readers.papers.papers(rows), this.cosines(rotated, rows)]);
-    const hits: SearchHit[] = result.hits.map((hit, i) => ({
-      ...hit,
-      paper: papers[i],
-      cosine: cosines[i],
-      relevance: relevanceOf(this.calibrations, 'paper', { cosine: cosines[i], coverage: 0 }),
-      terms: sharedRareTerms(sourceTerms, paperTerms(papers[i]), share),
-    }));
-    return { ...result, hits, noCloseMatch: noneClose(hits) };
+    return annotatedByPaper(this.withPapers(result, papers), sourceTerms, cosines, share, this.calibrations);
   }
 
   private async cosines(rotated: Float32Array, rows: readonly number[]): Promise<number[]> {
