@@ -6,13 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEmbedder } from '../core/embed';
-import { Format3Engine } from '../core/format3/engine';
+import type { Format3Engine } from '../core/format3/engine';
 import { FORMAT3_FILES, parseFormat3Manifest, type Format3Manifest } from '../core/format3/manifest';
-import { PapersReader, type PapersSection } from '../core/format3/papers';
-import { checkedFetch, openFormat3, type VectorSet } from '../core/format3/reader';
+import { openFormat3Engine } from '../core/format3/open';
+import type { PapersReader } from '../core/format3/papers';
+import type { VectorSet } from '../core/format3/reader';
 import { verifiedSource } from '../core/format3/sharded-files';
 import { PapersiftError } from '../core/errors';
-import { ChunkedLexicalIndex, type LexicalSection } from '../core/lexical/chunked';
 import { getModel, resolveDtype } from '../core/models';
 import type { SearchOptions, SearchResult } from '../core/search';
 import { artifactsDirReader, displayPath } from './build-pipeline';
@@ -40,14 +40,8 @@ export async function openFormat3Dir(dir: string): Promise<OpenedFormat3> {
   if (!manifest.papers || !manifest.lexical) {
     throw new PapersiftError('artifacts-format', `${displayPath(dir)} has no papers or keyword section: rebuild it with build-index --merge ... --format 3`);
   }
-  const read = artifactsDirReader(dir);
-  const source = verifiedSource(read);
-  const [vectors, papers, lexical] = await Promise.all([
-    openFormat3(manifest, checkedFetch(manifest, read)),
-    PapersReader.open(manifest.papers as PapersSection, source),
-    ChunkedLexicalIndex.open(manifest.lexical as LexicalSection, source),
-  ]);
-  return { manifest, vectors, papers, engine: new Format3Engine({ modelId: manifest.model.id, papers, lexical, vectors }) };
+  const { vectors, papers, engine } = await openFormat3Engine(manifest, verifiedSource(artifactsDirReader(dir)));
+  return { manifest, vectors, papers, engine };
 }
 
 export interface Format3SearchRequest {

@@ -7,11 +7,15 @@ import { ChunkedLexicalIndex, type LexicalSection } from '../lexical/chunked';
 import { Format3Engine } from './engine';
 import type { Format3Manifest } from './manifest';
 import { PapersReader, type PapersSection } from './papers';
-import { openFormat3 } from './reader';
+import { openFormat3, type VectorSet } from './reader';
 import type { FileEntry, FileSource } from './sharded-files';
 
 export interface OpenedFormat3 {
   engine: Format3Engine;
+  /** The readers the engine searches through. */
+  vectors: VectorSet;
+  papers: PapersReader;
+  lexical: ChunkedLexicalIndex;
   /** Every file of the set with its entry (the manifest's, the sections' tables and shards), each once. */
   files: Map<string, FileEntry>;
   /** Their total size. */
@@ -35,5 +39,5 @@ export async function openFormat3Engine(manifest: Format3Manifest, source: FileS
   const files = new Map<string, FileEntry>([...Object.entries(manifest.files), ...papers.files(), ...lexical.files()]);
   let bytes = 0;
   for (const entry of files.values()) bytes += entry.bytes;
-  return { engine: new Format3Engine({ modelId: manifest.model.id, papers, lexical, vectors }), files, bytes };
+  return { engine: new Format3Engine({ modelId: manifest.model.id, papers, lexical, vectors }), vectors, papers, lexical, files, bytes };
 }
