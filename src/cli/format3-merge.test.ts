@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,19 +11,7 @@ import type { Paper } from '../core/types';
 import { mergeShardsFormat3 } from './format3-merge';
 import { openFormat3Dir } from './format3-search';
 import { ShardWriter } from './shard-files';
-import { REPO_ROOT } from './node-env';
-
-/** The search CLI in a child process (not blocking: vitest's worker must keep answering). */
-function searchCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/search.ts'), ...args], { cwd: REPO_ROOT, timeout: 120_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { searchCli } from '../../test/helpers/search-cli';
 
 const model = getModel('bge-small-en-v1.5');
 const dtype = model.defaultDtype;

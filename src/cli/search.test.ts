@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { searchCli } from '../../test/helpers/search-cli';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,20 +42,8 @@ describe('runBatch', () => {
   });
 });
 
-/**
- * The real command, as a user runs it: one process, artifacts reused. Spawned without blocking the test worker
- * (a blocking spawn under load starves vitest's worker RPC and fails the run with "Timeout calling onTaskUpdate").
- */
-function cliAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/search.ts'), ...args], { cwd: REPO_ROOT, timeout: 120_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The real command, as a user runs it: one process, artifacts reused. */
+const cliAsync = searchCli;
 
 describe('npm run search', () => {
   it('prints a ranked table and says it reused the artifacts', async () => {
