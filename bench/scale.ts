@@ -2,7 +2,10 @@
  * The site at scale (issue #13's table): synthetic corpora from `generate-corpus`, merged into artifacts,
  * each built into the site and visited in headless Chromium beside the 364-paper seed site, taking turns.
  *
- *   npx tsx bench/scale.ts [--sizes 10000,100000] [--searches 20] [--repeats 3] [--write]
+ *   npx tsx bench/scale.ts [--sizes 10000,100000] [--format 2,3] [--searches 20] [--repeats 3] [--write]
+ *
+ * --format: the artifact formats each corpus is merged into (build-index --merge … --format F), measured side by
+ * side: 2 reads every file before the first result, 3 an eager prefix and graph, the rest as queries need it.
  *
  * Per corpus size and per visit (fresh profile first, then repeat visits in the same profile):
  * - bytes fetched before the first keyword result and before the first hybrid result, from the browser's
@@ -13,7 +16,7 @@
  *   COOP/COEP, so the page is cross-origin isolated); it counts the page and its workers, model included.
  * - search time in the worker, embedding excluded: the `searchMs` the worker reports for each of the searches.
  * - semantic recall@10 of what the site's engine returns (its approximate graph) against exact float32 search at
- *   full dims over the same artifacts, for the benchmark queries embedded in Node.
+ *   full dims over the format-2 set of the same corpus, for the benchmark queries embedded in Node.
  *
  * Corpora and artifacts are kept in .cache/scale/<N>/ and reused; delete that folder to regenerate.
  * --write puts the tables into docs/BENCHMARKS.md between its markers.
@@ -21,12 +24,14 @@
 import '../src/cli/node-env';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openEngine } from '../src/cli/open-engine';
 import { SITE_ARTIFACTS_DIR } from '../src/cli/node-env';
+import { openFormat3Dir } from '../src/cli/format3-search';
+import type { Embedder } from '../src/core/embed/types';
 import { QUERIES } from './queries';
 import { launchProfile, type Profile } from '../test/e2e/browser';
 import { buildSite, REPO_ROOT, startStaticHost, type StaticHost } from '../test/e2e/site-server';
@@ -34,12 +39,15 @@ import { buildSite, REPO_ROOT, startStaticHost, type StaticHost } from '../test/
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '10000' },
+    format: { type: 'string', default: '2' },
     searches: { type: 'string', default: '20' },
     repeats: { type: 'string', default: '3' },
     write: { type: 'boolean', default: false },
   },
 });
 const SIZES = values.sizes.split(',').map(Number);
+const FORMATS = values.format.split(',').map(Number);
+if (FORMATS.some((f) => f !== 2 && f !== 3)) throw new Error(`--format takes 2, 3 or 2,3; got ${values.format}`);
 const SEARCHES = Number(values.searches);
 const REPEATS = Number(values.repeats);
 const SCRATCH = join(REPO_ROOT, '.cache', 'scale');
@@ -57,6 +65,7 @@ interface VisitFigures {
 
 interface SiteFigures {
   label: string;
+  format: number;
   papers: number;
   artifactBytes: number;
   first: VisitFigures;
@@ -70,43 +79,56 @@ function run(args: string[]): void {
   execFileSync(process.execPath, ['--import', 'tsx', ...args], { cwd: REPO_ROOT, stdio: 'inherit' });
 }
 
-/** Generates and merges a corpus of `papers` once; later runs reuse it. */
-function prepare(papers: number): string {
+/** Generates a corpus of `papers` and merges it into `format` once; later runs reuse both. */
+function prepare(papers: number, format: number): string {
   const dir = join(SCRATCH, String(papers));
   if (!existsSync(join(dir, 'embeddings'))) {
     run(['src/cli/generate-corpus.ts', '--papers', String(papers), '--out', dir, '--shards', '4', '--seed', '1']);
   }
-  const artifacts = join(dir, 'artifacts');
+  const artifacts = join(dir, format === 2 ? 'artifacts' : `artifacts-f${format}`);
   if (!existsSync(join(artifacts, 'manifest.json'))) {
-    run(['src/cli/build-index.ts', '--merge', join(dir, 'embeddings'), '--out', artifacts, '--name', `Synthetic ${papers}`]);
+    run(['src/cli/build-index.ts', '--merge', join(dir, 'embeddings'), '--out', artifacts, '--format', String(format), '--name', `Synthetic ${papers}`]);
   }
   return artifacts;
 }
 
-/** The set's paper count and its size: every file the manifest names. */
+/** The set's paper count and its size: every file in its folder (format 3 keeps its shards in subfolders). */
 async function describeSet(dir: string): Promise<{ papers: number; bytes: number }> {
-  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { count: number; files: Record<string, { bytes: number }> };
-  return { papers: manifest.count, bytes: Object.values(manifest.files).reduce((sum, f) => sum + f.bytes, 0) };
+  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { count: number };
+  let bytes = 0;
+  for (const name of await readdir(dir, { recursive: true })) {
+    const info = await stat(join(dir, name));
+    if (info.isFile()) bytes += info.size;
+  }
+  return { papers: manifest.count, bytes };
 }
 
 /**
  * Exact float32 full-dim search against what the engine returns by default for the same artifacts (its
  * HNSW graph above EXACT_SEARCH_BELOW papers), semantic mode, top 10.
  */
-async function recallAt10(dir: string): Promise<number> {
-  const { engine, embedder } = await openEngine({ index: dir, log: () => {} });
+async function recallAt10(dir: string, format: number, reference: string): Promise<number> {
+  const { engine, embedder } = await openEngine({ index: reference, log: () => {} });
   try {
+    const approximate = format === 3 ? await format3Semantic(dir, embedder) : async (text: string, vector: Float32Array) => engine.searchText(text, vector, { mode: 'semantic', k: 10 });
     let found = 0;
     for (const text of QUERIES) {
       const vector = await embedder.embedQuery(text);
       const exact = engine.searchText(text, vector, { mode: 'semantic', k: 10, exact: true }).hits.map((h) => h.paper.id);
-      const approximate = new Set(engine.searchText(text, vector, { mode: 'semantic', k: 10 }).hits.map((h) => h.paper.id));
-      found += exact.filter((id) => approximate.has(id)).length;
+      const got = new Set((await approximate(text, vector)).hits.map((h) => h.paper.id));
+      found += exact.filter((id) => got.has(id)).length;
     }
     return found / (10 * QUERIES.length);
   } finally {
     await embedder.dispose();
   }
+}
+
+/** The format-3 engine over a folder, answering semantic top-10 queries as the site's worker does. */
+async function format3Semantic(dir: string, embedder: Embedder) {
+  const { manifest, engine } = await openFormat3Dir(dir);
+  if (manifest.model.id !== embedder.model.id) throw new Error(`${dir} was made with ${manifest.model.id}, the reference with ${embedder.model.id}`);
+  return (text: string, vector: Float32Array) => engine.searchText(text, vector, { mode: 'semantic', k: 10 });
 }
 
 /** Counts response bytes per request as they finish; `mark` snapshots the running total. */
@@ -172,7 +194,7 @@ async function searchAndMeasure(profile: Profile): Promise<{ searchMs: number[];
   );
 }
 
-async function measureSite(label: string, artifacts: string, host: StaticHost): Promise<SiteFigures> {
+async function measureSite(label: string, artifacts: string, host: StaticHost, format = 2, reference = artifacts): Promise<SiteFigures> {
   const { papers, bytes: artifactBytes } = await describeSet(artifacts);
   const outDir = join(SCRATCH, 'sites', label.replace(/\W+/g, '-'));
   await buildSite({ outDir, artifacts, buildId: `scale-${papers}` });
@@ -187,8 +209,8 @@ async function measureSite(label: string, artifacts: string, host: StaticHost): 
     const repeats: VisitFigures[] = [];
     for (let i = 0; i < REPEATS; i++) repeats.push(await visitSite(profile, host.siteUrl, counter, marks));
     const { searchMs, memoryBytes } = await searchAndMeasure(profile);
-    const recall = await recallAt10(artifacts);
-    return { label, papers, artifactBytes, first, repeats, memoryBytes, searchMs, recall };
+    const recall = await recallAt10(artifacts, format, reference);
+    return { label, format, papers, artifactBytes, first, repeats, memoryBytes, searchMs, recall };
   } finally {
     await profile.close();
   }
@@ -219,13 +241,14 @@ function report(sites: SiteFigures[], load: [number, number], seconds: number): 
       (s) => `${(repeatKeyword(s) / repeatKeyword(seed)).toFixed(2)} / ${(repeatHybrid(s) / repeatHybrid(seed)).toFixed(2)}`,
     ],
   ];
-  const header = `| | ${sites.map((s) => `${s.papers.toLocaleString('en-US')}${s.label === SEED_LABEL ? ' (seed)' : ''}`).join(' | ')} |`;
+  const header = `| | ${sites.map((s) => `${s.papers.toLocaleString('en-US')}${s.label === SEED_LABEL ? ' (seed)' : ''} · format ${s.format}`).join(' | ')} |`;
   return [
     '```',
     ['npx tsx bench/scale.ts', ...process.argv.slice(2)].join(' '),
     '```',
     '',
-    `Format 2 artifacts (today's: every file read before the first result), synthetic corpora from \`generate-corpus\` (seed 1, 4 shards, merged),`,
+    `Format 2 reads every file before the first result; format 3 an 8-bit prefix and one graph, the rest (row shards, paper text, keyword postings) as queries need it.`,
+    `Synthetic corpora from \`generate-corpus\` (seed 1, 4 shards, merged with \`build-index --merge … --format F\`); the seed site is format 2;`,
     `served by a plain static host with COOP/COEP and no compression, headless Chromium, fresh profile for the first visit, the same profile for the repeats.`,
     `Load average ${load[0].toFixed(1)} at the start, ${load[1].toFixed(1)} at the end; the run took ${Math.round(seconds)} s.`,
     '',
@@ -248,12 +271,16 @@ async function writeSection(path: string, text: string): Promise<void> {
 async function main(): Promise<void> {
   const started = Date.now();
   const loadBefore = loadavg()[0];
-  const corpora = SIZES.map((n) => ({ n, artifacts: prepare(n) }));
+  // Format 2 of each size is always built: it is the exact reference for recall.
+  const corpora = SIZES.flatMap((n) => {
+    const reference = prepare(n, 2);
+    return FORMATS.map((format) => ({ n, format, reference, artifacts: format === 2 ? reference : prepare(n, format) }));
+  });
   const host = await startStaticHost({ root: SITE_ARTIFACTS_DIR, isolation: true });
   const sites: SiteFigures[] = [];
   try {
     sites.push(await measureSite(SEED_LABEL, SITE_ARTIFACTS_DIR, host));
-    for (const { n, artifacts } of corpora) sites.push(await measureSite(`synthetic ${n}`, artifacts, host));
+    for (const { n, format, artifacts, reference } of corpora) sites.push(await measureSite(`synthetic ${n} f${format}`, artifacts, host, format, reference));
   } finally {
     await host.close();
   }
