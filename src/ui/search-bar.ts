@@ -220,6 +220,7 @@ export class SearchBar extends LitElement {
 
   @property() value = '';
   /** Prefix lengths with a graph, e.g. [32, 64, 128, 256]; full width is offered on its own. */
+  /** Prefix lengths the index can search at; none for an index that offers no choice (format 3). */
   @property({ attribute: false }) dimsOptions: number[] = [32, 64, 128, 256];
   @property({ type: Number }) fullDims = 384;
   @property({ attribute: false }) dims: number | null = null;
@@ -316,7 +317,7 @@ export class SearchBar extends LitElement {
             )}
           </div>
         </fieldset>
-        ${this.mode === 'lexical'
+        ${this.mode === 'lexical' || this.dimsOptions.length === 0
           ? nothing
           : html`<fieldset>
                 <legend>Dimensions</legend>

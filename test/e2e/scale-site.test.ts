@@ -224,6 +224,9 @@ describe(`a ${PAPERS}-paper site on format 3`, () => {
   });
 
   it('says in visitor words what this site does not offer yet, and nothing failed', async () => {
+    // No choice of dims or adaptive re-rank is offered: format 3 always shortlists on its prefix.
+    await expect.poll(() => page.locator('#options').innerText()).toMatch(/Ranking/);
+    expect(await page.locator('#options').innerText()).not.toMatch(/Dimensions|Adaptive/);
     await page.locator('[data-action="toggle-map"]').click();
     await expect.poll(() => page.locator('[data-map="unavailable"]').innerText(), { timeout: 30_000 }).toMatch(/map is not available for this collection/i);
     expect(problems.errors).toEqual([]);
