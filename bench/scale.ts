@@ -24,7 +24,7 @@
 import '../src/cli/node-env';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,6 +33,7 @@ import { SITE_ARTIFACTS_DIR } from '../src/cli/node-env';
 import { openFormat3Dir } from '../src/cli/format3-search';
 import type { Embedder } from '../src/core/embed/types';
 import { QUERIES } from './queries';
+import { writeDocSection } from './doc-section';
 import { launchProfile, type Profile } from '../test/e2e/browser';
 import { buildSite, REPO_ROOT, startStaticHost, type StaticHost } from '../test/e2e/site-server';
 
@@ -258,16 +259,6 @@ function report(sites: SiteFigures[], load: [number, number], seconds: number): 
   ].join('\n');
 }
 
-async function writeSection(path: string, text: string): Promise<void> {
-  const begin = '<!-- bench/scale.ts: generated from here -->';
-  const end = '<!-- bench/scale.ts: generated up to here -->';
-  const doc = await readFile(path, 'utf8');
-  const from = doc.indexOf(begin);
-  const to = doc.indexOf(end);
-  if (from < 0 || to < from) throw new Error(`${path} lacks the markers ${begin} … ${end}`);
-  await writeFile(path, `${doc.slice(0, from + begin.length)}\n${text}\n${doc.slice(to)}`);
-}
-
 async function main(): Promise<void> {
   const started = Date.now();
   const loadBefore = loadavg()[0];
@@ -286,7 +277,7 @@ async function main(): Promise<void> {
   }
   const text = report(sites, [loadBefore, loadavg()[0]], (Date.now() - started) / 1000);
   console.log(text);
-  if (values.write) await writeSection(join(REPO_ROOT, 'docs', 'BENCHMARKS.md'), text);
+  if (values.write) await writeDocSection(join(REPO_ROOT, 'docs', 'BENCHMARKS.md'), 'bench/scale.ts', text);
 }
 
 await main();
