@@ -44,7 +44,10 @@ export async function loadArtifacts(ctx: LoaderContext): Promise<LoadedArtifacts
   ctx.onStep({ message: 'Checking the search index…', done: false });
   const shippedManifest = await fetchFile(ctx, FILES.manifest);
   // Format 3 keeps its own files (the chunk store): nothing here is stored whole nor rebuilt.
-  if (shippedManifest && isFormat3Manifest(shippedManifest)) return { format3: await openFormat3Site(shippedManifest, ctx), source: 'network' };
+  if (shippedManifest && isFormat3Manifest(shippedManifest)) {
+    const format3 = await openFormat3Site(shippedManifest, ctx);
+    return { format3, source: format3.source };
+  }
   // Offline, the stored set is the best there is; online, it must come from what the server ships now.
   const shippedOrigin = shippedManifest ? await sha256Hex(shippedManifest) : undefined;
   const notices: string[] = [];

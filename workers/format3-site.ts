@@ -23,6 +23,8 @@ export interface Format3Site {
   files(): Iterable<[string, FileEntry]>;
   /** Files and bytes of the whole set. */
   size: { files: number; bytes: number };
+  /** Where the eager part came from: all of it from IndexedDB, or some from the network (a first visit, or a cleared store). */
+  source: 'indexeddb' | 'network';
 }
 
 /** Whether a manifest's bytes say format 3 (read before choosing a loader). */
@@ -52,5 +54,6 @@ export async function openFormat3Site(
   const store = new ChunkStore({ base: ctx.artifactsUrl, onStorageProblem: ctx.onStorageProblem });
   ctx.onStep({ message: 'Opening the search index…', done: false });
   const { engine, files, bytes } = await openFormat3Engine(manifest, store.read);
-  return { manifest, engine, store, files: () => files, size: { files: files.size, bytes } };
+  const source = store.stats.network.files === 0 ? 'indexeddb' : 'network';
+  return { manifest, engine, store, files: () => files, size: { files: files.size, bytes }, source };
 }

@@ -117,6 +117,7 @@ describe(`a ${PAPERS}-paper site on format 3`, () => {
     await waitForReady(page);
     const info = await stats();
     expect(info.corpus.count).toBe(JSON.parse(readFileSync(join(index, 'manifest.json'), 'utf8')).count);
+    expect(info.source).toBe('network');
     const ids = await searchFor(known.title);
     expect(ids).toContain(known.id);
     // Ready means the model has loaded: the query was embedded and the answer is hybrid.
@@ -218,6 +219,8 @@ describe(`a ${PAPERS}-paper site on format 3`, () => {
       const ids = await searchFor(last[0].title);
       expect(ids).toContain(last[0].id);
       expect((await stats()).counters.format3Files?.network.files).toBe(0);
+      // Its eager part came from IndexedDB: the page must not say the stored index had been cleared.
+      expect((await stats()).source).toBe('indexeddb');
     } finally {
       await profile.context.setOffline(false);
     }
