@@ -3,14 +3,21 @@
  * recall@10 and search time p50 per shortlist size, and the row shards a query reads. For sets too large to
  * rebuild per configuration (1M): the graph and codes are the folder's own.
  *
- *   npx tsx bench/format3-set.ts --set .cache/f3-1m --embeddings .cache/gen1m/embeddings [--queries 100] [--shortlists 400,1000,2000]
+ *   npx tsx bench/format3-set.ts --set .cache/f3-1m --embeddings .cache/gen1m/embeddings [--queries 100] [--shortlists 400,1000,2000] [--text]
  *
  * Queries: papers of the set with fresh noise (the generator's 0.03 per component, renormalised), a stand-in
  * for held-out papers of the same topics (generating the held-out stream past 1M papers takes minutes).
+ * --text: typed queries instead, as the site searches them: bench/queries.ts and the judged text queries of
+ * test/eval/queries.json, embedded by the set's model (--queries is then ignored).
  * Time: the second run of each query (its row shards cached), so it is the search, not the disk.
  */
 import '../src/cli/node-env';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { modelsDir } from '../src/cli/node-env';
+import { createEmbedder } from '../src/core/embed';
+import { parseJudgedQueries } from '../src/core/eval/queries';
+import { QUERIES } from './queries';
 import { openFormat3Dir } from '../src/cli/format3-search';
 import { findShardHeaders, readShardHeader, readShardLines, readShardVectors } from '../src/cli/shard-files';
 import { ScoreHeap } from '../src/core/format3/heap';
@@ -22,10 +29,11 @@ const { values } = parseArgs({
     embeddings: { type: 'string' },
     queries: { type: 'string', default: '100' },
     shortlists: { type: 'string', default: '400,1000,2000' },
+    text: { type: 'boolean', default: false },
   },
 });
 if (!values.set || !values.embeddings) throw new Error('--set DIR and --embeddings DIR are required');
-const { vectors: set, papers } = await openFormat3Dir(values.set);
+const { vectors: set, papers, manifest } = await openFormat3Dir(values.set);
 const dims = set.dims;
 const ids: string[] = [];
 const parts: Float32Array[] = [];
@@ -37,19 +45,37 @@ for (const header of findShardHeaders([values.embeddings])) {
 const count = ids.length;
 const random = mulberry32(5);
 const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-const queryCount = Number(values.queries);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rowOf = (i: number): [Float32Array, number] => {
   let k = 0;
   while (i >= parts[k].length / dims) i -= parts[k++].length / dims;
   return [parts[k], i * dims];
 };
-const queries: Float32Array[] = [];
-for (let q = 0; q < queryCount; q++) {
-  const [part, offset] = rowOf(Math.floor(random() * count));
-  const v = Float32Array.from({ length: dims }, (_, d) => part[offset + d] + 0.03 * gaussian());
-  const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-  queries.push(v.map((x) => x / norm));
+const queries = values.text ? await typedQueries() : noisyCopies(Number(values.queries));
+const queryCount = queries.length;
+
+function noisyCopies(n: number): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (let q = 0; q < n; q++) {
+    const [part, offset] = rowOf(Math.floor(random() * count));
+    const v = Float32Array.from({ length: dims }, (_, d) => part[offset + d] + 0.03 * gaussian());
+    const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+    out.push(v.map((x) => x / norm));
+  }
+  return out;
+}
+
+async function typedQueries(): Promise<Float32Array[]> {
+  const judged = parseJudgedQueries(JSON.parse(readFileSync('test/eval/queries.json', 'utf8')));
+  const texts = [...QUERIES, ...judged.flatMap((q) => (q.kind === 'similar' ? [] : [q.text]))];
+  const embedder = await createEmbedder({ modelId: manifest.model.id, dtype: manifest.model.dtype, localModelPath: modelsDir() });
+  try {
+    const out: Float32Array[] = [];
+    for (const text of texts) out.push(await embedder.embedQuery(text));
+    return out;
+  } finally {
+    await embedder.dispose();
+  }
 }
 const exactMs: number[] = [];
 const truth: Set<string>[] = [];
@@ -77,7 +103,7 @@ for (const query of queries) {
   exactMs.push(performance.now() - started);
   truth.push(top);
 }
-process.stdout.write(`${count} papers (${values.set}), ${queryCount} queries; exact float32 scan p50 ${median(exactMs).toFixed(0)} ms/query\n\n`);
+process.stdout.write(`${count} papers (${values.set}), ${queryCount} ${values.text ? 'typed' : 'noisy-copy'} queries; exact float32 scan p50 ${median(exactMs).toFixed(0)} ms/query\n\n`);
 process.stdout.write('| shortlist (= ef) | recall@10 | search p50 (ms, shards cached) | vs exact scan | row shards read p50 (first run) |\n|---:|---:|---:|---:|---:|\n');
 for (const shortlist of values.shortlists.split(',').map(Number)) {
   let hits = 0;
