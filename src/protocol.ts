@@ -125,6 +125,8 @@ export interface MapReply {
   /** Whether the layout was reused (kept in this browser, or extended by placing new papers). */
   reused: boolean;
   ms: number;
+  /** Set when the map shows a sample of a large (format-3) collection: its papers shown, of how many (the user's papers are all shown, beside). */
+  sampled?: { shown: number; of: number };
 }
 
 export interface ResultHit {

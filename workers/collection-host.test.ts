@@ -29,7 +29,7 @@ beforeAll(async () => {
 afterAll(async () => embedder?.dispose());
 
 /** A tab: its own engine over the shipped artifacts, its own host, the shared store. */
-async function openTab(): Promise<{ target: CollectionTarget; host: CollectionHost }> {
+async function openTab(): Promise<{ target: CollectionTarget<SearchEngine>; host: CollectionHost }> {
   const engine = await SearchEngine.open(await readArtifactsDir(SITE_ARTIFACTS_DIR, expected));
   const target = { engine, expected };
   const host = new CollectionHost(() => target);

@@ -1,7 +1,8 @@
 /**
  * The user's own papers inside the worker: restoring them into a freshly opened engine, importing and
  * removing them (each change saved before it is answered), exporting and importing collection files,
- * and the map of everything the engine holds.
+ * and the map. The engine is a format-2 SearchEngine or, beside a format-3 set, the user's papers kept
+ * in memory (src/core/format3/your-papers.ts); either way the collection is the same file in IndexedDB.
  *
  * The stored collection is the truth shared by all tabs. Every change runs under the collection lock:
  * first the engine catches up with the store (another tab may have imported or removed papers), then
@@ -9,11 +10,12 @@
  */
 import type { EmbedProgress, Embedder } from '../src/core/embed/types';
 import { describeError, isPapersiftError, PapersiftError } from '../src/core/errors';
-import { exportCollection, importPapers as addImported, parseImportFile, readCollection, type ImportedPaper } from '../src/core/import';
+import { exportCollection, importPapers as addImported, parseImportFile, readCollection, type CollectionEngine, type ImportedPaper } from '../src/core/import';
+import type { MapSource } from '../src/core/map/map-source';
 import { placeNewPoints } from '../src/core/map/place-points';
 import { projectMap } from '../src/core/map/project-map';
 import type { ModelSpec, Dtype } from '../src/core/models';
-import type { SearchEngine } from '../src/core/search';
+import { SearchEngine } from '../src/core/search';
 import type { Paper } from '../src/core/types';
 import type { ImportCollectionParams, ImportParams, ImportReply, JobProgress, MapReply, RemoveReply } from '../src/protocol';
 import { collectionChannel, CollectionStore, withCollectionLock } from '../src/store/collection-store';
@@ -21,8 +23,8 @@ import { collectionChannel, CollectionStore, withCollectionLock } from '../src/s
 export type ProgressSink = (progress: JobProgress) => void;
 
 /** What a collection change needs: the engine it changes and the model its papers are embedded with. */
-export interface CollectionTarget {
-  engine: SearchEngine;
+export interface CollectionTarget<Engine extends CollectionEngine = CollectionEngine> {
+  engine: Engine;
   expected: { model: ModelSpec; dtype: Dtype };
 }
 
@@ -96,8 +98,18 @@ export class CollectionHost {
     const { papers, embeddings } = collection;
     const reply = await this.change(target, async () => {
       if (embeddings) {
-        const result = target.engine.addPapers(papers, embeddings);
-        return { added: result.added, duplicates: describeDuplicates(result.duplicates), embedded: 0 };
+        // The engine's own check covers what it holds in memory; a format-3 set's papers are looked up here.
+        const held = await Promise.all(papers.map((p) => target.engine.existingPaper(p)));
+        const fresh = papers.flatMap((_, i) => (held[i] ? [] : [i]));
+        const dims = target.engine.dims;
+        const rows = new Float32Array(fresh.length * dims);
+        fresh.forEach((i, j) => rows.set(embeddings.subarray(i * dims, (i + 1) * dims), j * dims));
+        const result = target.engine.addPapers(
+          fresh.map((i) => papers[i]),
+          rows,
+        );
+        const known = papers.flatMap((paper, i) => (held[i] ? [{ paper, existing: held[i] }] : []));
+        return { added: result.added, duplicates: describeDuplicates([...known, ...result.duplicates]), embedded: 0 };
       }
       if (!embedder) throw new PapersiftError('model-load', 'The model is still loading; try again when it is ready');
       const result = await addImported(target.engine, embedder, papers, progressOf('Embedding the collection again', onProgress));
@@ -115,26 +127,23 @@ export class CollectionHost {
   }
 
   /**
-   * The map of every live paper. Laid out once per model and corpus (UMAP, with progress) and kept in
-   * IndexedDB; papers imported since are placed beside their neighbours, removed ones dropped, so the
-   * map a user has learnt stays put. One layout runs at a time; callers share it.
+   * The map: every live paper of a format-2 engine, or what `source` gives (a format-3 set's sample).
+   * Laid out once per model and corpus (UMAP, with progress) and kept in IndexedDB; papers imported since
+   * are placed beside their neighbours, removed ones dropped, so the map a user has learnt stays put. One
+   * layout runs at a time; callers share it.
    */
-  mapOf(target: CollectionTarget, onProgress: ProgressSink): Promise<MapReply> {
-    this.mapping ??= this.layout(target, onProgress).finally(() => (this.mapping = undefined));
+  mapOf(target: CollectionTarget, onProgress: ProgressSink, source?: () => Promise<MapSource>): Promise<MapReply> {
+    const points = source ?? (async () => format2MapSource(target));
+    this.mapping ??= points()
+      .then((from) => this.layout(from, onProgress))
+      .finally(() => (this.mapping = undefined));
     return this.mapping;
   }
 
-  private async layout({ engine, expected }: CollectionTarget, onProgress: ProgressSink): Promise<MapReply> {
+  private async layout(source: MapSource, onProgress: ProgressSink): Promise<MapReply> {
     const started = performance.now();
-    const dims = engine.dims;
-    const rows = engine.papers.flatMap((_, r) => (engine.isLive(r) ? [r] : []));
-    const ids = rows.map((r) => engine.papers[r].id);
-    const vectorsOf = (rs: number[]) => {
-      const out = new Float32Array(rs.length * dims);
-      rs.forEach((r, i) => out.set(engine.vectors.subarray(r * dims, (r + 1) * dims), i * dims));
-      return out;
-    };
-    const key = `${expected.model.id}/${expected.dtype}/${engine.manifest.corpusHash}`;
+    const { key, ids, dims, vectorsOf } = source;
+    const all = ids.map((_, i) => i);
     const kept = this.map?.key === key ? this.map : await this.store.readMap().catch(() => undefined);
     let points: Float32Array | undefined;
     let reused = false;
@@ -142,13 +151,13 @@ export class CollectionHost {
       const keptRow = new Map(kept.ids.map((id, i) => [id, i]));
       const fresh = ids.filter((id) => !keptRow.has(id));
       if (fresh.length <= MAP_EXTEND_SHARE * ids.length) {
-        const mappedRows = rows.filter((_, i) => keptRow.has(ids[i]));
+        const mappedRows = all.filter((i) => keptRow.has(ids[i]));
         const mappedCoords = new Float32Array(mappedRows.length * 2);
         mappedRows.forEach((r, i) => {
-          const at = keptRow.get(engine.papers[r].id)! * 2;
+          const at = keptRow.get(ids[r])! * 2;
           mappedCoords.set(kept.points.subarray(at, at + 2), i * 2);
         });
-        const placed = placeNewPoints({ vectors: vectorsOf(mappedRows), coords: mappedCoords }, vectorsOf(rows.filter((_, i) => !keptRow.has(ids[i]))), dims);
+        const placed = placeNewPoints({ vectors: vectorsOf(mappedRows), coords: mappedCoords }, vectorsOf(all.filter((i) => !keptRow.has(ids[i]))), dims);
         points = new Float32Array(ids.length * 2);
         let next = 0;
         ids.forEach((id, i) => {
@@ -161,7 +170,7 @@ export class CollectionHost {
     if (!points) {
       const layoutStarted = performance.now();
       onProgress({ message: `Finding neighbours among ${ids.length} papers`, done: 0, total: 1 });
-      points = await projectMap(vectorsOf(rows), dims, {
+      points = await projectMap(vectorsOf(all), dims, {
         seed: 1,
         prefixDims: Math.min(MAP_PREFIX_DIMS, dims),
         onProgress: (epoch, epochs) => {
@@ -174,11 +183,12 @@ export class CollectionHost {
     if (!reused || ids.length !== kept?.ids.length) await this.store.writeMap({ key, ids, points });
     return {
       ids,
-      titles: rows.map((r) => engine.papers[r].title),
-      imported: rows.map((r) => engine.papers[r].imported === true),
+      titles: source.titles,
+      imported: source.imported,
       points: points.slice(),
       reused,
       ms: performance.now() - started,
+      ...(source.sampled ? { sampled: source.sampled } : {}),
     };
   }
 
@@ -231,6 +241,25 @@ export class CollectionHost {
     }
     return [];
   }
+}
+
+/** Every live paper of a format-2 engine, as the map lays them out. */
+function format2MapSource({ engine, expected }: CollectionTarget): MapSource {
+  if (!(engine instanceof SearchEngine)) throw new PapersiftError('invalid-option', 'A format-3 set draws its map from a sample (format3/map-sample.ts)');
+  const dims = engine.dims;
+  const rows = engine.papers.flatMap((_, r) => (engine.isLive(r) ? [r] : []));
+  return {
+    key: `${expected.model.id}/${expected.dtype}/${engine.manifest.corpusHash}`,
+    ids: rows.map((r) => engine.papers[r].id),
+    titles: rows.map((r) => engine.papers[r].title),
+    imported: rows.map((r) => engine.papers[r].imported === true),
+    dims,
+    vectorsOf: (points) => {
+      const out = new Float32Array(points.length * dims);
+      points.forEach((p, i) => out.set(engine.vectors.subarray(rows[p] * dims, (rows[p] + 1) * dims), i * dims));
+      return out;
+    },
+  };
 }
 
 /** Duplicates as the page shows them. */

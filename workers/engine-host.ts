@@ -38,7 +38,7 @@ import { pastedPaper } from '../src/core/pasted-paper';
 import type { Paper } from '../src/core/types';
 import { CollectionHost, type CollectionTarget, type ProgressSink } from './collection-host';
 import { loadArtifacts, type LoadedArtifacts } from './artifact-loader';
-import { Format3Engine, FORMAT3_UNAVAILABLE } from '../src/core/format3/engine';
+import type { Format3Engine } from '../src/core/format3/engine';
 import type { Format3Site } from './format3-site';
 import { fetchCachedModelFile } from '../src/store/model-cache';
 
@@ -87,7 +87,7 @@ export class EngineHost {
   private readonly sideEmbedders = new Map<string, Promise<Embedder>>();
   /** Model files a HEAD request found on the server (see servesFile). */
   private readonly servedFiles = new Set<string>();
-  private readonly collection = new CollectionHost(() => (this.current?.engine instanceof SearchEngine ? this.target(this.current) : undefined));
+  private readonly collection = new CollectionHost(() => (this.current ? this.target(this.current) : undefined));
   /** configure() calls, one after another. */
   private configuring: Promise<unknown> = Promise.resolve();
   /** configure() calls not yet settled: while any is, commands wait for an engine instead of failing. */
@@ -166,13 +166,13 @@ export class EngineHost {
     const current = await this.whenEngine();
     const pasted = pastedPaper(params.text);
     const wanted = params.mode ?? DEFAULT_MODE;
-    const engine = formatTwo(current, 'related');
+    const { engine } = current;
     if (!current.embedder && wanted !== 'lexical') throw new PapersiftError('model-load', 'The model is still loading; related papers need it');
     const t0 = performance.now();
     // A paper's text, embedded as the corpus's papers were: document, not query.
     const embedding = current.embedder ? (await current.embedder.embedDocuments([pasted.text])).slice() : new Float32Array(engine.dims);
     const t1 = performance.now();
-    const result = engine.related(pasted, embedding, { ...rankingOptions(params), mode: wanted });
+    const result = await engine.related(pasted, embedding, { ...rankingOptions(params), mode: wanted });
     const source: Paper = { id: '', title: pasted.title, abstract: pasted.abstract, authors: null, date: null, sources: [] };
     return { ...this.reply(result, { queueMs, embedMs: t1 - t0, searchMs: performance.now() - t1 }), modelPending: false, truncated: pasted.truncated, source };
   }
@@ -192,8 +192,7 @@ export class EngineHost {
   }
 
   async listImported(): Promise<{ papers: Paper[] }> {
-    const { engine } = await this.whenEngine();
-    return { papers: engine instanceof SearchEngine ? engine.importedPapers() : [] };
+    return { papers: this.target(await this.whenEngine()).engine.importedPapers() };
   }
 
   async exportCollection(): Promise<ExportReply> {
@@ -202,7 +201,15 @@ export class EngineHost {
   }
 
   async map(onProgress: ProgressSink): Promise<MapReply> {
-    return this.collection.mapOf(this.target(await this.whenEngine(), 'map'), onProgress);
+    const current = await this.whenEngine();
+    const { format3 } = current;
+    const target = this.target(current);
+    if (!format3) return this.collection.mapOf(target, onProgress);
+    // A format-3 set is drawn from a sample whose papers are fetched only now, when the map is opened.
+    const key = `${target.expected.model.id}/${target.expected.dtype}/${format3.manifest.corpusHash}`;
+    return this.collection.mapOf(target, onProgress, () =>
+      format3.mapSource(key, (done, total) => onProgress({ message: `Reading a sample of the collection for the map: ${done} of ${total} papers`, done, total })),
+    );
   }
 
   /** Fetches every file of a format-3 collection not kept yet, reporting bytes; format 2 is kept whole already. */
@@ -308,9 +315,9 @@ export class EngineHost {
     }
   }
 
-  /** The engine as the collection host works on it: format 2 only (`what` says which feature format 3 lacks). */
-  private target(current: Current, what: keyof typeof FORMAT3_UNAVAILABLE = 'import'): CollectionTarget {
-    return { engine: formatTwo(current, what), expected: { model: getModel(current.settings.modelId), dtype: current.settings.dtype } };
+  /** What the collection host changes: the format-2 engine, or the user's papers beside a format-3 set. */
+  private target(current: Current): CollectionTarget {
+    return { engine: current.format3?.yours ?? (current.engine as SearchEngine), expected: { model: getModel(current.settings.modelId), dtype: current.settings.dtype } };
   }
 
   /** The engine with its model, for work that embeds; refused while the model loads. */
@@ -350,21 +357,27 @@ export class EngineHost {
     });
     if ('format3' in loaded) {
       const { format3 } = loaded;
+      const restored = await this.restoreYourPapers({ engine: format3.yours, expected: { model: spec, dtype: settings.dtype } }, embedder);
       this.step('index', { message: `Ready: ${format3.engine.count} papers; keyword search works already`, done: true });
-      return { engine: format3.engine, format3, source: loaded.source, notice: loaded.notice };
+      return { engine: format3.engine, format3, source: loaded.source, notice: [loaded.notice, restored].filter(Boolean).join(' ') || undefined };
     }
     this.step('index', { message: 'Opening the search index…', done: false });
     // Below EXACT_SEARCH_BELOW papers the engine compares all vectors and never asks its HNSW graphs;
     // leaving them out skips loading hnswlib and its IndexedDB file sync, the slowest part of opening.
     const { artifacts } = loaded;
     const engine = await SearchEngine.open(artifacts.papers.length < EXACT_SEARCH_BELOW ? { ...artifacts, hnsw: new Map() } : artifacts);
-    this.step('index', { message: 'Adding your papers…', done: false });
-    const restored = await this.collection.restore({ engine, expected: { model: spec, dtype: settings.dtype } }, embedder, (p) =>
-      this.emit({ phase: 'indexing', stage: 'embed', message: p.message, done: p.done, total: p.total, rate: p.rate ?? 0, etaSeconds: p.etaSeconds ?? Number.POSITIVE_INFINITY }),
-    );
+    const restored = await this.restoreYourPapers({ engine, expected: { model: spec, dtype: settings.dtype } }, embedder);
     this.step('index', { message: `Ready: ${engine.papers.length} papers; keyword search works already`, done: true });
     const notice = [loaded.notice, restored].filter(Boolean).join(' ') || undefined;
     return { engine, source: loaded.source, notice };
+  }
+
+  /** Puts the user's stored papers into a freshly opened engine (either format); a notice when they had to be embedded again or set aside. */
+  private restoreYourPapers(target: CollectionTarget, embedder: () => Promise<Embedder>): Promise<string | undefined> {
+    this.step('index', { message: 'Adding your papers…', done: false });
+    return this.collection.restore(target, embedder, (p) =>
+      this.emit({ phase: 'indexing', stage: 'embed', message: p.message, done: p.done, total: p.total, rate: p.rate ?? 0, etaSeconds: p.etaSeconds ?? Number.POSITIVE_INFINITY }),
+    );
   }
 
   private async loadEmbedder(settings: EngineSettings, decision: BackendDecision): Promise<LoadedEmbedder> {
@@ -509,7 +522,7 @@ export class EngineHost {
       counters: this.countersNow(),
       loadTimings: current.loadTimings,
       notice,
-      imported: engine instanceof SearchEngine ? engine.importedPapers().length : 0,
+      imported: this.target(current).engine.importedPapers().length,
       ...(current.format3 ? { wholeCollection: current.format3.size } : {}),
       loadPhases: { ...this.phases },
     };
@@ -519,12 +532,6 @@ export class EngineHost {
   private phase(name: string): void {
     this.phases[name] ??= performance.timeOrigin + performance.now();
   }
-}
-
-/** The format-2 engine, for what format 3 does not offer yet; on a format-3 set, an error saying so in visitor words. */
-function formatTwo(current: Current, what: keyof typeof FORMAT3_UNAVAILABLE): SearchEngine {
-  if (current.engine instanceof SearchEngine) return current.engine;
-  throw new PapersiftError('unavailable', FORMAT3_UNAVAILABLE[what]);
 }
 
 /** A few recent query vectors, least recently used out first (a Map keeps insertion order). */

@@ -4,10 +4,13 @@
  * demand, checks it against the manifest and keeps it in IndexedDB (src/store/chunk-store.ts). Only the
  * eager parts are read here: the vector prefix and graph, the papers' catalog, the keyword index's field
  * lengths and the file tables. A format-3 set cannot be rebuilt in the browser; one made with another
- * model is refused with the reason.
+ * model is refused with the reason. The user's own papers are kept beside it (YourPapers), never in it.
  */
 import { PapersiftError } from '../src/core/errors';
-import type { Format3Engine } from '../src/core/format3/engine';
+import { Format3Engine } from '../src/core/format3/engine';
+import { format3MapSource } from '../src/core/format3/map-sample';
+import type { MapSource } from '../src/core/map/map-source';
+import { YourPapers } from '../src/core/format3/your-papers';
 import { parseFormat3Manifest, type Format3Manifest } from '../src/core/format3/manifest';
 import { openFormat3Engine } from '../src/core/format3/open';
 import type { FileEntry } from '../src/core/format3/sharded-files';
@@ -18,6 +21,10 @@ import { ChunkStore } from '../src/store/chunk-store';
 export interface Format3Site {
   manifest: Format3Manifest;
   engine: Format3Engine;
+  /** The user's papers beside the set; the engine searches both. */
+  yours: YourPapers;
+  /** The map's points: a sample of the set and the user's papers (their papers fetched when asked). */
+  mapSource(key: string, onPapers?: (done: number, total: number) => void): Promise<MapSource>;
   store: ChunkStore;
   /** Every file of the set with its entry: what "make the whole collection available offline" fetches. */
   files(): Iterable<[string, FileEntry]>;
@@ -53,7 +60,18 @@ export async function openFormat3Site(
   }
   const store = new ChunkStore({ base: ctx.artifactsUrl, onStorageProblem: ctx.onStorageProblem });
   ctx.onStep({ message: 'Opening the search index…', done: false });
-  const { engine, files, bytes } = await openFormat3Engine(manifest, store.read);
+  const { papers, lexical, vectors, files, bytes } = await openFormat3Engine(manifest, store.read);
+  const yours = new YourPapers({ papers, lexical, vectors }, manifest);
+  const engine = new Format3Engine(yours.readers(manifest.model.id));
   const source = store.stats.network.files === 0 ? 'indexeddb' : 'network';
-  return { manifest, engine, store, files: () => files, size: { files: files.size, bytes }, source };
+  return {
+    manifest,
+    engine,
+    yours,
+    mapSource: (key, onPapers) => format3MapSource({ papers, prefixVector: (row) => vectors.prefixVector(row) }, yours, key, onPapers),
+    store,
+    files: () => files,
+    size: { files: files.size, bytes },
+    source,
+  };
 }

@@ -527,7 +527,13 @@ export class PapersiftApp extends LitElement {
         ${progress ? html`<progress max=${progress.total} .value=${progress.done}></progress>` : html`<progress></progress>`}
       </div>`,
       complete: (map) =>
-        html`<ps-paper-map
+        html`${map.reply.sampled
+            ? html`<p class="message" role="note" data-map="sample">
+                The map shows a sample of ${map.reply.sampled.shown.toLocaleString('en')} of the
+                ${map.reply.sampled.of.toLocaleString('en')} papers, spread over the whole collection${map.papers.some((p) => p.imported) ? ', and all of your papers' : ''};
+                results outside the sample are not marked on it.
+              </p>`
+            : nothing}<ps-paper-map
           role="region"
           aria-label="Map of the papers"
           .points=${map.reply.points}

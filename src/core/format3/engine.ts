@@ -7,10 +7,12 @@
  * What a query costs: its terms' postings buckets, the row shards of the vector shortlist (re-rank) and
  * of the hits (relevance needs each hit's full cosine), and the text shards of the hits alone.
  *
- * Not offered here (a format-3 set has no mutable graph and no eager paper list): imported papers, the
- * map, related papers from pasted text, author-name queries, and choosing dims or adaptive search (the
- * set has one prefix graph and always re-ranks at full dims). Callers say so in visitor words
- * (FORMAT3_UNAVAILABLE).
+ * The user's own papers are not written into the set: format3/your-papers.ts keeps them beside it and
+ * gives this engine readers that answer for both (rows past the set's are theirs).
+ *
+ * Not offered here (a format-3 set has no mutable graph and no eager paper list): author-name queries,
+ * and choosing dims or adaptive search (the set has one prefix graph and always re-ranks at full dims).
+ * Callers say so in visitor words (FORMAT3_UNAVAILABLE).
  */
 import { PapersiftError } from '../errors';
 import { describeFilter, isActiveFilter, SORT_ORDERS, sortByDate, type Facets, type PaperFilter, type SortOrder } from '../filter';
@@ -52,19 +54,25 @@ export interface VectorReader {
   vector(row: number): Promise<Float32Array>;
 }
 
+/** What the engine reads of the papers (PapersReader, or format3/your-papers.ts's view with the user's papers). */
+export type PapersSide = Pick<PapersReader, 'count' | 'facets' | 'paper' | 'papers' | 'rowOf' | 'matcher'> & {
+  /** Changes whenever rows are added or removed, so counted filters and facets are counted again. */
+  readonly revision?: number;
+};
+
+/** What the engine reads of the keyword index (ChunkedLexicalIndex, or the view with the user's papers). */
+export type LexicalSide = Pick<ChunkedLexicalIndex, 'documentCount' | 'documentFrequency' | 'queryTermWeights' | 'search' | 'similar' | 'suggestCorrections'>;
+
 export interface Format3Readers {
   /** The model the vectors were made with: relevance is calibrated per model. */
   modelId: string;
-  papers: PapersReader;
-  lexical: ChunkedLexicalIndex;
+  papers: PapersSide;
+  lexical: LexicalSide;
   vectors: VectorReader;
 }
 
 /** What a format-3 site does not offer, in visitor words, by feature. */
 export const FORMAT3_UNAVAILABLE = {
-  import: 'Adding your own papers is not available for this collection yet (its index is built for large collections and cannot take new papers in the browser).',
-  map: 'The map is not available for this collection yet: it is too large to draw every paper.',
-  related: 'Finding papers related to pasted text is not available for this collection yet; search for its title or a few of its words instead.',
   dims: 'Choosing dimensions is not available for this collection: its index always shortlists by a short prefix and re-ranks at full dimensions.',
 } as const;
 
@@ -78,7 +86,7 @@ interface Scope {
 
 export class Format3Engine {
   private scopeCache?: Scope;
-  private facetCache?: Facets;
+  private facetCache?: { revision: number; facets: Facets };
   private readonly calibrations: ModelCalibrations | undefined;
 
   constructor(private readonly readers: Format3Readers) {
@@ -102,7 +110,9 @@ export class Format3Engine {
 
   /** Years and categories of the whole collection, from the eager catalog (counted once). */
   facets(): Facets {
-    return (this.facetCache ??= this.readers.papers.facets());
+    const revision = this.readers.papers.revision ?? 0;
+    if (this.facetCache?.revision !== revision) this.facetCache = { revision, facets: this.readers.papers.facets() };
+    return this.facetCache.facets;
   }
 
   /** The paper with this id; unknown ids are an 'unknown-paper' error. */
@@ -158,12 +168,25 @@ export class Format3Engine {
 
   /** Papers nearest to a paper of the collection (by id), the paper itself left out. */
   async similar(id: string, options: SearchOptions = {}): Promise<SearchResult> {
+    const source = await this.rowOf(id);
+    const [paper, rotated] = await Promise.all([this.readers.papers.paper(source), this.readers.vectors.vector(source)]);
+    return this.neighbours(rotated, paper, source, options);
+  }
+
+  /**
+   * Papers related to a paper the set does not hold (pasted title and abstract), ranked as `similar` ranks
+   * a held paper's neighbours; `embedding` is its raw model embedding made as a document's (as SearchEngine.related).
+   */
+  async related(paper: Pick<Paper, 'title' | 'abstract'>, embedding: Float32Array, options: SearchOptions = {}): Promise<SearchResult> {
+    return this.neighbours(this.rotate(embedding), paper, undefined, options);
+  }
+
+  /** Neighbours of a paper-shaped query (its rotated vector and distinctive terms); `source`, its row when held, left out. */
+  private async neighbours(rotated: Float32Array, paper: Pick<Paper, 'title' | 'abstract'>, source: number | undefined, options: SearchOptions): Promise<SearchResult> {
     const mode = options.mode ?? DEFAULT_MODE;
     const { k, sort } = this.resolve(options);
     const scope = this.scopeOf(options.filter);
-    const source = await this.rowOf(id);
     const keep = (row: number) => row !== source && (scope?.keep(row) ?? true);
-    const [paper, rotated] = await Promise.all([this.readers.papers.paper(source), this.readers.vectors.vector(source)]);
     const depth = Math.max(k, FUSION_DEPTH);
     let ranked: Ranked;
     if (mode === 'semantic') ranked = this.ranked('semantic', await this.nearest(rotated, k, keep));
@@ -229,7 +252,7 @@ export class Format3Engine {
   }
 
   /** The same for a paper as the query (as SearchEngine.annotatePaper). */
-  private async annotatePaper(result: Ranked, source: Paper, rotated: Float32Array): Promise<Ranked> {
+  private async annotatePaper(result: Ranked, source: Pick<Paper, 'title' | 'abstract'>, rotated: Float32Array): Promise<Ranked> {
     const sourceTerms = paperTerms(source);
     const share = await this.shares(sourceTerms);
     const rows = result.hits.map((h) => h.row);
@@ -259,7 +282,7 @@ export class Format3Engine {
   /** The rows a filter keeps, counted once per filter; one that keeps none is refused as SearchEngine does. */
   private scopeOf(filter: PaperFilter | undefined): Scope | undefined {
     if (!isActiveFilter(filter)) return undefined;
-    const key = JSON.stringify([filter.yearFrom, filter.yearTo, filter.category?.trim()]);
+    const key = JSON.stringify([filter.yearFrom, filter.yearTo, filter.category?.trim(), this.count, this.readers.papers.revision ?? 0]);
     if (this.scopeCache?.key !== key) {
       const matches = this.readers.papers.matcher(filter);
       const mask = new Uint8Array(this.count);

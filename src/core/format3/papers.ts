@@ -252,14 +252,15 @@ export class PapersReader {
     };
   }
 
-  /** paperFacets over the catalog: the whole collection, or the given rows (e.g. the live ones). */
-  facets(rows?: Iterable<number>): Facets {
+  /** paperFacets over the catalog (the whole collection, or the given rows), with `more` papers counted in (the user's). */
+  facets(rows?: Iterable<number>, more: Iterable<Paper> = []): Facets {
     const self = this;
     function* entries(): Iterable<Paper> {
       for (const row of rows ?? Array.from({ length: self.count }, (_, i) => i)) {
         const year = self.years[row];
         yield { published: year ? String(year).padStart(4, '0') : undefined, categories: self.categories(row) } as Paper;
       }
+      yield* more;
     }
     return paperFacets(entries());
   }

@@ -177,6 +177,12 @@ export class VectorSet {
     return hits.slice(0, k);
   }
 
+  /** A row's prefix as the graph walks it (decoded from the in-memory codes; no fetch): what the map lays out. */
+  prefixVector(row: number): Float32Array {
+    if (!Number.isInteger(row) || row < 0 || row >= this.count) throw new PapersiftError('invalid-option', `No row ${row} in a set of ${this.count}`);
+    return dequantiseRow(this.prefix, row * this.prefixDims, this.prefixScales);
+  }
+
   /** A row's full vector (rotated, unit), from its shard: what "similar to this paper" searches with. */
   async vector(row: number): Promise<Float32Array> {
     if (!Number.isInteger(row) || row < 0 || row >= this.count) throw new PapersiftError('invalid-option', `No row ${row} in a set of ${this.count}`);

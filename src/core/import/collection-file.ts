@@ -13,7 +13,7 @@
 import type { Manifest } from '../artifacts';
 import { PapersiftError } from '../errors';
 import type { Dtype, ModelSpec } from '../models';
-import type { SearchEngine } from '../search';
+import type { CollectionEngine } from './import-papers';
 import type { ImportedPaper } from './imported-paper';
 
 export const COLLECTION_FORMAT = 'papersift-collection';
@@ -39,7 +39,7 @@ export interface Collection {
   embeddings: Float32Array | null;
 }
 
-export function exportCollection(engine: SearchEngine): Uint8Array {
+export function exportCollection(engine: CollectionEngine): Uint8Array {
   const papers = engine.importedPapers() as ImportedPaper[];
   const dims = engine.dims;
   const header: CollectionHeader = {

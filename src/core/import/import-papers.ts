@@ -5,7 +5,8 @@
 import type { EmbedProgress, Embedder } from '../embed/types';
 import { PapersiftError } from '../errors';
 import { paperText } from '../models';
-import type { DuplicatePaper, SearchEngine } from '../search';
+import type { Manifest } from '../artifacts';
+import type { AddPapersResult, DuplicatePaper, RemovePapersResult } from '../search';
 import type { Paper } from '../types';
 import type { ImportedPaper } from './imported-paper';
 
@@ -17,8 +18,26 @@ export interface ImportPapersResult {
   problems: { id: string; reason: string }[];
 }
 
+/**
+ * What imports change and collection files are made from: a format-2 SearchEngine, or the user's papers
+ * beside a format-3 set (format3/your-papers.ts).
+ */
+export interface CollectionEngine {
+  readonly manifest: { model: Manifest['model']; corpusHash: string };
+  readonly dims: number;
+  /** The paper already held under this one's id or normalised title (a format-3 set looks it up in files). */
+  existingPaper(paper: Pick<Paper, 'id' | 'title'>): Paper | undefined | Promise<Paper | undefined>;
+  /** Adds papers with their raw model embeddings; ones already held are reported as duplicates. */
+  addPapers(papers: Paper[], rawEmbeddings: Float32Array): AddPapersResult;
+  removePapers(ids: string[]): RemovePapersResult;
+  /** The user's papers still held, in the order they were added. */
+  importedPapers(): Paper[];
+  /** The raw embedding an imported paper was added with. */
+  importedEmbedding(id: string): Float32Array;
+}
+
 export async function importPapers(
-  engine: SearchEngine,
+  engine: CollectionEngine,
   embedder: Embedder,
   papers: ImportedPaper[],
   onProgress?: (p: EmbedProgress) => void,
@@ -38,7 +57,7 @@ export async function importPapers(
       problems.push({ id: paper.id, reason: 'not marked as imported' });
       continue;
     }
-    const existing = engine.existingPaper(paper) ?? seen.get(paper.id);
+    const existing = (await engine.existingPaper(paper)) ?? seen.get(paper.id);
     if (existing) {
       duplicates.push({ paper, existing });
       continue;

@@ -105,16 +105,11 @@ export class ChunkedLexicalWriter {
 
   add(paper: Pick<Paper, 'title' | 'abstract'>): void {
     const row = this.count++;
-    [paper.title, paper.abstract].forEach((text, field) => {
-      const tokens = tokenize(text ?? '');
-      const length = new Set(tokens).size;
+    const analysed = outsideDocument(paper);
+    analysed.fields.forEach((termCounts, field) => {
+      const length = analysed.lengths[field];
       this.lengths[field].push(Math.min(length, MAX_FIELD_LENGTH));
       this.lengthSums[field] += length;
-      const termCounts = new Map<string, number>();
-      for (const token of tokens) {
-        const term = processTerm(token);
-        if (term) termCounts.set(term, (termCounts.get(term) ?? 0) + 1);
-      }
       for (const [term, tf] of termCounts) {
         let id = this.termIds.get(term);
         if (id === undefined) {
@@ -279,6 +274,30 @@ interface Bucket {
   name: string;
 }
 
+/**
+ * A paper as the index counts it, per field (title, abstract): each term's count and the field's length
+ * (distinct raw tokens). The writer adds papers so; `scoreOutside` scores papers kept outside the index so.
+ */
+export interface OutsideDocument {
+  fields: [Map<string, number>, Map<string, number>];
+  lengths: [number, number];
+}
+
+export function outsideDocument(paper: Pick<Paper, 'title' | 'abstract'>): OutsideDocument {
+  const lengths: [number, number] = [0, 0];
+  const fields = [paper.title, paper.abstract].map((text, field) => {
+    const tokens = tokenize(text ?? '');
+    lengths[field] = new Set(tokens).size;
+    const termCounts = new Map<string, number>();
+    for (const token of tokens) {
+      const term = processTerm(token);
+      if (term) termCounts.set(term, (termCounts.get(term) ?? 0) + 1);
+    }
+    return termCounts;
+  }) as OutsideDocument['fields'];
+  return { fields, lengths };
+}
+
 /** A lexical hit of the chunked index: a row (the caller maps it to a paper), as LexicalHit. */
 export interface ChunkedHit {
   row: number;
@@ -405,12 +424,8 @@ export class ChunkedLexicalIndex {
 
   /** As searchLexicalCounted: the top k rows and how many papers match all / any of the query's terms. */
   async search(query: string, k: number, exclude?: Set<number>, keep?: (row: number) => boolean): Promise<ChunkedSearchResult> {
-    const analyzed = analyze(query);
-    const multiplicity = new Map<string, number>();
-    for (const term of analyzed) multiplicity.set(term, (multiplicity.get(term) ?? 0) + 1);
     const weights = await this.queryTermWeights(query);
-    const terms = [...multiplicity].map(([term, times]) => ({ term, weight: times }));
-    const scored = await this.score(terms);
+    const scored = await this.score(typedTerms(query));
     let any = 0;
     let all = 0;
     scored.rows.forEach((row, i) => {
@@ -428,17 +443,72 @@ export class ChunkedLexicalIndex {
    * distinct term of the paper (~100), so it costs more than a typed query.
    */
   async similar(paper: Pick<Paper, 'title' | 'abstract'>, k: number, self?: number, keep?: (row: number) => boolean): Promise<ChunkedHit[]> {
+    const terms = await this.similarTerms(paper);
+    if (terms.length === 0) return [];
+    return this.rank(await this.score(terms), k, undefined, self === undefined ? undefined : new Set([self]), keep);
+  }
+
+  /** The query `similar` scores a paper by: its SIMILAR_TERMS most distinctive terms, weighted by √tf. */
+  private async similarTerms(paper: Pick<Paper, 'title' | 'abstract'>): Promise<WeightedTerm[]> {
     const counts = new Map<string, number>();
     for (const term of [...analyze(paper.title), ...analyze(paper.abstract)]) counts.set(term, (counts.get(term) ?? 0) + 1);
     const withDf = await Promise.all([...counts].map(async ([term, tf]) => ({ term, tf, df: await this.documentFrequency(term) })));
-    const chosen = withDf
+    return withDf
       .filter((t) => t.df > 0)
       .map((t) => ({ ...t, weight: t.tf * this.idf(t.df) }))
       .sort((a, b) => b.weight - a.weight || a.term.localeCompare(b.term))
-      .slice(0, SIMILAR_TERMS);
-    if (chosen.length === 0) return [];
-    const scored = await this.score(chosen.map((t) => ({ term: t.term, weight: Math.sqrt(t.tf) })));
-    return this.rank(scored, k, undefined, self === undefined ? undefined : new Set([self]), keep);
+      .slice(0, SIMILAR_TERMS)
+      .map((t) => ({ term: t.term, weight: Math.sqrt(t.tf) }));
+  }
+
+  /**
+   * Papers kept outside the index (the user's own, beside a format-3 set) scored as `search` scores a typed
+   * query, or `similar` a paper, over the index's papers: with this index's document frequencies (the
+   * paper itself counted in) and average field lengths, and each paper's own counts. Their scores are on
+   * the index's scale, so the two lists merge by score. Rows are positions in `documents`; an undefined
+   * one (removed, or left out by a filter) is skipped.
+   */
+  async scoreOutside(
+    query: string | Pick<Paper, 'title' | 'abstract'>,
+    documents: readonly (OutsideDocument | undefined)[],
+    k: number,
+  ): Promise<ChunkedSearchResult> {
+    const typed = typeof query === 'string';
+    const terms = typed ? typedTerms(query) : await this.similarTerms(query);
+    const weights = typed ? await this.queryTermWeights(query) : undefined;
+    const data = await Promise.all(terms.map((t) => this.termData(t.term)));
+    const { k: k1, b, d } = BM25;
+    const matches = { all: 0, any: 0 };
+    const hits: ChunkedHit[] = [];
+    documents.forEach((document, row) => {
+      if (!document) return;
+      let score = 0;
+      const found: string[] = [];
+      terms.forEach(({ term, weight }, t) => {
+        let matched = false;
+        document.fields.forEach((counts, field) => {
+          const tf = counts.get(term);
+          if (!tf) return;
+          matched = true;
+          const idf = this.idf((data[t]?.fields[field].rows.length ?? 0) + 1);
+          const norm = document.lengths[field] / this.section.averageFieldLength[field];
+          score += weight * FIELD_BOOSTS[field] * idf * (d + (tf * (k1 + 1)) / (tf + k1 * (1 - b + b * norm)));
+        });
+        if (matched) found.push(term);
+      });
+      if (found.length === 0) return;
+      matches.any++;
+      if (weights && weights.size > 0 && found.length === weights.size) matches.all++;
+      let total = 0;
+      let covered = 0;
+      for (const [term, weight] of weights ?? []) {
+        total += weight;
+        if (found.includes(term)) covered += weight;
+      }
+      hits.push({ row, score: score * found.length, terms: found, coverage: weights === undefined ? 1 : total > 0 ? covered / total : 0 });
+    });
+    hits.sort((x, y) => y.score - x.score || x.row - y.row);
+    return { hits: hits.slice(0, k), matches };
   }
 
   /**
@@ -602,6 +672,13 @@ export class ChunkedLexicalIndex {
   private vocabularyGroup(group: number): Promise<[string, number][]> {
     return this.vocabularyCache.get(group, async () => JSON.parse(new TextDecoder().decode(await this.vocabulary.read(group))) as [string, number][]);
   }
+}
+
+/** The query `search` scores a typed query by: its index terms, a repeated one weighted by its count. */
+function typedTerms(query: string): WeightedTerm[] {
+  const multiplicity = new Map<string, number>();
+  for (const term of analyze(query)) multiplicity.set(term, (multiplicity.get(term) ?? 0) + 1);
+  return [...multiplicity].map(([term, times]) => ({ term, weight: times }));
 }
 
 function readPostings(reader: ByteReader): Postings {
