@@ -8,46 +8,20 @@
  * changes its version), so CI generates and merges once per format change. PAPERSIFT_E2E_SCALE_INDEX=DIR
  * uses a format-3 set built elsewhere; PAPERSIFT_E2E_SCALE_PAPERS=N another size.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../src/cli/node-env';
-import { FORMAT3_VERSION } from '../../src/core/format3/manifest';
-import { PAPERS_FORMAT, type PapersSection } from '../../src/core/format3/papers';
-import { ANALYZER } from '../../src/core/lexical/analyzer';
-import { CHUNKED_LEXICAL_FORMAT } from '../../src/core/lexical/chunked';
+import type { PapersSection } from '../../src/core/format3/papers';
 import type { Paper } from '../../src/core/types';
 import { launchProfile, waitForReady, watchProblems, type Page, type PageProblems, type Profile } from './browser';
+import { syntheticFormat3Set } from './format3-set';
 import { buildSite, startStaticHost, variantDir, type StaticHost } from './site-server';
 
 const PAPERS = Number(process.env.PAPERSIFT_E2E_SCALE_PAPERS ?? 20_000);
-const FORMATS = `f${FORMAT3_VERSION}-p${PAPERS_FORMAT}-l${CHUNKED_LEXICAL_FORMAT}-${ANALYZER}`;
 
-async function cli(args: string[]): Promise<void> {
-  try {
-    // Without blocking this worker (a blocked worker misses vitest's RPC deadlines).
-    await promisify(execFile)(process.execPath, ['--import', 'tsx', ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 900_000, maxBuffer: 64 * 1024 * 1024 });
-  } catch (e) {
-    throw new Error(`${args[0]} failed: ${(e as { stderr?: string }).stderr ?? String(e)}`);
-  }
-}
-
-/** The format-3 set: given, kept from an earlier run, or generated and merged now. */
-async function scaleIndex(): Promise<string> {
-  if (process.env.PAPERSIFT_E2E_SCALE_INDEX) return process.env.PAPERSIFT_E2E_SCALE_INDEX;
-  const dir = join(REPO_ROOT, '.cache', 'e2e-scale', `${PAPERS}-${FORMATS}`);
-  const out = join(dir, 'index');
-  if (existsSync(join(out, 'manifest.json'))) return out;
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  await cli(['src/cli/generate-corpus.ts', '--papers', String(PAPERS), '--out', dir, '--shards', '4', '--seed', '1']);
-  await cli(['src/cli/build-index.ts', '--merge', join(dir, 'embeddings'), '--out', out, '--format', '3', '--name', `Synthetic ${PAPERS}`]);
-  // The corpus was only the merge's input.
-  rmSync(join(dir, 'embeddings'), { recursive: true, force: true });
-  rmSync(join(dir, 'corpus.jsonl'), { force: true });
-  return out;
+/** The format-3 set: given, or the synthetic one (format3-set.ts). */
+function scaleIndex(): Promise<string> {
+  return process.env.PAPERSIFT_E2E_SCALE_INDEX ? Promise.resolve(process.env.PAPERSIFT_E2E_SCALE_INDEX) : syntheticFormat3Set(PAPERS, 4);
 }
 
 let index: string;

@@ -1,0 +1,41 @@
+/**
+ * A synthetic format-3 set for the browser tests: `generate-corpus` (real-shaped text, clustered vectors)
+ * merged with `build-index --merge … --format 3`. Kept in .cache/e2e-scale/<papers>-<formats>/ (the key
+ * changes when any format-3 part changes its version), so each size is generated and merged once per
+ * format change.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from '../../src/cli/node-env';
+import { FORMAT3_VERSION } from '../../src/core/format3/manifest';
+import { PAPERS_FORMAT } from '../../src/core/format3/papers';
+import { ANALYZER } from '../../src/core/lexical/analyzer';
+import { CHUNKED_LEXICAL_FORMAT } from '../../src/core/lexical/chunked';
+
+const FORMATS = `f${FORMAT3_VERSION}-p${PAPERS_FORMAT}-l${CHUNKED_LEXICAL_FORMAT}-${ANALYZER}`;
+
+async function cli(args: string[]): Promise<void> {
+  try {
+    // Without blocking this worker (a blocked worker misses vitest's RPC deadlines).
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 900_000, maxBuffer: 64 * 1024 * 1024 });
+  } catch (e) {
+    throw new Error(`${args[0]} failed: ${(e as { stderr?: string }).stderr ?? String(e)}`);
+  }
+}
+
+/** The folder of a synthetic format-3 set of `papers` papers in `shards` shards: kept from an earlier run, or generated and merged now. */
+export async function syntheticFormat3Set(papers: number, shards: number): Promise<string> {
+  const dir = join(REPO_ROOT, '.cache', 'e2e-scale', `${papers}-${FORMATS}`);
+  const out = join(dir, 'index');
+  if (existsSync(join(out, 'manifest.json'))) return out;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  await cli(['src/cli/generate-corpus.ts', '--papers', String(papers), '--out', dir, '--shards', String(shards), '--seed', '1']);
+  await cli(['src/cli/build-index.ts', '--merge', join(dir, 'embeddings'), '--out', out, '--format', '3', '--name', `Synthetic ${papers}`]);
+  // The corpus was only the merge's input.
+  rmSync(join(dir, 'embeddings'), { recursive: true, force: true });
+  rmSync(join(dir, 'corpus.jsonl'), { force: true });
+  return out;
+}
