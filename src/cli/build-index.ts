@@ -18,7 +18,7 @@ import { defaultWorkerCount, resolveThreads } from './embed-pool';
 import { SEED_COLLECTION_NAME, defaultArtifactsDir } from './open-engine';
 import { DEFAULT_MODEL_ID, getModel, resolveDtype, type ModelSpec } from '../core/models';
 import { parseShardSpec, shardFromEnv } from '../core/shards/format';
-import { buildShard, mergeShards } from './sharded-build';
+import { buildFormat3, buildShard, mergeShards } from './sharded-build';
 import { mergeShardsFormat3 } from './format3-merge';
 
 const USAGE = `Usage:
@@ -26,6 +26,7 @@ const USAGE = `Usage:
   npm run build-index                       (the seed pages into public/artifacts)
   npm run build-index -- --corpus FILE ... --shard I/N --out SHARDS_DIR    (embed one slice: shard I of N)
   npm run build-index -- --merge SHARDS_DIR [DIR ...] --out DIR [--name "..."]   (shards → the index)
+  npm run build-index -- [--corpus FILE ...] --out DIR --format 3     (a corpus, or the seed pages, as format 3)
 
 Options:
   --corpus FILE    a corpus file: arXiv snapshot JSON lines, JSON / JSON lines, BibTeX, CSV or seed pages;
@@ -44,9 +45,10 @@ Options:
                    SLURM_ARRAY_TASK_ID + SLURM_ARRAY_TASK_COUNT (Slurm) or PAPERSIFT_SHARD=I/N choose one
   --merge DIR      merge a complete set of embeddings shards (folders or shard .json files) into the
                    index at --out; the format is in docs/SHARDS.md
-  --format 2|3     the artifact format --merge writes (default 2, what the site reads): 3 keeps only a
-                   64-d 8-bit prefix and one graph eager, full vectors and papers in shards read on demand
-                   (npm run search -- --index DIR reads it); streams, so a million papers merge in ~3 GB
+  --format 2|3     the artifact format written (default 2): 3 keeps only a 64-d 8-bit prefix and one
+                   graph eager, full vectors and papers in shards read on demand (the site, search --index
+                   and eval --index read it); --merge streams, so a million papers merge in ~3 GB; a
+                   corpus built straight to format 3 is embedded as one shard, then merged
 
 Ctrl-C stops a build once the papers being embedded are done; everything embedded is in the cache, and
 running the same command again resumes.`;
@@ -124,7 +126,9 @@ async function main(): Promise<number> {
     }
     if (values.merge && values.out === undefined) throw new PapersiftError('invalid-option', '--out DIR is required with --merge');
     if (values.format !== undefined && !['2', '3'].includes(values.format)) throw new PapersiftError('invalid-option', `--format takes 2 or 3, not "${values.format}"`);
-    if (values.format === '3' && !values.merge) throw new PapersiftError('invalid-option', '--format 3 is written by --merge only (for now)');
+    if (values.format === '3' && !values.merge && (values.shard !== undefined || values.out === undefined)) {
+      throw new PapersiftError('invalid-option', '--format 3 needs --out DIR (and no --shard: a shard is not an index)');
+    }
     shard = values.merge ? undefined : values.shard !== undefined ? parseShardSpec(values.shard) : shardFromEnv(process.env);
     if (shard && (corpusFiles.length === 0 || values.out === undefined)) {
       throw new PapersiftError('invalid-option', `A shard build (${values.shard ? '--shard' : shard.from}) needs --corpus FILE and --out SHARDS_DIR`);
@@ -181,6 +185,13 @@ async function main(): Promise<number> {
   process.on('SIGTERM', interrupt);
   const cacheDir = values['no-cache'] ? null : resolve(values.cache ?? defaultCacheDir());
   try {
+    if (values.format === '3') {
+      const name = values.name ?? (corpusFiles.length > 0 ? collectionNameFromFiles(corpusFiles) : SEED_COLLECTION_NAME);
+      const embed = { kind: 'workers' as const, workers, threadsPerWorker: threads, signal: controller.signal };
+      const report = await buildFormat3(corpus.papers, { model, dtype, out, name, cacheDir, embed, createdBy: CREATED_BY, log });
+      log(`Built format 3: ${report.papers} papers in ${((performance.now() - started) / 1000).toFixed(1)} s; index ${displayPath(out)} (${(report.bytes / 1e6).toFixed(2)} MB)`);
+      return 0;
+    }
     if (shard) {
       const report = await buildShard(corpus.papers, {
         shard,

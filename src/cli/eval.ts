@@ -1,5 +1,5 @@
 /**
- * npm run eval [-- --out FILE] [--second-model] [--queries FILE]
+ * npm run eval [-- --out FILE] [--second-model] [--queries FILE] [--index DIR]
  *
  * Scores every compared ranking system (lexical, semantic at several prefix lengths, adaptive, the
  * fusion schemes, the default hybrid) on the judged queries in test/eval/queries.json, over the
@@ -20,7 +20,9 @@ import { checkTargets, METRICS, metricTable } from '../core/eval/report';
 import { evaluateSystem, leaveOneKindOut, type SystemReport } from '../core/eval/run';
 import { comparedSystems, DEFAULT_SYSTEM, HYBRID_PREFIX, type EvalInputs } from '../core/eval/systems';
 import { buildLexicalIndex } from '../core/lexical/index';
+import { compareFormats, ENGINE_MODES, engineModeSystem, FORMAT_TOLERANCE, formatComparisonTable, formatDrops } from '../core/eval/formats';
 import { embedQueries } from './embed-queries';
+import { manifestVersionIn, openFormat3Dir } from './format3-search';
 import { openEngine } from './open-engine';
 import { REPO_ROOT } from './node-env';
 
@@ -34,12 +36,15 @@ async function main(): Promise<number> {
       out: { type: 'string', default: join(REPO_ROOT, 'out', 'eval.json') },
       queries: { type: 'string', default: join(REPO_ROOT, 'test', 'eval', 'queries.json') },
       'second-model': { type: 'boolean', default: false },
+      index: { type: 'string' },
+      against: { type: 'string' },
     },
   });
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const started = performance.now();
+  if (values.index !== undefined && manifestVersionIn(values.index) === 3) return evalFormat3(values.index, values.against, values.queries, values.out, log);
 
-  const opened = await openEngine({ log });
+  const opened = await openEngine({ log, ...(values.index !== undefined ? { index: values.index } : {}) });
   const papers = opened.artifacts.papers;
   const queries = parseJudgedQueries(JSON.parse(readFileSync(values.queries, 'utf8')), new Set(papers.map((p) => p.id)));
   log(`Embedding ${queries.filter((q) => q.kind !== 'similar').length} queries with ${opened.embedder.model.id} ${opened.embedder.dtype}`);
@@ -95,7 +100,7 @@ async function main(): Promise<number> {
 
   mkdirSync(dirname(values.out), { recursive: true });
   const json = {
-    command: `npm run eval${values['second-model'] ? ' -- --second-model' : ''}`,
+    command: `npm run eval${values['second-model'] ? ' -- --second-model' : ''}${values.index !== undefined ? ` -- --index ${values.index}` : ''}`,
     createdAt: new Date().toISOString(),
     artifacts: { model: m.model.id, dtype: m.model.dtype, corpusHash: m.corpusHash, papers: papers.length },
     queries: Object.fromEntries(QUERY_KINDS.map((kind) => [kind, queries.filter((q) => q.kind === kind).length])),
@@ -106,6 +111,47 @@ async function main(): Promise<number> {
   };
   writeFileSync(values.out, `${JSON.stringify(json, null, 1)}\n`);
   log(`Wrote ${relative(REPO_ROOT, values.out)} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  return 0;
+}
+
+/**
+ * A format-3 set of the seed corpus against the shipped format-2 set, in one process: each mode through each
+ * engine's own search (src/core/eval/formats.ts), the queries embedded once.
+ */
+async function evalFormat3(dir: string, against: string | undefined, queriesFile: string, out: string, log: (line: string) => void): Promise<number> {
+  const started = performance.now();
+  const two = await openEngine({ log, ...(against !== undefined ? { index: against } : {}) });
+  const twoName = against === undefined ? 'the shipped set' : relative(REPO_ROOT, against) || against;
+  const three = await openFormat3Dir(dir);
+  if (three.manifest.model.id !== two.artifacts.manifest.model.id) {
+    throw new Error(`${dir} was built with ${three.manifest.model.id}; the shipped set with ${two.artifacts.manifest.model.id}: compare sets of one model`);
+  }
+  const queries = parseJudgedQueries(JSON.parse(readFileSync(queriesFile, 'utf8')), new Set(two.artifacts.papers.map((p) => p.id)));
+  if (three.manifest.count !== two.artifacts.papers.length) log(`Note: ${dir} holds ${three.manifest.count} papers, the shipped set ${two.artifacts.papers.length}`);
+  const vectors = await embedQueries(two.embedder, queries);
+  await two.embedder.dispose();
+  const reportsOf = async (engine: Parameters<typeof engineModeSystem>[0]) => {
+    const reports: SystemReport[] = [];
+    for (const mode of ENGINE_MODES) reports.push(await evaluateSystem(engineModeSystem(engine, mode, vectors), queries));
+    return reports;
+  };
+  const comparison = compareFormats(await reportsOf(two.engine), await reportsOf(three.engine));
+  const drops = formatDrops(comparison);
+  const lines = [
+    `nDCG@10, ${queries.length} judged queries; format 2: ${twoName} (${two.artifacts.papers.length} papers), format 3: ${relative(REPO_ROOT, dir) || dir} (${three.manifest.count} papers); ${three.manifest.model.id} ${three.manifest.model.dtype}.`,
+    '',
+    formatComparisonTable(comparison),
+    '',
+    drops.length === 0
+      ? `Format 3 is within ${FORMAT_TOLERANCE} of format 2 on every kind and mode.`
+      : `Format 3 falls more than ${FORMAT_TOLERANCE} below format 2: ${drops.join('; ')}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  mkdirSync(dirname(out), { recursive: true });
+  const json = {
+    command: `npm run eval -- --index ${relative(REPO_ROOT, dir) || dir}${against !== undefined ? ` --against ${twoName}` : ''}`, createdAt: new Date().toISOString(), tolerance: FORMAT_TOLERANCE, drops, comparison };
+  writeFileSync(out, `${JSON.stringify(json, null, 1)}\n`);
+  log(`Wrote ${relative(REPO_ROOT, out)} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   return 0;
 }
 

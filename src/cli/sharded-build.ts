@@ -3,6 +3,8 @@
  * another engine running the same model) → one artifact set. The rows are ordered by paper id, so a build
  * merged from 1 shard and from 16 is the same set of bytes.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { artifactsFromVectors } from '../core/build';
 import { corpusHash } from '../core/corpus';
@@ -11,6 +13,7 @@ import { SHARD_FILES, shardOfId, shardStem } from '../core/shards/format';
 import type { Paper } from '../core/types';
 import { EmbeddingCache } from './embedding-cache';
 import { checkWritableDir, displayPath, embedPapers, writeArtifactsDir, type EmbedMissing, type EmbedReport } from './build-pipeline';
+import { mergeShardsFormat3 } from './format3-merge';
 import { openShardSet, readShardSet, ShardWriter } from './shard-files';
 
 export interface MergeOptions {
@@ -102,4 +105,21 @@ export async function buildShard(papers: readonly Paper[], options: ShardBuildOp
   for (const [row, paper] of slice.entries()) await writer.add(paper.id, embedded.vectors.subarray(row * dims, (row + 1) * dims), paper);
   await writer.close();
   return { rows: slice.length, embedded: embedded.embedded, reused: embedded.reused, embedSeconds: embedded.embedSeconds, header: join(options.out, SHARD_FILES.header(stem)) };
+}
+
+export type Format3BuildOptions = MergeOptions & Pick<ShardBuildOptions, 'cacheDir' | 'embed'>;
+
+/**
+ * `build-index [--corpus FILE...] --out DIR --format 3`: a corpus straight to a format-3 set, through the one
+ * path format 3 is written by: the papers embedded as a single shard (the cache first) in a scratch folder,
+ * then merged. The same corpus merged from N shards gives the same set.
+ */
+export async function buildFormat3(papers: readonly Paper[], options: Format3BuildOptions): Promise<MergeReport> {
+  const scratch = mkdtempSync(join(tmpdir(), 'papersift-format3-'));
+  try {
+    await buildShard(papers, { ...options, shard: { index: 0, count: 1 }, out: scratch });
+    return await mergeShardsFormat3([scratch], options);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
