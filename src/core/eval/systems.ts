@@ -76,6 +76,8 @@ export function comparedSystems(inputs: EvalInputs): RankingSystem[] {
       system('ensemble: semantic, both models', inputs, (q) => fuseScores([sem(q), other(q)], { normalisation: 'zscore' })),
       system('ensemble: hybrid + second model', inputs, (q) => fuseScores([coverageWeighted(lex(q)), sem(q), other(q)], { normalisation: 'zscore' })),
       system('ensemble: hybrid + second model + PRF', inputs, (q) => ensembleWithFeedback(inputs, q)),
+      // Typed queries only, each model's semantic list at ½ so the semantic side keeps its weight of 1; "similar" as the default ranks it.
+      system('ensemble: default, typed queries with both models at ½ each', inputs, (q) => (q.kind === 'similar' ? defaultRanking(inputs, q) : ensembleWithFeedback(inputs, q, 0.5))),
     );
   }
   return systems;
@@ -92,21 +94,25 @@ export function defaultRanking(inputs: EvalInputs, q: JudgedQuery): Scored[] {
   return result.hits;
 }
 
-/** The default pipeline with both models: three-way fusion, PRF applied to each model's query vector, fusion again. */
-function ensembleWithFeedback(inputs: EvalInputs, q: JudgedQuery): Scored[] {
+/**
+ * The default pipeline with both models: three-way fusion, PRF applied to each model's query vector,
+ * fusion again. `semanticWeight`: each model's weight against the lexical side's 1.
+ */
+function ensembleWithFeedback(inputs: EvalInputs, q: JudgedQuery, semanticWeight = 1): Scored[] {
   const second = inputs.second as NonNullable<EvalInputs['second']>;
   const lexical = coverageWeighted(lexicalList(inputs, q));
   const sides = [
     { engine: inputs.engine, rotation: inputs.rotation, vectors: inputs.queryVectors },
     { engine: second.engine, rotation: second.rotation, vectors: second.queryVectors },
   ];
-  const first = fuseScores([lexical, ...sides.map((s) => semanticList(s.engine, s.vectors, q, {}))], { normalisation: 'zscore' });
+  const weights = [1, semanticWeight, semanticWeight];
+  const first = fuseScores([lexical, ...sides.map((s) => semanticList(s.engine, s.vectors, q, {}))], { normalisation: 'zscore', weights });
   if (q.kind === 'similar') return first;
   const feedback = first.slice(0, PRF_DOCS).map((s) => s.row);
   const moved = sides.map(({ engine, rotation, vectors }) =>
     engine.searchEmbedding(rocchio(queryVector(vectors, q), unrotatedVectors(engine, rotation), engine.dims, feedback, PRF_WEIGHT), { k: FUSION_DEPTH }).hits,
   );
-  return fuseScores([lexical, ...moved], { normalisation: 'zscore' });
+  return fuseScores([lexical, ...moved], { normalisation: 'zscore', weights });
 }
 
 function lexicalList(inputs: EvalInputs, q: JudgedQuery): LexicalHit[] {
