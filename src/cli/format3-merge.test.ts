@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -104,6 +104,12 @@ describe('build-index --merge --format 3', () => {
     expect(cli.code).toBe(0);
     const results = (JSON.parse(cli.stdout) as { results: { title: string }[] }).results;
     expect(results.map((r) => r.title.endsWith('topic 17'))).toEqual([true, true, true]);
+    // --related: a pasted paper's neighbours (by its words here, so no model loads).
+    const pasted = join(mkdtempSync(join(tmpdir(), 'f3-pasted-')), 'paper.txt');
+    writeFileSync(pasted, `${data.papers[17].title}\n${data.papers[17].abstract}`);
+    const related = await searchCli(['--index', a, '--mode', 'lexical', '--related', pasted, '--k', '3', '--json']);
+    expect(related.code, related.stderr).toBe(0);
+    expect((JSON.parse(related.stdout) as { results: { title: string }[] }).results.map((r) => r.title.endsWith('topic 17'))).toEqual([true, true, true]);
     const refused = await searchCli(['--index', a, '--dims', '32', 'topic 17']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/format-3 index does not take --dims/);

@@ -1,7 +1,8 @@
 /**
  * `npm run search -- --index DIR ...` on a format-3 set: the format-3 engine (src/core/format3/engine.ts) over
  * the folder's files, each checked against the manifest or its section's table when read. Hybrid, semantic
- * or keyword queries, "similar" by id, year/category filters and the date sort work as on format 2.
+ * or keyword queries, "similar" by id, related to a pasted paper, year/category filters and the date sort work
+ * as on format 2.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import type { VectorSet } from '../core/format3/reader';
 import { verifiedSource } from '../core/format3/sharded-files';
 import { PapersiftError } from '../core/errors';
 import { getModel, resolveDtype } from '../core/models';
+import type { PastedPaper } from '../core/pasted-paper';
 import type { SearchOptions, SearchResult } from '../core/search';
 import { artifactsDirReader, displayPath } from './build-pipeline';
 import { modelsDir } from './node-env';
@@ -48,6 +50,8 @@ export interface Format3SearchRequest {
   dir: string;
   query: string;
   similar?: string;
+  /** A pasted title and abstract (--related): its neighbours, as similar ranks a held paper's. */
+  related?: PastedPaper;
   options: SearchOptions;
   json: boolean;
   /** The table format-2 searches print (search.ts). */
@@ -67,16 +71,22 @@ export async function searchFormat3(request: Format3SearchRequest, log: (line: s
   const needsModel = request.similar === undefined && request.options.mode !== 'lexical';
   const embedder = needsModel ? await createEmbedder({ modelId: model.id, dtype, localModelPath: modelsDir() }) : undefined;
   try {
-    const embedding = embedder ? await embedder.embedQuery(request.query) : null;
+    const { related } = request;
+    // A pasted paper is embedded as the set's papers were (a document); with --mode lexical, not at all.
+    const relatedEmbedding = related && (embedder ? (await embedder.embedDocuments([related.text])).slice() : new Float32Array(vectors.dims));
+    const embedding = embedder && !related ? await embedder.embedQuery(request.query) : null;
     const started = performance.now();
-    const result =
-      request.similar !== undefined ? await engine.similar(request.similar, request.options) : await engine.searchText(request.query, embedding, request.options);
+    const result = related
+      ? await engine.related(related, relatedEmbedding as Float32Array, request.options)
+      : request.similar !== undefined
+        ? await engine.similar(request.similar, request.options)
+        : await engine.searchText(request.query, embedding, request.options);
     const ms = performance.now() - started;
     if (request.json) {
       const results = result.hits.map((h) => ({ id: h.paper.id, title: h.paper.title, score: Math.round(h.score * 1e4) / 1e4 }));
-      process.stdout.write(`${JSON.stringify({ query: request.similar ?? request.query, results })}\n`);
+      process.stdout.write(`${JSON.stringify({ query: related?.title ?? request.similar ?? request.query, results })}\n`);
     } else {
-      const what = request.similar !== undefined ? `Similar to ${request.similar}` : `"${request.query}"`;
+      const what = related ? `Related to "${related.title}"` : request.similar !== undefined ? `Similar to ${request.similar}` : `"${request.query}"`;
       process.stdout.write(
         `${what} — ${result.mode}, format 3 (graph over ${vectors.prefixDims} dims, re-ranked at ${vectors.dims}; ${vectors.shardsFetched} row shards read), ${ms.toFixed(0)} ms\n` +
           `${request.formatTable(result)}\n`,

@@ -31,7 +31,7 @@ const USAGE = `Usage:
 
 Options:
   --index DIR      search the index built into DIR by build-index (default: the seed papers); a
-                   format-3 index (build-index --merge --format 3) takes queries, --similar, --mode,
+                   format-3 index (build-index --merge --format 3) takes queries, --similar, --related, --mode,
                    --year, --category, --sort, --k and --json
   --mode M         hybrid (default: BM25 and embeddings fused), semantic or lexical
   --k N            results to return (default 10)
@@ -253,7 +253,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (values.index !== undefined && manifestVersionIn(values.index) === 3) {
     // Format 3 (build-index --merge --format 3): its own engine over the folder's shards.
-    const unsupported = ['related', 'with', 'batch', 'dims', 'adaptive', 'exact', 'model', 'dtype', 'shortlist'].filter(
+    const unsupported = ['with', 'batch', 'dims', 'adaptive', 'exact', 'model', 'dtype', 'shortlist'].filter(
       (name) => values[name as keyof typeof values] !== undefined,
     );
     if (unsupported.length > 0) {
@@ -262,7 +262,15 @@ async function main(argv: string[]): Promise<number> {
     }
     try {
       return await searchFormat3(
-        { dir: values.index, query, similar: values.similar, options, json: values.json ?? false, formatTable },
+        {
+          dir: values.index,
+          query,
+          similar: values.similar,
+          related: values.related === undefined ? undefined : pastedPaper(readFileSync(values.related === '-' ? 0 : values.related, 'utf8')),
+          options,
+          json: values.json ?? false,
+          formatTable,
+        },
         (line) => process.stderr.write(`${line}\n`),
       );
     } catch (e) {
