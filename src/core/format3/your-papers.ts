@@ -45,6 +45,8 @@ export class YourPapers implements CollectionEngine {
   private readonly dead = new Set<number>();
   private readonly byId = new Map<string, number>();
   private readonly byTitle = new Map<string, number>();
+  /** Live papers of the user's containing each term (either field): their share of the document frequencies. */
+  private readonly frequencies = new Map<string, number>();
   private revision = 0;
 
   constructor(
@@ -124,7 +126,9 @@ export class YourPapers implements CollectionEngine {
       this.held.push(paper);
       this.raw.push(raw);
       this.rotated.push(rotated);
-      this.documents.push(outsideDocument(paper));
+      const document = outsideDocument(paper);
+      this.documents.push(document);
+      this.countTerms(document, 1);
       this.byId.set(paper.id, at);
       this.byTitle.set(normaliseTitle(paper.title), at);
       added.push(paper);
@@ -145,10 +149,19 @@ export class YourPapers implements CollectionEngine {
       this.byId.delete(id);
       this.byTitle.delete(normaliseTitle(this.held[at].title));
       this.dead.add(at);
+      this.countTerms(this.documents[at], -1);
       removed.push(id);
     }
     if (removed.length > 0) this.revision++;
     return { removed, refused };
+  }
+
+  private countTerms(document: OutsideDocument, by: 1 | -1): void {
+    for (const term of new Set([...document.fields[0].keys(), ...document.fields[1].keys()])) {
+      const next = (this.frequencies.get(term) ?? 0) + by;
+      if (next > 0) this.frequencies.set(term, next);
+      else this.frequencies.delete(term);
+    }
   }
 
   /** Readers for Format3Engine over the set and the user's papers. */
@@ -219,7 +232,7 @@ export class YourPapers implements CollectionEngine {
       get documentCount() {
         return self.count;
       },
-      documentFrequency: async (term) => (await lexical.documentFrequency(term)) + this.documentsKept().filter((d) => d?.fields.some((f) => f.has(term))).length,
+      documentFrequency: async (term) => (await lexical.documentFrequency(term)) + (this.frequencies.get(term) ?? 0),
       queryTermWeights: (query) => lexical.queryTermWeights(query),
       suggestCorrections: (query, text) => lexical.suggestCorrections(query, text),
       search: async (query, k, exclude, keep) => {
