@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '../../src/cli/node-env';
-import type { EngineInfo } from '../../src/protocol';
 import { launchProfile, waitForReady, watchProblems, type Page, type PageProblems, type Profile } from './browser';
+import { exportCollectionTo, openTab, reopenCleared, searchIdsOn, shownIdsOf, statsOf } from './collection-page';
 
 const site = inject('siteUrl');
 const BIBTEX = join(REPO_ROOT, 'test', 'fixtures', 'import', 'papers.bib');
@@ -24,40 +24,13 @@ let problems: PageProblems;
 let scratch: string;
 const dialogs: string[] = [];
 
-const stats = (): Promise<EngineInfo> => page.evaluate(() => window.__papersift.stats());
-const cards = () => page.locator('ps-result-list [data-paper-id]');
-const shownIds = () => cards().evaluateAll((els) => els.map((el) => el.getAttribute('data-paper-id') ?? ''));
-
-async function openTab(tab: 'search' | 'related' | 'library'): Promise<void> {
-  await page.locator(`[data-tab="${tab}"]`).click();
-}
-
-/** Runs a typed search in the Search tab and returns the ids shown for it. */
-async function searchIds(query: string): Promise<string[]> {
-  await openTab('search');
-  const box = page.locator('input[type="search"]');
-  await box.fill(query);
-  // Enter searches again even when the same query is on screen: wait for that answer, not an older one
-  // (a change to the collection also re-runs the search on screen).
-  const shown = page.evaluate(
-    (q) =>
-      new Promise<void>((resolve) => {
-        const onResults = (event: Event) => {
-          if ((event as CustomEvent<{ view: { q: string } }>).detail.view.q !== q) return;
-          window.removeEventListener('papersift:results', onResults);
-          resolve();
-        };
-        window.addEventListener('papersift:results', onResults);
-      }),
-    query,
-  );
-  await box.press('Enter');
-  await shown;
-  return shownIds();
-}
+const stats = () => statsOf(page);
+const shownIds = () => shownIdsOf(page);
+const searchIds = (query: string) => searchIdsOn(page, query);
+const showTab = (tab: 'search' | 'related' | 'library') => openTab(page, tab);
 
 async function importFile(path: string): Promise<string> {
-  await openTab('library');
+  await showTab('library');
   await page.locator('input[data-action="import-file"]').setInputFiles(path);
   const report = page.locator('[data-import="done"], [data-import="error"]');
   await report.waitFor({ timeout: 120_000 });
@@ -84,7 +57,7 @@ afterAll(async () => {
 
 describe('find related', () => {
   it('lists the papers nearest a pasted title and abstract, with the dims options of search', async () => {
-    await openTab('related');
+    await showTab('related');
     const box = page.locator('textarea[name="related"]');
     await box.fill(
       'Embeddings you can shorten without retraining\n' +
@@ -154,12 +127,12 @@ describe('import', () => {
     const info = await stats();
     expect(info.imported).toBe(4);
     expect(info.counters.documentsEmbedded).toBe(0); // restored with their stored embeddings
-    await openTab('library');
+    await showTab('library');
     await expect.poll(() => page.locator('[data-imported-id]').count()).toBe(4);
   });
 
   it('removes a paper: gone from the list, from results, and after a reload', async () => {
-    await openTab('library');
+    await showTab('library');
     const row = page.locator('[data-imported-id="khattab2020colbert"]');
     await row.locator('[data-action="remove"]').click();
     await expect.poll(() => page.locator('[data-imported-id]').count()).toBe(3);
@@ -176,20 +149,9 @@ describe('collection file', () => {
     const before = await searchIds(query);
     expect(before.some((id) => id === 'ho2020ddpm')).toBe(true);
 
-    await openTab('library');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-action="export"]').click()]);
-    const file = join(scratch, download.suggestedFilename());
-    await download.saveAs(file);
+    const file = await exportCollectionTo(page, scratch);
     expect((await readFile(file)).subarray(0, 6).toString()).toBe('PSCOLL');
-
-    // Everything this origin stored: IndexedDB (index and papers), caches, service workers. The page
-    // leaves first, so no worker of it holds a database open meanwhile.
-    await page.goto('about:blank');
-    const cdp = await profile.context.newCDPSession(page);
-    await cdp.send('Storage.clearDataForOrigin', { origin: new URL(site).origin, storageTypes: 'all' });
-    await cdp.detach();
-    await page.goto(site);
-    await waitForReady(page);
+    await reopenCleared(page, profile.context, site);
     expect((await stats()).imported).toBe(0);
     expect((await searchIds(query)).some((id) => id === 'ho2020ddpm')).toBe(false);
 

@@ -16,10 +16,10 @@ import { REPO_ROOT } from '../../src/cli/node-env';
 import { MAP_SAMPLE_POINTS } from '../../src/core/format3/map-sample';
 import type { PapersSection } from '../../src/core/format3/papers';
 import type { Paper } from '../../src/core/types';
-import type { EngineInfo } from '../../src/protocol';
-import { launchProfile, waitForReady, watchProblems, type Page, type PageProblems, type Profile } from './browser';
-import { syntheticFormat3Set } from './format3-set';
-import { buildSite, startStaticHost, variantDir, type StaticHost } from './site-server';
+import { waitForReady, type Page, type PageProblems, type Profile } from './browser';
+import { exportCollectionTo, openTab, reopenCleared, searchIdsOn, shownIdsOf, statsOf } from './collection-page';
+import { serveFormat3Site, syntheticFormat3Set } from './format3-set';
+import type { StaticHost } from './site-server';
 
 const PAPERS = 2500;
 const BIBTEX = join(REPO_ROOT, 'test', 'fixtures', 'import', 'papers.bib');
@@ -34,41 +34,16 @@ let scratch: string;
 /** Papers of the set's first text shard, read from disk. */
 let setPapers: Paper[];
 /** Artifact paths the browser asked for since the last reset. */
-const requested: string[] = [];
+let requested: string[];
 
-const stats = (): Promise<EngineInfo> => page.evaluate(() => window.__papersift.stats());
-const cards = () => page.locator('ps-result-list [data-paper-id]');
-const shownIds = () => cards().evaluateAll((els) => els.map((el) => el.getAttribute('data-paper-id') ?? ''));
-
-async function openTab(tab: 'search' | 'related' | 'library'): Promise<void> {
-  await page.locator(`[data-tab="${tab}"]`).click();
-}
-
-/** Runs a typed search and returns the ids shown for it (waits for this query's answer, as collection.test.ts). */
-async function searchIds(query: string): Promise<string[]> {
-  await openTab('search');
-  const box = page.locator('input[type="search"]');
-  await box.fill(query);
-  const shown = page.evaluate(
-    (q) =>
-      new Promise<void>((resolve) => {
-        const onResults = (event: Event) => {
-          if ((event as CustomEvent<{ view: { q: string } }>).detail.view.q !== q) return;
-          window.removeEventListener('papersift:results', onResults);
-          resolve();
-        };
-        window.addEventListener('papersift:results', onResults);
-      }),
-    query,
-  );
-  await box.press('Enter');
-  await shown;
-  return shownIds();
-}
+const stats = () => statsOf(page);
+const shownIds = () => shownIdsOf(page);
+const searchIds = (query: string) => searchIdsOn(page, query);
+const showTab = (tab: 'search' | 'related' | 'library') => openTab(page, tab);
 
 /** Starts an import and returns its report: a new one (each import below reports differently from the one before). */
 async function importReport(start: () => Promise<void>): Promise<string> {
-  await openTab('library');
+  await showTab('library');
   const report = page.locator('[data-import="done"], [data-import="error"]');
   const before = (await report.count()) > 0 ? await report.innerText() : undefined;
   await start();
@@ -85,16 +60,7 @@ beforeAll(async () => {
   expect(manifest.formatVersion).toBe(3);
   const { shards } = manifest.papers;
   setPapers = JSON.parse(readFileSync(join(index, `${shards.prefix}0${shards.ext}`), 'utf8')) as Paper[];
-  const outDir = variantDir('format3-collection');
-  await buildSite({ outDir, artifacts: index });
-  host = await startStaticHost({ root: outDir, isolation: true });
-  profile = await launchProfile();
-  page = profile.page;
-  problems = watchProblems(page);
-  profile.context.on('request', (request) => {
-    const path = new URL(request.url()).pathname;
-    if (path.startsWith('/artifacts/')) requested.push(path);
-  });
+  ({ host, profile, page, problems, requested } = await serveFormat3Site(index, 'format3-collection'));
   await page.goto(host.siteUrl);
   await waitForReady(page);
 }, 1_800_000);
@@ -109,7 +75,7 @@ describe(`your papers on a ${PAPERS}-paper format-3 site`, () => {
   it('finds papers related to a pasted title and abstract, the pasted paper first when the set holds it', async () => {
     expect((await stats()).corpus.count).toBe(PAPERS);
     const known = setPapers[3];
-    await openTab('related');
+    await showTab('related');
     await page.locator('textarea[name="related"]').fill(`${known.title}\n${known.abstract}`);
     await page.locator('[data-action="find-related"]').click();
     await expect.poll(() => page.locator('.summary').first().textContent(), { timeout: 60_000 }).toMatch(/related to/);
@@ -146,7 +112,7 @@ describe(`your papers on a ${PAPERS}-paper format-3 site`, () => {
   });
 
   it('finds papers similar to an imported paper', async () => {
-    await openTab('library');
+    await showTab('library');
     await page.locator('[data-imported-id="khattab2020colbert"] [data-action="similar"]').click();
     await expect.poll(() => page.locator('.summary').first().textContent(), { timeout: 60_000 }).toMatch(/similar to/i);
     const ids = await shownIds();
@@ -164,7 +130,7 @@ describe(`your papers on a ${PAPERS}-paper format-3 site`, () => {
   });
 
   it('removes a paper: gone from the list, from results, and after a reload', async () => {
-    await openTab('library');
+    await showTab('library');
     await page.locator('[data-imported-id="khattab2020colbert"] [data-action="remove"]').click();
     await expect.poll(() => page.locator('[data-imported-id]').count()).toBe(3);
     expect(await searchIds(COLBERT_QUERY)).not.toContain('khattab2020colbert');
@@ -177,18 +143,9 @@ describe(`your papers on a ${PAPERS}-paper format-3 site`, () => {
     const query = 'diffusion models for image synthesis';
     const before = await searchIds(query);
     expect(before).toContain('ho2020ddpm');
-    await openTab('library');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-action="export"]').click()]);
-    const file = join(scratch, download.suggestedFilename());
-    await download.saveAs(file);
+    const file = await exportCollectionTo(page, scratch);
     expect((await readFile(file)).subarray(0, 6).toString()).toBe('PSCOLL');
-
-    await page.goto('about:blank');
-    const cdp = await profile.context.newCDPSession(page);
-    await cdp.send('Storage.clearDataForOrigin', { origin: new URL(host.siteUrl).origin, storageTypes: 'all' });
-    await cdp.detach();
-    await page.goto(host.siteUrl);
-    await waitForReady(page);
+    await reopenCleared(page, profile.context, host.siteUrl);
     expect((await stats()).imported).toBe(0);
     expect(await searchIds(query)).not.toContain('ho2020ddpm');
 

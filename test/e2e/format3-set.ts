@@ -13,6 +13,8 @@ import { FORMAT3_VERSION } from '../../src/core/format3/manifest';
 import { PAPERS_FORMAT } from '../../src/core/format3/papers';
 import { ANALYZER } from '../../src/core/lexical/analyzer';
 import { CHUNKED_LEXICAL_FORMAT } from '../../src/core/lexical/chunked';
+import { launchProfile, watchProblems, type Page, type PageProblems, type Profile } from './browser';
+import { buildSite, startStaticHost, variantDir, type StaticHost } from './site-server';
 
 const FORMATS = `f${FORMAT3_VERSION}-p${PAPERS_FORMAT}-l${CHUNKED_LEXICAL_FORMAT}-${ANALYZER}`;
 
@@ -38,4 +40,28 @@ export async function syntheticFormat3Set(papers: number, shards: number): Promi
   rmSync(join(dir, 'embeddings'), { recursive: true, force: true });
   rmSync(join(dir, 'corpus.jsonl'), { force: true });
   return out;
+}
+
+/** A format-3 set's site, served and open in a fresh browser profile. */
+export interface ServedFormat3Site {
+  host: StaticHost;
+  profile: Profile;
+  page: Page;
+  problems: PageProblems;
+  /** Artifact paths the browser asked the server for (the page and its worker), in order; a test may empty it. */
+  requested: string[];
+}
+
+/** Builds the site for the set in `index` into the variant folder `variant`, serves it cross-origin isolated, and opens a profile on it (the page not loaded yet). */
+export async function serveFormat3Site(index: string, variant: string): Promise<ServedFormat3Site> {
+  const outDir = variantDir(variant);
+  await buildSite({ outDir, artifacts: index });
+  const host = await startStaticHost({ root: outDir, isolation: true });
+  const profile = await launchProfile();
+  const requested: string[] = [];
+  profile.context.on('request', (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.startsWith('/artifacts/')) requested.push(path);
+  });
+  return { host, profile, page: profile.page, problems: watchProblems(profile.page), requested };
 }

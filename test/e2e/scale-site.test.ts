@@ -2,7 +2,7 @@
  * Issue #13's check of a large site: a 20k-paper synthetic corpus (`generate-corpus`, 4 shards) merged
  * into a format-3 set (`build-index --merge … --format 3`), the site built with PAPERSIFT_ARTIFACTS, in
  * headless Chromium: first results, similar, a filter, a shard fetched on demand and then served from
- * IndexedDB with the network off, and a damaged stored shard fetched again rather than used.
+ * IndexedDB with the network off, a damaged stored shard fetched again rather than used, and the map's sample.
  *
  * The corpus and the set are kept in .cache/e2e-scale/<formats>/ (the key changes when any format-3 part
  * changes its version), so CI generates and merges once per format change. PAPERSIFT_E2E_SCALE_INDEX=DIR
@@ -11,11 +11,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAP_SAMPLE_POINTS } from '../../src/core/format3/map-sample';
 import type { PapersSection } from '../../src/core/format3/papers';
 import type { Paper } from '../../src/core/types';
-import { launchProfile, waitForReady, watchProblems, type Page, type PageProblems, type Profile } from './browser';
-import { syntheticFormat3Set } from './format3-set';
-import { buildSite, startStaticHost, variantDir, type StaticHost } from './site-server';
+import { waitForReady, type Page, type PageProblems, type Profile } from './browser';
+import { serveFormat3Site, syntheticFormat3Set } from './format3-set';
+import type { StaticHost } from './site-server';
 
 const PAPERS = Number(process.env.PAPERSIFT_E2E_SCALE_PAPERS ?? 20_000);
 
@@ -34,7 +35,7 @@ let papers: PapersSection;
 let known: Paper;
 let knownShard: string;
 /** Artifact paths the browser asked the server for (the page and its worker), in order. */
-const requested: string[] = [];
+let requested: string[];
 
 const cards = () => page.locator('[data-paper-id]');
 const cardIds = () => cards().evaluateAll((els) => els.map((el) => el.getAttribute('data-paper-id') ?? ''));
@@ -68,16 +69,7 @@ beforeAll(async () => {
   const first = JSON.parse(readFileSync(join(index, shardName), 'utf8')) as Paper[];
   known = first[first.length - 1];
   knownShard = `/artifacts/${shardName}`;
-  const outDir = variantDir('scale');
-  await buildSite({ outDir, artifacts: index });
-  host = await startStaticHost({ root: outDir, isolation: true });
-  profile = await launchProfile();
-  page = profile.page;
-  problems = watchProblems(page);
-  profile.context.on('request', (request) => {
-    const path = new URL(request.url()).pathname;
-    if (path.startsWith('/artifacts/')) requested.push(path);
-  });
+  ({ host, profile, page, problems, requested } = await serveFormat3Site(index, 'scale'));
 }, 1_800_000);
 
 afterAll(async () => {
@@ -200,12 +192,15 @@ describe(`a ${PAPERS}-paper site on format 3`, () => {
     }
   });
 
-  it('says in visitor words what this site does not offer yet, and nothing failed', async () => {
+  it('offers no choice of dims, draws a sample of the collection on the map, and nothing failed', async () => {
     // No choice of dims or adaptive re-rank is offered: format 3 always shortlists on its prefix.
     await expect.poll(() => page.locator('#options').innerText()).toMatch(/Ranking/);
     expect(await page.locator('#options').innerText()).not.toMatch(/Dimensions|Adaptive/);
     await page.locator('[data-action="toggle-map"]').click();
-    await expect.poll(() => page.locator('[data-map="unavailable"]').innerText(), { timeout: 30_000 }).toMatch(/map is not available for this collection/i);
+    const map = page.locator('ps-paper-map');
+    await map.waitFor({ timeout: 180_000 });
+    await expect.poll(() => map.getAttribute('data-count')).toBe(String(MAP_SAMPLE_POINTS));
+    expect(await page.locator('[data-map="sample"]').innerText()).toMatch(new RegExp(`sample of ${MAP_SAMPLE_POINTS.toLocaleString('en')} of the ${PAPERS.toLocaleString('en')} papers`));
     expect(problems.errors).toEqual([]);
   });
 });

@@ -1,43 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { exactVectors } from '../../../test/helpers/exact-vectors';
 import { SITE_ARTIFACTS_DIR } from '../../cli/node-env';
 import { readArtifactsDir } from '../../cli/open-engine';
 import { ChunkedLexicalIndex, ChunkedLexicalWriter } from '../lexical/chunked';
-import { rotateVector } from '../matryoshka/rotation';
 import { DEFAULT_MODEL_ID, getModel } from '../models';
 import { SearchEngine, type SearchOptions, type SearchResult } from '../search';
 import type { Paper } from '../types';
-import { dot } from '../vectors';
-import { Format3Engine, type VectorReader } from './engine';
+import { Format3Engine } from './engine';
 import { encodeVectors, DEFAULT_VECTOR_PARAMS } from './build';
 import type { Format3Manifest } from './manifest';
 import { openFormat3Engine } from './open';
 import { PapersReader, PapersWriter } from './papers';
 import { fileRef, verifiedSource } from './sharded-files';
 
-/**
- * An exact vector reader over rotated rows: the test double for format3/reader.ts's VectorSet. With exact
- * search on both sides, the format-3 engine must rank as SearchEngine does over the same rows.
- */
-function exactVectors(rows: Float32Array, dims: number, rotation: Float32Array): VectorReader & { rowsRead: number[] } {
-  const count = rows.length / dims;
-  const rowsRead: number[] = [];
-  return {
-    count,
-    dims,
-    prefixDims: 64,
-    rowsRead,
-    rotate: (embedding) => rotateVector(rotation, dims, embedding),
-    async search(query, k, options = {}) {
-      const hits: { row: number; score: number }[] = [];
-      for (let row = 0; row < count; row++) if (options.keep?.(row) ?? true) hits.push({ row, score: dot(query, rows, dims, row * dims) });
-      return hits.sort((a, b) => b.score - a.score || a.row - b.row).slice(0, k);
-    },
-    async vector(row) {
-      rowsRead.push(row);
-      return rows.slice(row * dims, (row + 1) * dims);
-    },
-  };
-}
 
 const CATEGORIES = ['cs.LG', 'cs.CL', 'stat.ML', 'cs.IR'];
 let format2: SearchEngine;

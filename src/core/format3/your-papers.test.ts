@@ -1,13 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { exactVectors } from '../../../test/helpers/exact-vectors';
 import { SITE_ARTIFACTS_DIR } from '../../cli/node-env';
 import { readArtifactsDir } from '../../cli/open-engine';
 import { ChunkedLexicalIndex, ChunkedLexicalWriter } from '../lexical/chunked';
-import { rotateVector } from '../matryoshka/rotation';
 import { DEFAULT_MODEL_ID, getModel } from '../models';
 import { SearchEngine, type SearchResult } from '../search';
 import type { Paper } from '../types';
-import { dot } from '../vectors';
-import { Format3Engine, type VectorReader } from './engine';
+import { Format3Engine } from './engine';
 import { mapSampleRows } from './map-sample';
 import { PapersReader, PapersWriter } from './papers';
 import { verifiedSource } from './sharded-files';
@@ -24,23 +23,6 @@ let format3: Format3Engine;
 let all: Paper[];
 let held: Paper[];
 
-function exactVectors(rows: Float32Array, dims: number, rotation: Float32Array): VectorReader {
-  const count = rows.length / dims;
-  return {
-    count,
-    dims,
-    prefixDims: 64,
-    rotate: (embedding) => rotateVector(rotation, dims, embedding),
-    async search(query, k, options = {}) {
-      const hits: { row: number; score: number }[] = [];
-      for (let row = 0; row < count; row++) if (options.keep?.(row) ?? true) hits.push({ row, score: dot(query, rows, dims, row * dims) });
-      return hits.sort((a, b) => b.score - a.score || a.row - b.row).slice(0, k);
-    },
-    async vector(row) {
-      return rows.slice(row * dims, (row + 1) * dims);
-    },
-  };
-}
 
 beforeAll(async () => {
   const model = getModel(DEFAULT_MODEL_ID);
