@@ -52,12 +52,14 @@ export async function importPapers(
   const problems: ImportPapersResult['problems'] = [];
   const seen = new Map<string, Paper>();
   const fresh: ImportedPaper[] = [];
-  for (const paper of papers) {
+  // Asked all at once: beside a format-3 set each answer may fetch files, and they overlap.
+  const held = await Promise.all(papers.map((paper) => (paper.imported ? engine.existingPaper(paper) : undefined)));
+  for (const [i, paper] of papers.entries()) {
     if (!paper.imported) {
       problems.push({ id: paper.id, reason: 'not marked as imported' });
       continue;
     }
-    const existing = (await engine.existingPaper(paper)) ?? seen.get(paper.id);
+    const existing = held[i] ?? seen.get(paper.id);
     if (existing) {
       duplicates.push({ paper, existing });
       continue;
