@@ -20,6 +20,7 @@ import { QUERIES } from './queries';
 import type { CompareResult } from './browser-compare';
 import { getModel, DEFAULT_MODEL_ID, MODELS, type Dtype } from '../src/core/models';
 import type { EngineInfo } from '../src/protocol';
+import { CACHE_WRITE_MS } from '../workers/code-warm-up';
 import { launchProfile, type Page, type Profile } from '../test/e2e/browser';
 import { REPO_ROOT, startSite, type RunningSite } from '../test/e2e/site-server';
 
@@ -171,10 +172,18 @@ async function measureVisits(variants: Variant[]): Promise<Map<Variant, { first:
   for (const variant of variants) {
     const { page } = variant.profile;
     const first = await visit(page, `${variant.site.url}?q=${encodeURIComponent(QUERIES[0])}`, variant.phases);
-    // Let the first visit finish storing the index, and the service worker its precache, before going on.
+    // Let the first visit finish storing the index, the service worker its precache and the app its warm-up runs
+    // (workers/code-warm-up.ts), and give V8 the time the app gives it to write its code cache, as a visitor who
+    // reads the first results for a few seconds would; builds without the warm-up wait as long.
     await page.waitForFunction(() => document.querySelector('papersift-app')?.getAttribute('data-status') === 'ready');
     await page.evaluate(() => navigator.serviceWorker?.ready.then(() => undefined));
-    await page.waitForTimeout(1000);
+    if (variant.phases) {
+      await page.waitForFunction(async () => (await window.__papersift.stats()).loadPhases?.codeWarmedUp !== undefined, undefined, {
+        timeout: 300_000,
+        polling: 500,
+      });
+    }
+    await page.waitForTimeout(CACHE_WRITE_MS);
     out.set(variant, { first, repeats: [] });
   }
   for (let i = 1; i <= REPEATS; i++) {

@@ -41,12 +41,16 @@ import { loadArtifacts, type LoadedArtifacts } from './artifact-loader';
 import type { Format3Engine } from '../src/core/format3/engine';
 import type { Format3Site } from './format3-site';
 import { fetchCachedModelFile } from '../src/store/model-cache';
+import { warmUpCompiledCode } from './code-warm-up';
 
 /** The site's root URL path ('/' or a sub-path such as '/papersift/'), as Vite was told at build time. */
 const BASE_PATH = import.meta.env.BASE_URL;
 /** Set by vite.config.ts: 'index-first' (the default, see reconfigure) or 'parallel' (a variant bench/browser.ts measures). */
 declare const __PAPERSIFT_LOAD_ORDER__: string;
 const LOAD_ORDER = typeof __PAPERSIFT_LOAD_ORDER__ === 'string' ? __PAPERSIFT_LOAD_ORDER__ : 'index-first';
+/** Set by vite.config.ts from PAPERSIFT_BUILD_ID: a deploy warms up its compiled code once (see warmUp). */
+declare const __PAPERSIFT_BUILD_ID__: string;
+const BUILD_ID = typeof __PAPERSIFT_BUILD_ID__ === 'string' ? __PAPERSIFT_BUILD_ID__ : 'local';
 /** onnxruntime-web needs a full URL for its wasm (a bare path breaks under Vite dev). */
 const SITE_ROOT = new URL(BASE_PATH, self.location.origin).href;
 
@@ -290,6 +294,7 @@ export class EngineHost {
       this.phase('modelReady');
       const info = this.info(this.current);
       this.emit({ phase: 'ready', info });
+      if (backend === 'wasm' && embedder !== replaced) this.warmUp(embedder);
       return info;
     } catch (e) {
       this.settleWaiters(e);
@@ -467,6 +472,16 @@ export class EngineHost {
       this.sideEmbedders.set(key, embedder);
     }
     return embedder;
+  }
+
+  /** Lets V8 keep onnxruntime-web's compiled code for the next visit (see workers/code-warm-up.ts). */
+  private warmUp(embedder: Embedder): void {
+    void warmUpCompiledCode({
+      embedder,
+      afterRunningJobs: this.afterRunningJobs,
+      key: `${SITE_ROOT}ort/ort-wasm-simd-threaded.wasm?v8-code-warmed-up=${encodeURIComponent(BUILD_ID)}`,
+      onDone: () => this.phase('codeWarmedUp'),
+    }).catch(() => {});
   }
 
   private step(which: 'model' | 'index', step: LoadStep): void {

@@ -32,6 +32,18 @@ export const fetchCachedModelFile: ModelFileFetcher = async (url, expectedBytes,
   return bytes;
 };
 
+/**
+ * One-off tasks done in this browser (workers/code-warm-up.ts), remembered as empty entries of the model cache under
+ * `key`, a URL of the site. Without Cache Storage nothing is remembered and the task runs again.
+ */
+export async function wasDone(key: string): Promise<boolean> {
+  return (await (await openCache())?.match(key).catch(() => undefined)) !== undefined;
+}
+
+export async function markDone(key: string): Promise<void> {
+  await (await openCache())?.put(key, new Response('')).catch(() => {});
+}
+
 /** Cache Storage is missing on insecure origins and may be refused in some private modes: then no cache. */
 async function openCache(): Promise<Cache | undefined> {
   try {
