@@ -494,7 +494,7 @@ export class EngineHost {
       mode: result.mode,
       hits: result.hits.map((hit) => ({ paper: hit.paper, score: hit.score, terms: hit.terms, relevance: hit.relevance, author: hit.author })),
       noCloseMatch: result.noCloseMatch ?? false,
-      hasAuthors: this.current?.engine instanceof SearchEngine ? this.current.engine.hasAuthors : false,
+      hasAuthors: this.current?.engine.hasAuthors ?? false,
       ...(result.keywordMatches ? { keywordMatches: result.keywordMatches } : {}),
       ...(result.correctedQuery ? { correctedQuery: result.correctedQuery } : {}),
       ...(result.authorMatches ? { authorMatches: result.authorMatches } : {}),
@@ -532,8 +532,7 @@ export class EngineHost {
       },
       facets: engine.facets(),
       dims: manifest.model.dims,
-      // A format-3 set has one prefix graph and no choice of dims (FORMAT3_UNAVAILABLE.dims).
-      indexDims: 'indexDims' in manifest ? manifest.indexDims : [],
+      indexDims: engine instanceof SearchEngine ? engine.manifest.indexDims : engine.dimsChoices,
       counters: this.countersNow(),
       loadTimings: current.loadTimings,
       notice,

@@ -60,9 +60,10 @@ export async function openFormat3Site(
   }
   const store = new ChunkStore({ base: ctx.artifactsUrl, onStorageProblem: ctx.onStorageProblem });
   ctx.onStep({ message: 'Opening the search index…', done: false });
-  const { papers, lexical, vectors, files, bytes } = await openFormat3Engine(manifest, store.read);
+  const { papers, lexical, vectors, authors, files, bytes } = await openFormat3Engine(manifest, store.read);
   const yours = new YourPapers({ papers, lexical, vectors }, manifest);
-  const engine = new Format3Engine(yours.readers(manifest.model.id));
+  // The author index covers the set's rows; the user's own papers are not in it.
+  const engine = new Format3Engine({ ...yours.readers(manifest.model.id), ...(authors ? { authors } : {}) });
   const source = store.stats.network.files === 0 ? 'indexeddb' : 'network';
   return {
     manifest,

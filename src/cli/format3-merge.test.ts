@@ -30,7 +30,7 @@ function corpus(): { papers: Paper[]; vectors: Float32Array } {
     let norm = 0;
     for (let d = 0; d < dims; d++) norm += (vectors[i * dims + d] = topic[d] + 0.6 * gaussian()) ** 2;
     for (let d = 0; d < dims; d++) vectors[i * dims + d] /= Math.sqrt(norm);
-    papers.push({ id: `p-${(i * 7919) % COUNT}`, title: `Paper ${i} on topic ${i % 30}`, abstract: `About topic ${i % 30}.`, authors: null, date: null, sources: [] });
+    papers.push({ id: `p-${(i * 7919) % COUNT}`, title: `Paper ${i} on topic ${i % 30}`, abstract: `About topic ${i % 30}.`, authors: i % 30 === 17 ? ['Grace Hopper', 'Alan Turing'] : null, date: null, sources: [] });
   }
   return { papers, vectors };
 }
@@ -110,8 +110,16 @@ describe('build-index --merge --format 3', () => {
     const related = await searchCli(['--index', a, '--mode', 'lexical', '--related', pasted, '--k', '3', '--json']);
     expect(related.code, related.stderr).toBe(0);
     expect((JSON.parse(related.stdout) as { results: { title: string }[] }).results.map((r) => r.title.endsWith('topic 17'))).toEqual([true, true, true]);
-    const refused = await searchCli(['--index', a, '--dims', '32', 'topic 17']);
+    const refused = await searchCli(['--index', a, '--exact', 'topic 17']);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/format-3 index does not take --dims/);
+    expect(refused.stderr).toMatch(/format-3 index does not take --exact/);
+
+    // An author's name lists their papers first, from the set's author index (fetched per query word).
+    expect(engine.hasAuthors).toBe(true);
+    const byName = await engine.searchText('hopper', null, { k: 25 });
+    expect(byName.authorMatches).toEqual({ names: ['Grace Hopper'], papers: 20 });
+    expect(byName.hits.slice(0, 20).every((h) => h.author === 'Grace Hopper' && h.paper.title.endsWith('topic 17'))).toBe(true);
+    // Two co-authors' parts are not one author's name.
+    expect((await engine.searchText('grace turing', null)).authorMatches).toBeUndefined();
   });
 });

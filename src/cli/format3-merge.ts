@@ -11,6 +11,7 @@ import { CorpusHasher } from '../core/corpus';
 import { PapersiftError } from '../core/errors';
 import { encodeVectors, DEFAULT_VECTOR_PARAMS, type VectorSetParams } from '../core/format3/build';
 import { FORMAT3_FILES, FORMAT3_VERSION, type Format3Manifest } from '../core/format3/manifest';
+import { AuthorIndexWriter } from '../core/format3/authors';
 import { PapersWriter } from '../core/format3/papers';
 import { ChunkedLexicalWriter } from '../core/lexical/chunked';
 import { fitRotation, sampleRows } from '../core/matryoshka/rotation';
@@ -103,13 +104,16 @@ export async function mergeShardsFormat3(paths: readonly string[], options: Form
   const sink = (name: string, bytes: Uint8Array) => writer.write(name, bytes, { listed: false });
   const papersWriter = new PapersWriter(sink);
   const lexicalWriter = new ChunkedLexicalWriter();
+  const authorsWriter = new AuthorIndexWriter();
   for (let row = 0; row < total; row++) {
     const paper = papers.read(byId[encoded.order[row]]);
     await papersWriter.add(paper);
     lexicalWriter.add(paper);
+    authorsWriter.add(paper);
   }
   const papersSection = await papersWriter.finish();
   const lexicalSection = await lexicalWriter.finish(sink);
+  const authorsSection = await authorsWriter.finish(sink);
   papers.close();
   const weights = model.weights[options.dtype];
   const manifest: Format3Manifest = {
@@ -121,6 +125,7 @@ export async function mergeShardsFormat3(paths: readonly string[], options: Form
     ...encoded.manifest,
     papers: papersSection,
     lexical: lexicalSection,
+    authors: authorsSection,
     files: writer.files,
     createdBy: options.createdBy,
     createdAt: new Date().toISOString(),

@@ -253,7 +253,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (values.index !== undefined && manifestVersionIn(values.index) === 3) {
     // Format 3 (build-index --merge --format 3): its own engine over the folder's shards.
-    const unsupported = ['with', 'batch', 'dims', 'adaptive', 'exact', 'model', 'dtype', 'shortlist'].filter(
+    const unsupported = ['with', 'batch', 'exact', 'model', 'dtype', 'shortlist'].filter(
       (name) => values[name as keyof typeof values] !== undefined,
     );
     if (unsupported.length > 0) {

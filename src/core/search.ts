@@ -475,14 +475,7 @@ export class SearchEngine {
     for (const part of parts.slice(1)) rows = rows.filter((r) => index.get(part)?.has(r));
     const authorOf = (r: number) => (this.papers[r].authors ?? []).find((a) => parts.every((p) => nameParts(a).includes(p)));
     const matched = rows.filter((r) => this.isLive(r) && (keep?.(r) ?? true) && authorOf(r) !== undefined);
-    if (matched.length === 0) return result;
-    const ranked = new Map(result.hits.map((h, i) => [h.row, i]));
-    matched.sort((a, b) => (ranked.get(a) ?? Infinity) - (ranked.get(b) ?? Infinity) || a - b);
-    const byAuthor = matched.slice(0, k).map((r) => ({ ...(result.hits.find((h) => h.row === r) ?? this.hit(r, 0)), author: authorOf(r) as string }));
-    const taken = new Set(matched);
-    const hits = [...byAuthor, ...result.hits.filter((h) => !taken.has(h.row))].slice(0, k);
-    const names = [...new Set(byAuthor.map((h) => h.author))];
-    return { ...result, hits, noCloseMatch: false, authorMatches: { names, papers: matched.length } };
+    return authorsFirst(result, matched, (r) => authorOf(r) as string, k, (r) => this.hit(r, 0));
   }
 
   /** The calibrated relevance fitted for this artifact set's model, if any. */
@@ -701,10 +694,33 @@ export class SearchEngine {
 }
 
 /** A name query longer than this is a text query, not an author's name. */
-const MAX_NAME_PARTS = 4;
+export const MAX_NAME_PARTS = 4;
+
+/**
+ * An author's papers first, each hit naming the author (both engines): `matched`, rows checked to list the
+ * author and to pass the filter, in their order in the ranking, then by row; `count` is how many papers the
+ * author has in all (default: matched.length). Rows not in the ranking get `hitOf`'s unranked hit.
+ */
+export function authorsFirst<R extends { hits: SearchHit[] }>(
+  result: R,
+  matched: readonly number[],
+  authorOf: (row: number) => string,
+  k: number,
+  hitOf: (row: number) => SearchHit,
+  count = matched.length,
+): R & Pick<SearchResult, 'noCloseMatch' | 'authorMatches'> {
+  if (matched.length === 0) return result;
+  const ranked = new Map(result.hits.map((h, i) => [h.row, i]));
+  const ordered = [...matched].sort((a, b) => (ranked.get(a) ?? Infinity) - (ranked.get(b) ?? Infinity) || a - b);
+  const byAuthor = ordered.slice(0, k).map((r) => ({ ...(result.hits.find((h) => h.row === r) ?? hitOf(r)), author: authorOf(r) }));
+  const taken = new Set(matched);
+  const hits = [...byAuthor, ...result.hits.filter((h) => !taken.has(h.row))].slice(0, k);
+  const names = [...new Set(byAuthor.map((h) => h.author))];
+  return { ...result, hits, noCloseMatch: false, authorMatches: { names, papers: count } };
+}
 
 /** An author's name (or a query) as lowercase, accent-folded parts of two letters or more: initials are left out. */
-function nameParts(name: string): string[] {
+export function nameParts(name: string): string[] {
   return name
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')

@@ -181,3 +181,28 @@ describe(`the map of a ${PAPERS}-paper format-3 site`, () => {
     expect(problems.errors).toEqual([]);
   });
 });
+
+describe(`dims on a ${PAPERS}-paper format-3 site`, () => {
+  it('searches at the dims chosen, says adaptive is its own prefix shortlist, and keeps both in the URL', async () => {
+    const query = 'graph neural networks for molecules';
+    const summary = () => page.locator('.summary').first().textContent();
+    await searchIds(query);
+    await page.locator('input[name="mode"][value="semantic"]').check({ force: true });
+    await expect.poll(summary).toMatch(/64 dims re-ranked at full/);
+    const full = await shownIds();
+    await page.locator('input[name="dims"][value="32"]').check({ force: true });
+    await expect.poll(summary).toMatch(/32 dims(?! re-ranked)/);
+    expect(new URL(page.url()).searchParams.get('dims')).toBe('32');
+    expect(await shownIds()).not.toEqual(full);
+    await page.getByLabel('Adaptive re-rank').check({ force: true });
+    await expect.poll(summary).toMatch(/64 dims re-ranked at full/);
+    expect(new URL(page.url()).searchParams.get('adaptive')).toBe('1');
+    expect(await shownIds()).toEqual(full);
+    // The URL alone brings the choice back.
+    await page.goto(`${host.siteUrl}?q=${encodeURIComponent(query)}&dims=128`);
+    await waitForReady(page);
+    await expect.poll(summary, { timeout: 60_000 }).toMatch(/128 dims(?! re-ranked)/);
+    expect(await page.locator('input[name="dims"]:checked + span').innerText()).toBe('128');
+    expect(problems.errors).toEqual([]);
+  });
+});

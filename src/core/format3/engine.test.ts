@@ -160,10 +160,10 @@ describe('format-3 engine: what it fetches and what it refuses', () => {
     expect(vectors.rowsRead.length).toBe(3 + 5);
   });
 
-  it('says that choosing dims or adaptive search is not available, rather than ignoring it', async () => {
+  it('refuses dims outside 1..full, as format 2 does', async () => {
     const embedding = format2.embeddingOf(papers[1].id);
-    await expect(format3.searchText('attention', embedding, { dims: 64 })).rejects.toMatchObject({ code: 'unavailable' });
-    await expect(format3.similar(papers[1].id, { adaptive: true })).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(format3.searchText('attention', embedding, { dims: 0 })).rejects.toMatchObject({ code: 'invalid-option' });
+    await expect(format3.similar(papers[1].id, { dims: 385 })).rejects.toMatchObject({ code: 'invalid-option' });
   });
 
   it('refuses parts that disagree on the collection size', async () => {
@@ -224,6 +224,40 @@ describe('format-3 engine over a real format-3 vector set (8-bit rows, prefix gr
       const expected = ids(format2.similar(source.id, { ...EXACT, mode: 'semantic' }));
       expect(got.filter((id) => expected.includes(id)).length).toBeGreaterThanOrEqual(8);
     }
+  });
+
+  it('searches at d dims: the prefix shortlist ranked by the first d rotated dims, as format 2 ranks at d', async () => {
+    let differsFromFull = 0;
+    for (const i of [7, 107, 307]) {
+      const embedding = format2.embeddingOf(papers[i].id);
+      for (const dims of [32, 128]) {
+        const got = await real.searchText('language models', embedding, { mode: 'semantic', dims });
+        expect(got).toMatchObject({ dims, adaptive: false });
+        const expected = format2.searchText('language models', embedding, { ...EXACT, mode: 'semantic', dims });
+        expect(ids(got).filter((id) => ids(expected).includes(id)).length).toBeGreaterThanOrEqual(8);
+        // Scores are cosines at d dims (8-bit rounding aside), not at full dims.
+        expect(got.hits[0].score).toBeCloseTo(expected.hits[0].score, 2);
+        if (ids(got).join() !== ids(await real.searchText('language models', embedding, { mode: 'semantic' })).join()) differsFromFull++;
+      }
+      const similar = await real.similar(papers[i].id, { mode: 'semantic', dims: 32 });
+      expect(ids(similar)).not.toContain(papers[i].id);
+      expect(similar).toMatchObject({ dims: 32, adaptive: false });
+    }
+    expect(differsFromFull).toBeGreaterThan(0);
+  });
+
+  it('adaptive at any dims is its own search (prefix shortlist, full re-rank) and says so', async () => {
+    const embedding = format2.embeddingOf(papers[57].id);
+    const plain = await real.searchText('language models', embedding);
+    expect(plain).toMatchObject({ dims: 64, adaptive: true });
+    for (const options of [{ dims: 32, adaptive: true }, { dims: 128, adaptive: true }, { dims: 384 }]) {
+      const got = await real.searchText('language models', embedding, options);
+      expect(got).toMatchObject({ dims: 64, adaptive: true });
+      expect(ids(got)).toEqual(ids(plain));
+    }
+    // Hybrid at d dims fuses the d-dim semantic side and says so.
+    expect(await real.searchText('language models', embedding, { dims: 32 })).toMatchObject({ mode: 'hybrid', dims: 32, adaptive: false });
+    expect(real.dimsChoices).toEqual([32, 64, 128, 256]);
   });
 
   it('keyword answers do not depend on the row order', async () => {

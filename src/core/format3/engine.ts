@@ -10,10 +10,15 @@
  * The user's own papers are not written into the set: format3/your-papers.ts keeps them beside it and
  * gives this engine readers that answer for both (rows past the set's are theirs).
  *
- * Not offered here (a format-3 set has no mutable graph and no eager paper list): author-name queries,
- * and choosing dims or adaptive search (the set has one prefix graph and always re-ranks at full dims).
- * Callers say so in visitor words (FORMAT3_UNAVAILABLE).
+ * Dims and adaptive (the Dimensions control): the set has one graph, over a 64-d prefix, and its search
+ * always shortlists by it and re-ranks at full dims: that *is* adaptive search, so `adaptive` (at any
+ * dims) and full dims both answer so, and say `dims: 64, adaptive: true`. Searching at d dims without
+ * adaptive walks the same graph and ranks the shortlist by cosine over the first d rotated dims of the
+ * rows (the rotation is a PCA, so a prefix is meaningful), as format 2 ranks at d dims; it says `dims: d`.
+ *
+ * Not offered here (a format-3 set has no mutable graph and no eager paper list): author-name queries.
  */
+import { INDEX_PREFIXES } from '../build';
 import { PapersiftError } from '../errors';
 import { describeFilter, isActiveFilter, SORT_ORDERS, sortByDate, type Facets, type PaperFilter, type SortOrder } from '../filter';
 import { FUSION_DEPTH, fuseHybrid, hybridSearchAsync } from '../hybrid/hybrid';
@@ -26,10 +31,13 @@ import { calibrationsFor, type ModelCalibrations } from '../relevance/relevance'
 import {
   annotatedByPaper,
   annotatedTyped,
+  authorsFirst,
   checkQueryText,
   DEFAULT_K,
   DEFAULT_MODE,
   MAX_K,
+  MAX_NAME_PARTS,
+  nameParts,
   SEARCH_MODES,
   type SearchMode,
   type SearchOptions,
@@ -49,7 +57,7 @@ export interface VectorReader {
   /** A model embedding rotated into the rows' space (not re-normalised). */
   rotate(embedding: Float32Array): Float32Array;
   /** The k rows nearest a rotated unit query: shortlist on the prefix, re-rank at full dims. */
-  search(query: Float32Array, k: number, options?: { shortlist?: number; ef?: number; keep?: (row: number) => boolean }): Promise<{ row: number; score: number }[]>;
+  search(query: Float32Array, k: number, options?: { shortlist?: number; ef?: number; keep?: (row: number) => boolean; dims?: number }): Promise<{ row: number; score: number }[]>;
   /** A row's rotated unit vector (fetches its row shard). */
   vector(row: number): Promise<Float32Array>;
 }
@@ -69,14 +77,22 @@ export interface Format3Readers {
   papers: PapersSide;
   lexical: LexicalSide;
   vectors: VectorReader;
+  /** Which rows list an author with given name parts (format3/authors.ts); absent in sets built before it. */
+  authors?: AuthorReader;
 }
 
-/** What a format-3 site does not offer, in visitor words, by feature. */
-export const FORMAT3_UNAVAILABLE = {
-  dims: 'Choosing dimensions is not available for this collection: its index always shortlists by a short prefix and re-ranks at full dimensions.',
-} as const;
+/** What the engine needs of the author index (format3/authors.ts's AuthorIndex has this shape). */
+export interface AuthorReader {
+  readonly hasAuthors: boolean;
+  rowsWithAll(parts: readonly string[]): Promise<number[]>;
+}
 
 type Ranked = Omit<SearchResult, 'sort' | 'matching'>;
+
+/** What ranks the vector side: the first `dims` rotated dims, or (undefined) the prefix shortlist re-ranked at full dims. */
+interface VectorView {
+  dims: number | undefined;
+}
 
 interface Scope {
   key: string;
@@ -108,6 +124,11 @@ export class Format3Engine {
     return this.readers.vectors.dims;
   }
 
+  /** The truncated dims the Dimensions control offers (full dims aside): format 2's graph sizes, searched as the class comment says. */
+  get dimsChoices(): number[] {
+    return INDEX_PREFIXES.filter((d) => d < this.dims);
+  }
+
   /** Years and categories of the whole collection, from the eager catalog (counted once). */
   facets(): Facets {
     const revision = this.readers.papers.revision ?? 0;
@@ -133,7 +154,7 @@ export class Format3Engine {
    */
   async searchText(text: string, embedding: Float32Array | null, options: SearchOptions = {}): Promise<SearchResult> {
     const typed = checkQueryText(text);
-    const { k, sort } = this.resolve(options);
+    const { k, sort, view } = this.resolve(options);
     const mode: SearchMode = embedding ? (options.mode ?? DEFAULT_MODE) : 'lexical';
     const scope = this.scopeOf(options.filter);
     const keep = scope?.keep;
@@ -151,19 +172,53 @@ export class Format3Engine {
     const extra = { keywordMatches: found.matches as KeywordMatches, ...(corrections.length > 0 ? { correctedQuery: query, corrections } : {}) };
     let ranked: Ranked;
     if (mode === 'lexical' || !rotated) {
-      ranked = this.ranked('lexical', found.hits.slice(0, k));
+      ranked = this.ranked('lexical', found.hits.slice(0, k), view);
     } else if (mode === 'semantic') {
-      ranked = this.ranked('semantic', await this.nearest(rotated, k, keep));
+      ranked = this.ranked('semantic', await this.nearest(rotated, k, keep, view), view);
     } else {
       const fused = await hybridSearchAsync({
         lexical: found.hits,
         query: rotated,
         vectorsOf: (rows) => this.vectorsOf(rows),
-        searchVector: (v) => this.nearest(v, depth, keep),
+        searchVector: (v) => this.nearest(v, depth, keep, view),
       });
-      ranked = this.ranked('hybrid', fused.slice(0, k));
+      ranked = this.ranked('hybrid', fused.slice(0, k), view);
     }
-    return this.finish(await this.annotateTyped({ ...ranked, ...extra }, query, rotated), sort, scope);
+    const annotated = await this.annotateTyped({ ...ranked, ...extra }, query, rotated);
+    return this.finish(await this.byAuthorFirst(annotated, typed, k, keep), sort, scope);
+  }
+
+  /** Whether the set lists authors: without them a name is searched only as words. */
+  get hasAuthors(): boolean {
+    return this.readers.authors?.hasAuthors ?? false;
+  }
+
+  /**
+   * As SearchEngine.byAuthorFirst: when every word of a short query is part of one author's name, that
+   * author's papers first. The author index gives the rows with every part; the papers of the first of
+   * them (by rank, then row) are read to check one author has them all, and to show them.
+   */
+  private async byAuthorFirst(result: Ranked, query: string, k: number, keep: ((row: number) => boolean) | undefined): Promise<Ranked> {
+    const authors = this.readers.authors;
+    const parts = nameParts(query);
+    if (!authors?.hasAuthors || parts.length === 0 || parts.length > MAX_NAME_PARTS) return result;
+    const rows = (await authors.rowsWithAll(parts)).filter((row) => keep?.(row) ?? true);
+    if (rows.length === 0) return result;
+    const ranked = new Map(result.hits.map((h, i) => [h.row, i]));
+    rows.sort((a, b) => (ranked.get(a) ?? Infinity) - (ranked.get(b) ?? Infinity) || a - b);
+    // Twice the page: the parts of a query may belong to two co-authors of a paper, which is then not shown.
+    const checked = rows.slice(0, 2 * k);
+    const papers = await this.readers.papers.papers(checked);
+    const authorOf = new Map<number, string>();
+    checked.forEach((row, i) => {
+      const author = (papers[i].authors ?? []).find((a) => parts.every((p) => nameParts(a).includes(p)));
+      if (author !== undefined) authorOf.set(row, author);
+    });
+    const matched = checked.filter((row) => authorOf.has(row));
+    const paperOf = new Map(checked.map((row, i) => [row, papers[i]]));
+    // Rows past the checked ones are counted, not read: a near-exact count of the author's papers.
+    const count = matched.length + rows.length - checked.length;
+    return authorsFirst(result, matched, (row) => authorOf.get(row) as string, k, (row) => ({ paper: paperOf.get(row) as Paper, row, score: 0 }), count);
   }
 
   /** Papers nearest to a paper of the collection (by id), the paper itself left out. */
@@ -184,28 +239,28 @@ export class Format3Engine {
   /** Neighbours of a paper-shaped query (its rotated vector and distinctive terms); `source`, its row when held, left out. */
   private async neighbours(rotated: Float32Array, paper: Pick<Paper, 'title' | 'abstract'>, source: number | undefined, options: SearchOptions): Promise<SearchResult> {
     const mode = options.mode ?? DEFAULT_MODE;
-    const { k, sort } = this.resolve(options);
+    const { k, sort, view } = this.resolve(options);
     const scope = this.scopeOf(options.filter);
     const keep = (row: number) => row !== source && (scope?.keep(row) ?? true);
     const depth = Math.max(k, FUSION_DEPTH);
     let ranked: Ranked;
-    if (mode === 'semantic') ranked = this.ranked('semantic', await this.nearest(rotated, k, keep));
+    if (mode === 'semantic') ranked = this.ranked('semantic', await this.nearest(rotated, k, keep, view), view);
     else {
       const lexicalHits = await this.readers.lexical.similar(paper, depth, source, scope?.keep);
-      if (mode === 'lexical') ranked = this.ranked('lexical', lexicalHits.slice(0, k));
+      if (mode === 'lexical') ranked = this.ranked('lexical', lexicalHits.slice(0, k), view);
       else {
         // As SearchEngine: neighbour smoothing over the fused candidates (hybrid/smooth.ts), whose vectors are read for it.
-        const candidates = fuseHybrid(lexicalHits, await this.nearest(rotated, depth, keep)).slice(0, depth);
+        const candidates = fuseHybrid(lexicalHits, await this.nearest(rotated, depth, keep, view)).slice(0, depth);
         const smoothed = smoothOverNeighbours(candidates, await this.vectorsOf(candidates.map((s) => s.row)), this.dims, depth);
-        ranked = this.ranked('hybrid', smoothed.slice(0, k));
+        ranked = this.ranked('hybrid', smoothed.slice(0, k), view);
       }
     }
     return this.finish(await this.annotatePaper(ranked, paper, rotated), sort, scope);
   }
 
   /** Rows nearest a rotated query through the vector reader, as fusion candidates. */
-  private nearest(rotated: Float32Array, k: number, keep: ((row: number) => boolean) | undefined): Promise<Scored[]> {
-    return this.readers.vectors.search(rotated, k, keep ? { keep } : {});
+  private nearest(rotated: Float32Array, k: number, keep: ((row: number) => boolean) | undefined, view: VectorView): Promise<Scored[]> {
+    return this.readers.vectors.search(rotated, k, { ...(keep ? { keep } : {}), ...(view.dims !== undefined ? { dims: view.dims } : {}) });
   }
 
   private async vectorsOf(rows: readonly number[]): Promise<Float32Array> {
@@ -223,15 +278,15 @@ export class Format3Engine {
   }
 
   /** Hits without papers yet (annotate fetches them all at once). */
-  private ranked(mode: SearchMode, scored: readonly (Scored | ChunkedHit)[]): Ranked {
+  private ranked(mode: SearchMode, scored: readonly (Scored | ChunkedHit)[], view: VectorView): Ranked {
     const { vectors } = this.readers;
     const semantic = mode !== 'lexical';
     return {
       mode,
       hits: scored.map(({ row, score }) => ({ paper: undefined as unknown as Paper, row, score })),
-      // The vector side always shortlists at the prefix and re-ranks at full dims.
-      dims: semantic ? vectors.prefixDims : vectors.dims,
-      adaptive: semantic,
+      // Without a dims of its own, the vector side shortlists at the prefix and re-ranks at full dims: adaptive.
+      dims: !semantic ? vectors.dims : (view.dims ?? vectors.prefixDims),
+      adaptive: semantic && view.dims === undefined,
       reranked: 0,
       distanceEvaluations: 0,
     };
@@ -304,17 +359,19 @@ export class Format3Engine {
     return this.scopeCache;
   }
 
-  private resolve(options: SearchOptions): { k: number; sort: SortOrder } {
+  private resolve(options: SearchOptions): { k: number; sort: SortOrder; view: VectorView } {
     const k = options.k ?? DEFAULT_K;
     if (options.mode !== undefined && !SEARCH_MODES.includes(options.mode)) {
       throw new PapersiftError('invalid-option', `mode must be one of ${SEARCH_MODES.join(', ')}; got ${String(options.mode)}`);
     }
     if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new PapersiftError('invalid-option', `k must be a whole number from 1 to ${MAX_K}; got ${options.k}`);
-    if ((options.dims !== undefined && options.dims !== this.dims) || options.adaptive) {
-      throw new PapersiftError('unavailable', FORMAT3_UNAVAILABLE.dims, { dims: options.dims });
+    const dims = options.dims ?? this.dims;
+    if (!Number.isInteger(dims) || dims < 1 || dims > this.dims) {
+      throw new PapersiftError('invalid-option', `dims must be a whole number from 1 to ${this.dims}; got ${options.dims}`);
     }
     const sort = options.sort ?? 'relevance';
     if (!SORT_ORDERS.includes(sort)) throw new PapersiftError('invalid-option', `sort must be one of ${SORT_ORDERS.join(', ')}; got ${String(options.sort)}`);
-    return { k, sort };
+    // Adaptive (shortlist low, re-rank full) is what the set's search does anyway, whatever dims it is asked at.
+    return { k, sort, view: { dims: options.adaptive || dims === this.dims ? undefined : dims } };
   }
 }

@@ -49,6 +49,8 @@ export interface Format3Manifest {
   papers?: unknown;
   /** Keyword index; the section's shape belongs to the lexical module. */
   lexical?: unknown;
+  /** Author name parts → rows (format3/authors.ts); sets merged before it have none. */
+  authors?: unknown;
   files: Record<string, { bytes: number; sha256: string }>;
   createdBy: string;
   createdAt: string;

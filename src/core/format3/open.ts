@@ -4,6 +4,7 @@
  */
 import { PapersiftError } from '../errors';
 import { ChunkedLexicalIndex, type LexicalSection } from '../lexical/chunked';
+import { AuthorIndex, type AuthorSection } from './authors';
 import { Format3Engine } from './engine';
 import type { Format3Manifest } from './manifest';
 import { PapersReader, type PapersSection } from './papers';
@@ -16,6 +17,8 @@ export interface OpenedFormat3 {
   vectors: VectorSet;
   papers: PapersReader;
   lexical: ChunkedLexicalIndex;
+  /** The author index, when the set has one. */
+  authors?: AuthorIndex;
   /** Every file of the set with its entry (the manifest's, the sections' tables and shards), each once. */
   files: Map<string, FileEntry>;
   /** Their total size. */
@@ -31,13 +34,15 @@ export async function openFormat3Engine(manifest: Format3Manifest, source: FileS
     if (!entry) throw new PapersiftError('artifacts-format', `The manifest does not list ${name}`, { file: name });
     return source(name, entry);
   };
-  const [vectors, papers, lexical] = await Promise.all([
+  const [vectors, papers, lexical, authors] = await Promise.all([
     openFormat3(manifest, fetchListed),
     PapersReader.open(manifest.papers as PapersSection, source),
     ChunkedLexicalIndex.open(manifest.lexical as LexicalSection, source),
+    manifest.authors ? AuthorIndex.open(manifest.authors as AuthorSection, source) : undefined,
   ]);
-  const files = new Map<string, FileEntry>([...Object.entries(manifest.files), ...papers.files(), ...lexical.files()]);
+  const files = new Map<string, FileEntry>([...Object.entries(manifest.files), ...papers.files(), ...lexical.files(), ...(authors?.files() ?? [])]);
   let bytes = 0;
   for (const entry of files.values()) bytes += entry.bytes;
-  return { engine: new Format3Engine({ modelId: manifest.model.id, papers, lexical, vectors }), vectors, papers, lexical, files, bytes };
+  const engine = new Format3Engine({ modelId: manifest.model.id, papers, lexical, vectors, ...(authors ? { authors } : {}) });
+  return { engine, vectors, papers, lexical, ...(authors ? { authors } : {}), files, bytes };
 }

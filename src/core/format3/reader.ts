@@ -38,11 +38,16 @@ export interface VectorSearchOptions {
   ef?: number;
   /** Only rows for which this is true are returned (a filter); the walk widens until it finds enough. */
   keep?: (row: number) => boolean;
+  /**
+   * Rank the shortlist by cosine over the first `dims` rotated components, re-normalised (default: all of
+   * them). The rotation is a PCA, so a prefix is the best `dims`-d summary: format 2's truncated search.
+   */
+  dims?: number;
 }
 
 export interface VectorHit {
   row: number;
-  /** Cosine at full dims, from the row's codes. */
+  /** Cosine at full dims (or the `dims` asked for), from the row's codes. */
   score: number;
 }
 
@@ -153,12 +158,22 @@ export class VectorSet {
     }
   }
 
-  /** The k rows nearest to `query` (rotated, unit, full dims): shortlist by the prefix, re-rank at full dims. */
+  /** The k rows nearest to `query` (rotated, unit, full dims): shortlist by the prefix, re-rank at full dims (or `options.dims`). */
   async search(query: Float32Array, k: number, options: VectorSearchOptions = {}): Promise<VectorHit[]> {
     if (query.length !== this.dims) throw new PapersiftError('invalid-option', `A ${query.length}-d query for ${this.dims}-d rows`);
     const size = Math.max(k, options.shortlist ?? this.manifest.search.shortlist);
     const rows = this.shortlist(query, size, options.ef ?? this.manifest.search.ef, options.keep);
-    const q = codeQuery(query, this.rowScales);
+    const dims = options.dims ?? this.dims;
+    if (!Number.isInteger(dims) || dims < 1 || dims > this.dims) throw new PapersiftError('invalid-option', `dims must be from 1 to ${this.dims}; got ${dims}`);
+    // Codes of a prefix are the first `dims` codes of the row with the first `dims` scales: no second copy.
+    const scales = dims === this.dims ? this.rowScales : { min: this.rowScales.min.subarray(0, dims), step: this.rowScales.step.subarray(0, dims) };
+    let queryNorm = 1;
+    if (dims < this.dims) {
+      let sum = 0;
+      for (let d = 0; d < dims; d++) sum += query[d] * query[d];
+      queryNorm = Math.sqrt(sum) || 1;
+    }
+    const q = codeQuery(query.subarray(0, dims), scales);
     const perShard = this.manifest.rows.rowsPerShard;
     const shards = new Map<number, Promise<Uint8Array>>();
     for (const row of rows) {
@@ -171,7 +186,7 @@ export class VectorSet {
       const shard = Math.floor(row / perShard);
       const offset = (row - shard * perShard) * this.dims;
       const codes = loaded.get(shard) as Uint8Array;
-      return { row, score: codeDot(q, codes, offset) / Math.sqrt(codeNormSquared(codes, offset, this.rowScales)) };
+      return { row, score: codeDot(q, codes, offset) / (queryNorm * Math.sqrt(codeNormSquared(codes, offset, scales))) };
     });
     hits.sort((a, b) => b.score - a.score || a.row - b.row);
     return hits.slice(0, k);

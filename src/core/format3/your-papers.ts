@@ -18,7 +18,7 @@ import type { CollectionEngine } from '../import/import-papers';
 import { outsideDocument, type ChunkedLexicalIndex, type ChunkedSearchResult, type OutsideDocument } from '../lexical/chunked';
 import type { AddPapersResult, DuplicatePaper, RemovePapersResult } from '../search';
 import type { Paper } from '../types';
-import { dot, normaliseInPlace } from '../vectors';
+import { dot, normaliseInPlace, prefixVector } from '../vectors';
 import type { Format3Readers, LexicalSide, PapersSide, VectorReader } from './engine';
 import type { Format3Manifest } from './manifest';
 import type { PapersReader } from './papers';
@@ -262,12 +262,14 @@ export class YourPapers implements CollectionEngine {
       search: async (query, k, options = {}) => {
         const inSet = vectors.search(query, k, options);
         if (this.live === 0) return inSet;
-        // Exact over the user's papers: a few thousand dot products at most.
+        // Exact over the user's papers: a few thousand dot products at most; at the dims asked, as the set ranks.
         const own: { row: number; score: number }[] = [];
+        const d = options.dims ?? vectors.dims;
+        const q = d < vectors.dims ? prefixVector(query, d) : query;
         this.rotated.forEach((vector, i) => {
           const row = n + i;
           if (this.dead.has(i) || (options.keep && !options.keep(row))) return;
-          own.push({ row, score: dot(query, vector) });
+          own.push({ row, score: d < vectors.dims ? dot(q, prefixVector(vector, d)) : dot(query, vector) });
         });
         return [...(await inSet), ...own].sort((a, b) => b.score - a.score || a.row - b.row).slice(0, k);
       },
