@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'no-match' // a filter (years, category) that no paper passes
   | 'storage' // persistence failed (quota, corruption)
   | 'unavailable' // a feature this collection's index does not offer (e.g. on a format-3 site)
+  | 'offline' // a file a query needs was never kept on this device, and the network cannot be reached
   | 'interrupted'; // the user stopped a long run (Ctrl-C); what was done is kept
 
 export class PapersiftError extends Error {

@@ -105,7 +105,12 @@ describe('chunk store', () => {
     const entry = { bytes: 1, sha256: '0'.repeat(64) };
     await expect(open().read('lexical/b-99.bin', entry)).rejects.toMatchObject({ code: 'artifacts-missing', message: expect.stringMatching(/lexical\/b-99\.bin: HTTP 404/) });
     state.offline = true;
-    await expect(open().read('lexical/b-98.bin', entry)).rejects.toThrow(/Could not fetch lexical\/b-98\.bin \(offline/);
+    // Offline, in visitor words that point to the footer button; the file is named in the details.
+    await expect(open().read('lexical/b-98.bin', entry)).rejects.toMatchObject({
+      code: 'offline',
+      message: expect.stringMatching(/not been downloaded to this device.*“Make the whole collection available offline”/),
+      details: { file: 'lexical/b-98.bin' },
+    });
   });
 
   it('on a full quota says so once and keeps serving from the network', async () => {

@@ -55,6 +55,11 @@ export interface ChunkStats {
   corrupt: number;
 }
 
+/** What a visitor reads when a query needs a file this device never kept and the network is off (names the footer button). */
+export const NOT_KEPT_OFFLINE =
+  'This needs a part of the collection that has not been downloaded to this device, and the network cannot be reached. ' +
+  'Connect and try again; to search the whole collection without a connection, use “Make the whole collection available offline” at the bottom of the page while online.';
+
 /** How many files "make available offline" fetches at once. */
 const OFFLINE_CONCURRENCY = 4;
 
@@ -165,7 +170,8 @@ export class ChunkStore {
     try {
       response = await this.fetchFn(url);
     } catch (e) {
-      throw new PapersiftError('artifacts-missing', `Could not fetch ${name} (offline, or the server is unreachable)`, { file: name }, { cause: e });
+      // fetch rejects only when no answer came at all: offline, or the server unreachable.
+      throw new PapersiftError('offline', NOT_KEPT_OFFLINE, { file: name }, { cause: e });
     }
     if (!response.ok) throw new PapersiftError('artifacts-missing', `Could not fetch ${name}: HTTP ${response.status}`, { file: name, status: response.status });
     const bytes = new Uint8Array(await response.arrayBuffer());

@@ -817,8 +817,12 @@ function readSettings(): Partial<EngineSettings> {
 }
 
 /** Problems with what was typed are guidance, not failures. */
+/** Errors the visitor can act on, shown as a calm status (its message says what to do), not as a failure. */
 function isInputProblem(e: unknown): boolean {
-  return e instanceof EngineError && (e.code === 'empty-query' || e.code === 'unknown-paper' || e.code === 'invalid-option' || e.code === 'no-match' || e.code === 'unavailable');
+  return (
+    e instanceof EngineError &&
+    (e.code === 'empty-query' || e.code === 'unknown-paper' || e.code === 'invalid-option' || e.code === 'no-match' || e.code === 'unavailable' || e.code === 'offline')
+  );
 }
 
 function errorText(e: unknown): string {

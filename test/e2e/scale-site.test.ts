@@ -134,6 +134,13 @@ describe(`a ${PAPERS}-paper site on format 3`, () => {
       const files = (await stats()).counters.format3Files;
       expect(files?.network.files).toBe(0);
       expect(files?.stored.files).toBeGreaterThan(0);
+      // A paper of the last text shard, never fetched: the page says why and points to the footer button.
+      const last = JSON.parse(readFileSync(join(index, `${papers.shards.prefix}${papers.shards.count - 1}${papers.shards.ext}`), 'utf8')) as Paper[];
+      await page.locator('input[type="search"]').fill(last[0].title);
+      await page.locator('input[type="search"]').press('Enter');
+      await expect
+        .poll(() => page.locator('.message').first().innerText(), { timeout: 60_000 })
+        .toMatch(/not been downloaded to this device.*“Make the whole collection available offline”/s);
     } finally {
       await profile.context.setOffline(false);
     }
