@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FILES, parseManifest } from '../core/artifacts';
+import { nameParts } from '../core/search';
 import type { Paper } from '../core/types';
+import { openFormat3Dir } from './format3-search';
 import { REPO_ROOT } from './node-env';
 
 const SAMPLE = join(REPO_ROOT, '..', 'shared', 'corpora', 'arxiv-oai-sample.jsonl');
@@ -106,6 +108,22 @@ describe('npm run build-index -- --corpus FILE --out DIR, then npm run search --
     const missing = await run('search.ts', ['--index', join(dir, 'no-such-index'), 'anything']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/No index in .*no-such-index/);
+  });
+
+  it('builds the same corpus straight to format 3 from the cache, which finds an author’s papers and searches at d dims', async () => {
+    const out3 = join(dir, 'index-f3');
+    const built = await run('build-index.ts', ['--corpus', corpus, '--out', out3, '--cache', cache, '--format', '3']);
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stderr).toMatch(/Embedded 0, reused 200/);
+    expect(built.stderr).toMatch(/Built format 3: 200 papers/);
+    const { engine, papers } = await openFormat3Dir(out3);
+    const author = (await papers.paper(0)).authors![0];
+    const byName = await engine.searchText(nameParts(author).at(-1)!, null);
+    expect(byName.authorMatches?.names).toContain(author);
+    expect(byName.hits[0].author).toBeDefined();
+    const dims = await run('search.ts', ['--index', out3, '--similar', '0704.0001', '--json', '--dims', '64', '--k', '5']);
+    expect(dims.code, dims.stderr).toBe(0);
+    expect((JSON.parse(dims.stdout) as { results: unknown[] }).results).toHaveLength(5);
   });
 
   it('rebuilds by embedding only the papers that changed; with all cached it loads no model at all', async () => {

@@ -117,7 +117,8 @@ export type Format3BuildOptions = MergeOptions & Pick<ShardBuildOptions, 'cacheD
 export async function buildFormat3(papers: readonly Paper[], options: Format3BuildOptions): Promise<MergeReport> {
   const scratch = mkdtempSync(join(tmpdir(), 'papersift-format3-'));
   try {
-    await buildShard(papers, { ...options, shard: { index: 0, count: 1 }, out: scratch });
+    const shard = await buildShard(papers, { ...options, shard: { index: 0, count: 1 }, out: scratch });
+    options.log(`Embedded ${shard.embedded}, reused ${shard.reused}`);
     return await mergeShardsFormat3([scratch], options);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
