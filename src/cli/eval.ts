@@ -20,7 +20,7 @@ import { checkTargets, METRICS, metricTable } from '../core/eval/report';
 import { evaluateSystem, leaveOneKindOut, type SystemReport } from '../core/eval/run';
 import { comparedSystems, DEFAULT_SYSTEM, HYBRID_PREFIX, type EvalInputs } from '../core/eval/systems';
 import { buildLexicalIndex } from '../core/lexical/index';
-import { compareFormats, ENGINE_MODES, engineModeSystem, FORMAT_TOLERANCE, formatComparisonTable, formatDrops } from '../core/eval/formats';
+import { compareFormats, ENGINE_DIMS, ENGINE_MODES, engineModeSystem, FORMAT_TOLERANCE, formatComparisonTable, formatDrops } from '../core/eval/formats';
 import { embedQueries } from './embed-queries';
 import { manifestVersionIn, openFormat3Dir } from './format3-search';
 import { openEngine } from './open-engine';
@@ -133,6 +133,7 @@ async function evalFormat3(dir: string, against: string | undefined, queriesFile
   const reportsOf = async (engine: Parameters<typeof engineModeSystem>[0]) => {
     const reports: SystemReport[] = [];
     for (const mode of ENGINE_MODES) reports.push(await evaluateSystem(engineModeSystem(engine, mode, vectors), queries));
+    for (const dims of ENGINE_DIMS) reports.push(await evaluateSystem(engineModeSystem(engine, 'semantic', vectors, dims), queries));
     return reports;
   };
   const comparison = compareFormats(await reportsOf(two.engine), await reportsOf(three.engine));

@@ -18,15 +18,17 @@ export interface SearchingEngine {
 }
 
 export const ENGINE_MODES: readonly SearchMode[] = ['lexical', 'semantic', 'hybrid'];
+/** Semantic search at these leading rotated dims (the Dimensions control), compared too. */
+export const ENGINE_DIMS = [32, 64, 128, 256];
 
 /** The largest drop of format 3 below format 2 the seed corpus may show, per kind and overall (issue #13). */
 export const FORMAT_TOLERANCE = 0.005;
 
-export function engineModeSystem(engine: SearchingEngine, mode: SearchMode, queryVectors: ReadonlyMap<string, Float32Array>): RankingSystem {
+export function engineModeSystem(engine: SearchingEngine, mode: SearchMode, queryVectors: ReadonlyMap<string, Float32Array>, dims?: number): RankingSystem {
   return {
-    name: mode,
+    name: dims === undefined ? mode : `${mode} at ${dims} dims`,
     rank: async (q: JudgedQuery) => {
-      const options = { k: FUSION_DEPTH, mode };
+      const options: SearchOptions = { k: FUSION_DEPTH, mode, ...(dims !== undefined ? { dims } : {}) };
       const result = await (q.kind === 'similar'
         ? engine.similar(q.source, options)
         : engine.searchText(q.text, mode === 'lexical' ? null : (queryVectors.get(q.id) ?? missing(q.id)), options));
@@ -42,7 +44,7 @@ function missing(id: string): never {
 const COLUMNS = [...QUERY_KINDS, 'overall'] as const;
 
 export interface FormatComparison {
-  mode: SearchMode;
+  mode: string;
   /** nDCG@10 per kind and overall. */
   two: Record<QueryKind | 'overall', number>;
   three: Record<QueryKind | 'overall', number>;
@@ -50,7 +52,7 @@ export interface FormatComparison {
 
 export function compareFormats(two: readonly SystemReport[], three: readonly SystemReport[]): FormatComparison[] {
   const ndcg = (r: SystemReport) => Object.fromEntries(COLUMNS.map((c) => [c, r.scores[c].ndcg10])) as FormatComparison['two'];
-  return two.map((r, i) => ({ mode: r.name as SearchMode, two: ndcg(r), three: ndcg(three[i]) }));
+  return two.map((r, i) => ({ mode: r.name, two: ndcg(r), three: ndcg(three[i]) }));
 }
 
 /** Markdown: per mode, format 2, format 3 and the difference (3 − 2), nDCG@10 per kind and overall. */
