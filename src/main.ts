@@ -59,7 +59,7 @@ void requestPersistentStorage().then((granted) => (app.storagePersisted = grante
 // reload works offline.
 if (import.meta.env.MODE === 'production' && 'serviceWorker' in navigator) {
   reloadWhenReplaced(navigator.serviceWorker);
-  void import('virtual:pwa-register').then(({ registerSW }) => {
+  void firstResultsShown(navigator.serviceWorker).then(() => import('virtual:pwa-register')).then(({ registerSW }) => {
     const updateSW = registerSW({
       immediate: true,
       // A deploy's worker is installed and waits: offer it, and let this tab run on until asked.
@@ -70,6 +70,39 @@ if (import.meta.env.MODE === 'production' && 'serviceWorker' in navigator) {
       onRegisteredSW: (_url, registration) => registration && checkForUpdates(registration),
     });
     void navigator.serviceWorker.ready.then(() => (app.offlineReady = true));
+  });
+}
+
+/** How long after the engine is ready a first visit with no search waits before installing the worker. */
+const INSTALL_AFTER_READY_MS = 3000;
+
+/**
+ * On a first visit (no worker controls the page yet), resolves once the first full results are shown, the
+ * engine has failed, or it has been ready a moment with nothing searched; at once on later visits. Installing
+ * precaches the whole app (~2 MB of scripts, another copy of those the page is loading) and the 14 MB ORT
+ * wasm: started beside the first search it competed with the index and the model for the network, and made
+ * up a third of what a first visit fetched before its first results (docs/BENCHMARKS.md, issue #13).
+ */
+function firstResultsShown(container: ServiceWorkerContainer): Promise<void> {
+  if (container.controller) return Promise.resolve();
+  return new Promise((resolve) => {
+    let waiting: ReturnType<typeof setTimeout> | undefined;
+    let unsubscribe: (() => void) | undefined;
+    const done = () => {
+      window.removeEventListener('papersift:results', onResults);
+      unsubscribe?.();
+      clearTimeout(waiting);
+      resolve();
+    };
+    const onResults = (event: Event) => {
+      if (!(event as CustomEvent<{ modelPending?: boolean }>).detail?.modelPending) done();
+    };
+    window.addEventListener('papersift:results', onResults);
+    // onStatus calls back at once with the current status, before it returns the unsubscribe.
+    unsubscribe = client.onStatus((status) => {
+      if (status.phase === 'error') setTimeout(done);
+      else if (status.phase === 'ready') waiting ??= setTimeout(done, INSTALL_AFTER_READY_MS);
+    });
   });
 }
 
