@@ -150,6 +150,8 @@ export class EngineHost {
     const t1 = performance.now();
     const result = await current.engine.searchText(text, embedding, { ...rankingOptions(params), mode: wanted });
     const t2 = performance.now();
+    // After the first keyword answer, the vector side opens for the hybrid one (a failure shows on that search).
+    current.format3?.vectors.open().catch(() => {});
     return {
       ...this.reply(result, { queueMs, embedMs: t1 - t0, searchMs: t2 - t1 }),
       // After a failed model load nothing follows: the keyword answer is the answer.
@@ -288,6 +290,8 @@ export class EngineHost {
         this.settleWaiters();
       }
       const { embedder, backend, reason } = await model();
+      // With the model ready a hybrid search can run: have a format-3 set's vector side open for it.
+      await this.current.format3?.vectors.open().catch(() => {});
       const replaced = this.current.embedder;
       this.current = { settings, asked, decision, ...index, embedder, activeBackend: backend, backendReason: reason, loadTimings };
       if (replaced && replaced !== embedder) this.afterRunningJobs(() => replaced.dispose());

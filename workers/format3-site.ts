@@ -2,9 +2,10 @@
  * Opens a format-3 set in the worker: its manifest from the server (the service worker precaches only
  * that file, so it is there offline too), every other file through the chunk store, which fetches it on
  * demand, checks it against the manifest and keeps it in IndexedDB (src/store/chunk-store.ts). Only the
- * eager parts are read here: the vector prefix and graph, the papers' catalog, the keyword index's field
- * lengths and the file tables. A format-3 set cannot be rebuilt in the browser; one made with another
- * model is refused with the reason. The user's own papers are kept beside it (YourPapers), never in it.
+ * eager parts of the keyword side are read here: the papers' catalog, the keyword index's field lengths and
+ * the file tables and the rotation; the vector prefix and graph when `vectors.open()` is first called. A format-3 set
+ * cannot be rebuilt in the browser; one made with another model is refused with the reason. The user's own
+ * papers are kept beside it (YourPapers), never in it.
  */
 import { PapersiftError } from '../src/core/errors';
 import { Format3Engine } from '../src/core/format3/engine';
@@ -12,7 +13,7 @@ import { format3MapSource } from '../src/core/format3/map-sample';
 import type { MapSource } from '../src/core/map/map-source';
 import { YourPapers } from '../src/core/format3/your-papers';
 import { parseFormat3Manifest, type Format3Manifest } from '../src/core/format3/manifest';
-import { openFormat3Engine } from '../src/core/format3/open';
+import { openFormat3KeywordFirst, type DeferredVectors } from '../src/core/format3/open';
 import type { FileEntry } from '../src/core/format3/sharded-files';
 import type { Expectation } from '../src/core/artifacts';
 import type { LoadStep } from '../src/protocol';
@@ -26,6 +27,11 @@ export interface Format3Site {
   /** The map's points: a sample of the set and the user's papers (their papers fetched when asked). */
   mapSource(key: string, onPapers?: (done: number, total: number) => void): Promise<MapSource>;
   store: ChunkStore;
+  /**
+   * The vector side, read on first need (a semantic search waits for it, counted in its time): the worker
+   * opens it after the first keyword answer or once the model is ready.
+   */
+  vectors: DeferredVectors;
   /** Every file of the set with its entry: what "make the whole collection available offline" fetches. */
   files(): Iterable<[string, FileEntry]>;
   /** Files and bytes of the whole set. */
@@ -60,7 +66,7 @@ export async function openFormat3Site(
   }
   const store = new ChunkStore({ base: ctx.artifactsUrl, onStorageProblem: ctx.onStorageProblem });
   ctx.onStep({ message: 'Opening the search index…', done: false });
-  const { papers, lexical, vectors, authors, files, bytes } = await openFormat3Engine(manifest, store.read);
+  const { papers, lexical, vectors, authors, files, bytes } = await openFormat3KeywordFirst(manifest, store.read);
   const yours = new YourPapers({ papers, lexical, vectors }, manifest);
   // The author index covers the set's rows; the user's own papers are not in it.
   const engine = new Format3Engine({ ...yours.readers(manifest.model.id), ...(authors ? { authors } : {}) });
@@ -69,8 +75,12 @@ export async function openFormat3Site(
     manifest,
     engine,
     yours,
-    mapSource: (key, onPapers) => format3MapSource({ papers, prefixVector: (row) => vectors.prefixVector(row) }, yours, key, onPapers),
+    mapSource: async (key, onPapers) => {
+      const opened = await vectors.open();
+      return format3MapSource({ papers, prefixVector: (row) => opened.prefixVector(row) }, yours, key, onPapers);
+    },
     store,
+    vectors,
     files: () => files,
     size: { files: files.size, bytes },
     source,

@@ -9,7 +9,7 @@ import type { Paper } from '../types';
 import { Format3Engine } from './engine';
 import { encodeVectors, DEFAULT_VECTOR_PARAMS } from './build';
 import type { Format3Manifest } from './manifest';
-import { openFormat3Engine } from './open';
+import { openFormat3Engine, openFormat3KeywordFirst } from './open';
 import { PapersReader, PapersWriter } from './papers';
 import { fileRef, verifiedSource } from './sharded-files';
 
@@ -175,6 +175,7 @@ describe('format-3 engine: what it fetches and what it refuses', () => {
 
 describe('format-3 engine over a real format-3 vector set (8-bit rows, prefix graph, locality row order)', () => {
   let real: Format3Engine;
+  let realSet: { manifest: Format3Manifest; files: Map<string, Uint8Array> };
 
   beforeAll(async () => {
     const model = getModel(DEFAULT_MODEL_ID);
@@ -197,6 +198,7 @@ describe('format-3 engine over a real format-3 vector set (8-bit rows, prefix gr
       papers: paperSection,
       lexical: lexicalSection,
     } as Format3Manifest;
+    realSet = { manifest, files };
     const opened = await openFormat3Engine(manifest, verifiedSource(async (name) => files.get(name)));
     real = opened.engine;
     expect(opened.files.size).toBe(files.size);
@@ -258,6 +260,42 @@ describe('format-3 engine over a real format-3 vector set (8-bit rows, prefix gr
     // Hybrid at d dims fuses the d-dim semantic side and says so.
     expect(await real.searchText('language models', embedding, { dims: 32 })).toMatchObject({ mode: 'hybrid', dims: 32, adaptive: false });
     expect(real.dimsChoices).toEqual([32, 64, 128, 256]);
+  });
+
+  it('opened keyword-first, reads no vector file for keyword answers and opens the vector side once, on need', async () => {
+    const { manifest, files } = realSet;
+    const read: string[] = [];
+    const opened = await openFormat3KeywordFirst(
+      manifest,
+      verifiedSource(async (name) => (read.push(name), files.get(name))),
+    );
+    // The rotation is read at open (the user's papers are rotated as they are restored); the rest waits.
+    const vectorFiles = [manifest.scales.file, manifest.prefix.file, manifest.graph.file, ...manifest.rows.shards];
+    const readVectorFiles = () => read.filter((name) => vectorFiles.includes(name));
+    expect(shown(await opened.engine.searchText('sparse autoencoders', null))).toEqual(shown(await real.searchText('sparse autoencoders', null)));
+    expect(readVectorFiles()).toEqual([]);
+    const embedding = format2.embeddingOf(papers[57].id);
+    expect(opened.vectors.isOpen).toBe(false);
+    // A hybrid search opens the vector side on its way; two at once share one opening.
+    const [first, second] = await Promise.all([opened.engine.searchText('language models', embedding), opened.engine.searchText('language models', embedding)]);
+    expect(opened.vectors.isOpen).toBe(true);
+    expect(read.filter((name) => name === manifest.graph.file || name === manifest.rotation.file)).toEqual([manifest.rotation.file, manifest.graph.file]);
+    const expected = ids(await real.searchText('language models', embedding));
+    expect(ids(first)).toEqual(expected);
+    expect(ids(second)).toEqual(expected);
+  });
+
+  it('opened keyword-first, a vector side that fails to open is tried again on the next need', async () => {
+    const { manifest, files } = realSet;
+    let broken = true;
+    const opened = await openFormat3KeywordFirst(
+      manifest,
+      verifiedSource(async (name) => (broken && name === manifest.graph.file ? undefined : files.get(name))),
+    );
+    await expect(opened.vectors.open()).rejects.toMatchObject({ code: 'artifacts-missing' });
+    broken = false;
+    const similar = await opened.engine.similar(papers[3].id, { mode: 'semantic' });
+    expect(ids(similar)).toEqual(ids(await real.similar(papers[3].id, { mode: 'semantic' })));
   });
 
   it('keyword answers do not depend on the row order', async () => {

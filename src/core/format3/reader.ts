@@ -124,14 +124,7 @@ export class VectorSet {
 
   /** Rotates a unit query from the model's space: what `search` takes. */
   rotate(query: Float32Array): Float32Array {
-    const d = this.dims;
-    const out = new Float32Array(d);
-    for (let r = 0; r < d; r++) {
-      let s = 0;
-      for (let c = 0; c < d; c++) s += this.rotation[r * d + c] * query[c];
-      out[r] = s;
-    }
-    return out;
+    return rotateBy(this.rotation, query);
   }
 
   /** The shortlist by the prefix: rows the graph walk finds nearest, best first (synchronous, so scratch is safe). */
@@ -234,6 +227,18 @@ export class VectorSet {
     while (this.shardCache.size > this.cachedShards) this.shardCache.delete(this.shardCache.keys().next().value as number);
     return loading;
   }
+}
+
+/** R · query for a D × D row-major rotation R. */
+export function rotateBy(rotation: Float32Array, query: Float32Array): Float32Array {
+  const d = query.length;
+  const out = new Float32Array(d);
+  for (let r = 0; r < d; r++) {
+    let s = 0;
+    for (let c = 0; c < d; c++) s += rotation[r * d + c] * query[c];
+    out[r] = s;
+  }
+  return out;
 }
 
 /** The caller's fetch, with the file named when it fails however it fails. */
