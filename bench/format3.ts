@@ -120,7 +120,7 @@ for (const size of values.sizes.split(',').map(Number)) {
         }
         return bytes;
       },
-      { cachedShards: 1 << 20 },
+      { cachedBytes: Number.MAX_SAFE_INTEGER },
     );
     const eagerPerPaper = set.eagerBytes / size;
     for (const shortlist of values.shortlists.split(',').map(Number)) {

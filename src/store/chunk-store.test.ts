@@ -46,11 +46,38 @@ describe('chunk store', () => {
     const first = open();
     expect(await first.read(name, entries.get(name)!)).toEqual(files.get(name));
     expect(state.requests).toEqual([name]);
+    await first.flush();
     const nextVisit = open();
     state.offline = true;
     expect(await nextVisit.read(name, entries.get(name)!)).toEqual(files.get(name));
     expect(nextVisit.stats.stored.files).toBe(1);
     expect(state.requests).toEqual([name]);
+  });
+
+  it('gives a fetched file to the search before its IndexedDB write ends; flush waits for the write', async () => {
+    const { files, entries, fetch } = await setup();
+    const kept = new Map<string, unknown>();
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const slowStorage: ChunkStorage = {
+      get: async (key) => kept.get(key),
+      set: async (key, value) => {
+        await released;
+        kept.set(key, value);
+      },
+      del: async (key) => void kept.delete(key),
+    };
+    const store = new ChunkStore({ base: BASE, fetch, storage: slowStorage });
+    const name = 'lexical/b-5.bin';
+    expect(await store.read(name, entries.get(name)!)).toEqual(files.get(name));
+    expect(kept.size).toBe(0);
+    let flushed = false;
+    const flushing = store.flush().then(() => (flushed = true));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(flushed).toBe(false);
+    release();
+    await flushing;
+    expect(kept.has(entries.get(name)!.sha256)).toBe(true);
   });
 
   it('shares one download between reads of the same file in flight', async () => {
@@ -65,7 +92,9 @@ describe('chunk store', () => {
     const { files, entries, state, database, open } = await setup();
     const name = 'lexical/b-3.bin';
     const entry = entries.get(name)!;
-    await open().read(name, entry);
+    const earlier = open();
+    await earlier.read(name, entry);
+    await earlier.flush();
     // Same length, one bit flipped: only the digest can tell.
     const idb = createStore(database, 'chunks');
     const record = (await get(entry.sha256, idb)) as { name: string; data: Uint8Array };
@@ -76,6 +105,7 @@ describe('chunk store', () => {
     expect(await store.read(name, entry)).toEqual(files.get(name));
     expect(store.stats.corrupt).toBe(1);
     expect(state.requests).toEqual([name, name]);
+    await store.flush();
     // The fetched copy replaced the bad one.
     expect(((await get(entry.sha256, idb)) as { data: Uint8Array }).data).toEqual(files.get(name));
   });
@@ -83,7 +113,9 @@ describe('chunk store', () => {
   it('fetches an evicted chunk again', async () => {
     const { entries, state, database, open } = await setup();
     const name = 'lexical/b-0.bin';
-    await open().read(name, entries.get(name)!);
+    const earlier = open();
+    await earlier.read(name, entries.get(name)!);
+    await earlier.flush();
     // What eviction leaves: the store without its records (the database stays open in this worker).
     await clear(createStore(database, 'chunks'));
     await open().read(name, entries.get(name)!);

@@ -1,7 +1,7 @@
 /**
  * Format 3's files in the browser: fetched one by one as search needs them, checked against the
  * manifest, kept in IndexedDB for the next visit and for offline use (browser worker, or tests with
- * fake-indexeddb).
+ * fake-indexeddb). A file read from the network is handed to the search before its IndexedDB write ends.
  *
  * A record is keyed by the file's sha256, so a file unchanged between two builds is kept once and a
  * changed one can never be mistaken for the old. Every read re-hashes the stored bytes before use
@@ -77,6 +77,7 @@ export class ChunkStore {
   private readonly storage: ChunkStorage;
   private readonly fetchFn: typeof fetch;
   private readonly inFlight = new Map<string, Promise<Uint8Array>>();
+  private readonly writes = new Set<Promise<void>>();
   readonly stats: ChunkStats = { network: { files: 0, bytes: 0 }, stored: { files: 0, bytes: 0 }, corrupt: 0 };
   /** Why files are not being kept, once storing has failed; undefined while all is well. */
   storageProblem?: PapersiftError;
@@ -139,8 +140,16 @@ export class ChunkStore {
       return stored;
     }
     const bytes = await this.download(name, entry);
-    await this.keep(name, entry, bytes, { required: false });
+    // Not awaited: the search has its checked bytes now, and an IndexedDB write (a transaction's commit)
+    // took longer than the download itself; `flush` waits for the writes begun so far.
+    const write: Promise<void> = this.keep(name, entry, bytes, { required: false }).finally(() => this.writes.delete(write));
+    this.writes.add(write);
     return bytes;
+  }
+
+  /** Resolves once every file read so far has been offered to IndexedDB (kept, or its storage problem told). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.writes]);
   }
 
   /** The stored bytes if there are any and they match the entry; a damaged record is deleted. */

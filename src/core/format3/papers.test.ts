@@ -49,6 +49,20 @@ describe('format 3 papers', () => {
     await expect(reader.paper(papers.length)).rejects.toMatchObject({ code: 'unknown-paper' });
   });
 
+  it('keeps decoded shards up to a byte budget: within it a shard is not read again, past it the oldest is', async () => {
+    const { section, read, source } = await write();
+    const shardBytes = (i: number) => new TextEncoder().encode(JSON.stringify(papers.slice(i * 10, i * 10 + 10))).byteLength;
+    // Room for shards 0 and 1, not for a third.
+    const reader = await PapersReader.open(section, source, { cacheBytes: shardBytes(0) + shardBytes(1) + Math.min(shardBytes(0), shardBytes(1), shardBytes(2)) - 1 });
+    read.length = 0;
+    await reader.papers([0, 10]);
+    await reader.papers([1, 11]);
+    expect(read.sort()).toEqual(['papers/p-0.json', 'papers/p-1.json']);
+    await reader.paper(20);
+    await reader.paper(3);
+    expect(read, 'shard 0 was the least recently used when shard 2 came').toEqual(['papers/p-0.json', 'papers/p-1.json', 'papers/p-2.json', 'papers/p-0.json']);
+  });
+
   it('finds the row of an id through one id bucket', async () => {
     const { section, read, source } = await write();
     expect(section.ids.count).toBeGreaterThan(5);

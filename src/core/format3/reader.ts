@@ -9,6 +9,7 @@ import { PapersiftError, describeError, isPapersiftError } from '../errors';
 import { sha256Hex } from '../hash';
 import { ScoreHeap } from './heap';
 import { CompactGraph, Visited, descend, searchLevel } from './graph';
+import { Lru } from './sharded-files';
 import type { Format3Manifest } from './manifest';
 import { codeDot, codeNormSquared, codeQuery, dequantiseRow, type Scales } from './quantize';
 
@@ -52,9 +53,19 @@ export interface VectorHit {
 }
 
 export interface OpenOptions {
-  /** Row shards kept in memory (default 64: 6 MB of 256-row × 384-d shards). */
-  cachedShards?: number;
+  /**
+   * Bytes of row shards kept in memory (default ROWS_CACHE_BYTES). A 400-row shortlist at 100k falls in ~33
+   * shards of 98 KB, so the old 64-shard cache held two queries' worth and each new one read its shards again.
+   */
+  cachedBytes?: number;
 }
+
+/**
+ * Row shards kept, by bytes: 512 shards of 256 rows × 384 dims, every shard of a set of up to 130k papers
+ * (100k: 391 shards, 38 MB; a tab may hold 400 MB there). With 24 MB the 20 searches of bench/scale.ts at
+ * 100k (~50 shards each) pushed out what the same query read ten searches before.
+ */
+export const ROWS_CACHE_BYTES = 48 * 1024 * 1024;
 
 export class VectorSet {
   readonly count: number;
@@ -66,7 +77,8 @@ export class VectorSet {
   readonly eagerBytes: number;
   /** Row shards fetched so far (cache misses). */
   shardsFetched = 0;
-  private readonly shardCache = new Map<number, Promise<Uint8Array>>();
+  /** Row shards loaded or loading, weighed by their bytes (rows × dims). */
+  private readonly shardCache: Lru<number, Promise<Uint8Array>>;
   private readonly visited: Visited;
   private readonly candidates = new ScoreHeap(true);
   private readonly results = new ScoreHeap(false);
@@ -81,7 +93,7 @@ export class VectorSet {
     private readonly prefix: Uint8Array,
     private readonly graph: CompactGraph,
     eagerBytes: number,
-    private readonly cachedShards: number,
+    cachedBytes: number,
   ) {
     this.count = manifest.count;
     this.dims = manifest.rows.dims;
@@ -90,6 +102,12 @@ export class VectorSet {
     this.eagerBytes = eagerBytes;
     this.visited = new Visited(this.count);
     this.scratch = new Int32Array(2 * graph.m + 1);
+    this.shardCache = new Lru(cachedBytes, (_, shard) => this.shardRows(shard) * this.dims);
+  }
+
+  private shardRows(shard: number): number {
+    const perShard = this.manifest.rows.rowsPerShard;
+    return Math.min(perShard, this.count - shard * perShard);
   }
 
   static async open(manifest: Format3Manifest, fetchFile: FetchFile, options: OpenOptions = {}): Promise<VectorSet> {
@@ -118,7 +136,7 @@ export class VectorSet {
       prefix,
       graph,
       rotationBytes.byteLength + scaleBytes.byteLength + prefix.byteLength + graphBytes.byteLength,
-      options.cachedShards ?? 64,
+      options.cachedBytes ?? ROWS_CACHE_BYTES,
     );
   }
 
@@ -206,14 +224,9 @@ export class VectorSet {
 
   private rowShard(shard: number): Promise<Uint8Array> {
     const cached = this.shardCache.get(shard);
-    if (cached) {
-      // Least recently used goes first: re-insert to move it to the end of the Map's order.
-      this.shardCache.delete(shard);
-      this.shardCache.set(shard, cached);
-      return cached;
-    }
+    if (cached) return cached;
     const name = this.manifest.rows.shards[shard];
-    const rows = Math.min(this.manifest.rows.rowsPerShard, this.count - shard * this.manifest.rows.rowsPerShard);
+    const rows = this.shardRows(shard);
     this.shardsFetched++;
     const loading = fetchNamed(this.fetchFile, name).then((bytes) => {
       if (bytes.byteLength !== rows * this.dims) {
@@ -222,9 +235,10 @@ export class VectorSet {
       return bytes;
     });
     // A failed fetch is not kept: the next search tries again.
-    loading.catch(() => this.shardCache.delete(shard));
+    loading.catch(() => {
+      if (this.shardCache.get(shard) === loading) this.shardCache.delete(shard);
+    });
     this.shardCache.set(shard, loading);
-    while (this.shardCache.size > this.cachedShards) this.shardCache.delete(this.shardCache.keys().next().value as number);
     return loading;
   }
 }

@@ -140,6 +140,11 @@ export class ShardedFilesReader {
     return this.set.count;
   }
 
+  /** File `index`'s size in bytes (what a decoded copy of it is weighed by in a cache). */
+  bytesOf(index: number): number {
+    return this.entries[index]?.bytes ?? 0;
+  }
+
   read(index: number): Promise<Uint8Array> {
     const entry = this.entries[index];
     if (!entry) throw new PapersiftError('artifacts-format', `${this.set.prefix} has no file ${index} (it has ${this.set.count})`);
@@ -153,28 +158,51 @@ export class ShardedFilesReader {
   }
 }
 
-/** A small least-recently-used map: shards and buckets a reader keeps decoded. */
+/**
+ * A least-recently-used map bounded by the total weight of its values: a count by default, or bytes when
+ * `weigh` gives a value's size (shards differ in size, and what a tab may hold is bytes). A value heavier
+ * than the whole budget is not kept.
+ */
 export class Lru<K, V> {
-  private readonly map = new Map<K, V>();
-  constructor(private readonly capacity: number) {}
+  private readonly map = new Map<K, { value: V; weight: number }>();
+  private total = 0;
+  constructor(
+    private readonly capacity: number,
+    private readonly weigh: (value: V, key: K) => number = () => 1,
+  ) {}
 
   get(key: K): V | undefined {
-    const value = this.map.get(key);
-    if (value !== undefined) {
+    const entry = this.map.get(key);
+    if (entry !== undefined) {
       this.map.delete(key);
-      this.map.set(key, value);
+      this.map.set(key, entry);
     }
-    return value;
+    return entry?.value;
   }
 
   set(key: K, value: V): void {
+    this.delete(key);
+    const weight = this.weigh(value, key);
+    if (weight > this.capacity) return;
+    this.map.set(key, { value, weight });
+    this.total += weight;
+    while (this.total > this.capacity) this.delete(this.map.keys().next().value as K);
+  }
+
+  delete(key: K): void {
+    const entry = this.map.get(key);
+    if (entry === undefined) return;
     this.map.delete(key);
-    this.map.set(key, value);
-    while (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as K);
+    this.total -= entry.weight;
   }
 
   get size(): number {
     return this.map.size;
+  }
+
+  /** The kept values' total weight (bytes, for a byte-weighed cache). */
+  get weight(): number {
+    return this.total;
   }
 }
 
@@ -185,8 +213,8 @@ export class Lru<K, V> {
 export class AsyncLru<K, V> {
   private readonly done: Lru<K, V>;
   private readonly inFlight = new Map<K, Promise<V>>();
-  constructor(capacity: number) {
-    this.done = new Lru(capacity);
+  constructor(capacity: number, weigh?: (value: V, key: K) => number) {
+    this.done = new Lru(capacity, weigh);
   }
 
   get(key: K, load: (key: K) => Promise<V>): Promise<V> {
@@ -208,6 +236,11 @@ export class AsyncLru<K, V> {
       this.inFlight.set(key, pending);
     }
     return pending;
+  }
+
+  /** Bytes (or entries) kept. */
+  get weight(): number {
+    return this.done.weight;
   }
 }
 

@@ -52,6 +52,9 @@ import {
 
 export const CHUNKED_LEXICAL_FORMAT = 1;
 
+/** Keyword buckets kept decoded, by their files' bytes (~32 KB a bucket: ~250). */
+export const LEXICAL_CACHE_BYTES = 8 * 1024 * 1024;
+
 /** The lexical part of a format-3 manifest. */
 export interface LexicalSection {
   formatVersion: typeof CHUNKED_LEXICAL_FORMAT;
@@ -351,12 +354,13 @@ export class ChunkedLexicalIndex {
     private readonly buckets: ShardedFilesReader,
     private readonly bigTerms: ShardedFilesReader,
     private readonly vocabulary: ShardedFilesReader,
-    cacheBuckets: number,
+    cacheBytes: number,
     /** Files and bytes this reader has fetched so far, eager files included. */
     readonly fetched: FetchTally,
   ) {
-    this.bucketCache = new AsyncLru(cacheBuckets);
-    this.bigCache = new AsyncLru(Math.max(4, Math.ceil(cacheBuckets / 8)));
+    // Weighed by their files' sizes; the big terms' postings share the same budget's size again.
+    this.bucketCache = new AsyncLru(cacheBytes, (_, bucket) => buckets.bytesOf(bucket));
+    this.bigCache = new AsyncLru(cacheBytes, (_, file) => bigTerms.bytesOf(file));
     const n = section.documentCount;
     this.scores = new Float64Array(n);
     this.matched = new Uint16Array(n);
@@ -366,9 +370,10 @@ export class ChunkedLexicalIndex {
 
   /**
    * Opens the index: fetches the field lengths and the three file tables (the eager part), nothing else.
-   * `cacheBuckets` decoded buckets are kept (default 256).
+   * Decoded buckets are kept up to `cacheBytes` of their files (default LEXICAL_CACHE_BYTES), and big
+   * terms' postings up to as much again.
    */
-  static async open(section: LexicalSection, source: FileSource, options: { cacheBuckets?: number } = {}): Promise<ChunkedLexicalIndex> {
+  static async open(section: LexicalSection, source: FileSource, options: { cacheBytes?: number } = {}): Promise<ChunkedLexicalIndex> {
     if (section?.formatVersion !== CHUNKED_LEXICAL_FORMAT) {
       throw new PapersiftError('artifacts-format', `The lexical section is format ${String(section?.formatVersion)}; this build reads ${CHUNKED_LEXICAL_FORMAT}`);
     }
@@ -395,7 +400,7 @@ export class ChunkedLexicalIndex {
       ShardedFilesReader.open(section.vocabulary, counted),
     ]);
     const lengths = new Uint16Array(lengthBytes.slice().buffer);
-    return new ChunkedLexicalIndex(section, lengths, buckets, bigTerms, vocabulary, options.cacheBuckets ?? 256, fetched);
+    return new ChunkedLexicalIndex(section, lengths, buckets, bigTerms, vocabulary, options.cacheBytes ?? LEXICAL_CACHE_BYTES, fetched);
   }
 
   get documentCount(): number {
