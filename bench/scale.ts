@@ -6,6 +6,8 @@
  *
  * --format: the artifact formats each corpus is merged into (build-index --merge … --format F), measured side by
  * side: 2 reads every file before the first result, 3 an eager prefix and graph, the rest as queries need it.
+ * Format 2 is left out above FORMAT2_MOST_PAPERS (it reads every file before the first result: ~850 MB at 100k,
+ * past what one tab can download and hold); the report says so.
  *
  * Per corpus size and per visit (fresh profile first, then repeat visits in the same profile):
  * - bytes fetched before the first keyword result and before the first hybrid result, from the browser's
@@ -16,7 +18,9 @@
  *   COOP/COEP, so the page is cross-origin isolated); it counts the page and its workers, model included.
  * - search time in the worker, embedding excluded: the `searchMs` the worker reports for each of the searches.
  * - semantic recall@10 of what the site's engine returns (its approximate graph) against exact float32 search at
- *   full dims over the format-2 set of the same corpus, for the benchmark queries embedded in Node.
+ *   full dims over the corpus's embeddings (streamed shard by shard, so 1M papers need no format-2 set), for the
+ *   benchmark queries embedded in Node.
+ * - what the first visit fetched before each first result, by kind of file (app, keyword index, text, vectors).
  *
  * Corpora and artifacts are kept in .cache/scale/<N>/ and reused; delete that folder to regenerate.
  * --write puts the tables into docs/BENCHMARKS.md between its markers.
@@ -29,9 +33,12 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openEngine } from '../src/cli/open-engine';
-import { SITE_ARTIFACTS_DIR } from '../src/cli/node-env';
+import { modelsDir, SITE_ARTIFACTS_DIR } from '../src/cli/node-env';
 import { openFormat3Dir } from '../src/cli/format3-search';
+import { findShardHeaders, readShardHeader, readShardLines, readShardVectors } from '../src/cli/shard-files';
+import { createEmbedder } from '../src/core/embed';
 import type { Embedder } from '../src/core/embed/types';
+import { dot } from '../src/core/vectors';
 import { QUERIES } from './queries';
 import { writeDocSection } from './doc-section';
 import { launchProfile, type Profile } from '../test/e2e/browser';
@@ -53,15 +60,33 @@ const SEARCHES = Number(values.searches);
 const REPEATS = Number(values.repeats);
 const SCRATCH = join(REPO_ROOT, '.cache', 'scale');
 const SEED_LABEL = 'seed';
+/** The largest corpus merged into format 2 (which reads every file before the first result). */
+const FORMAT2_MOST_PAPERS = 50_000;
 
 /** Requests left out of the byte counts: the model's files and onnxruntime-web's wasm/glue. */
 const EXCLUDED = /\/(models|ort)\//;
+
+/** What a request fetched, by its path: the rows of the first visit's breakdown. */
+const KINDS: [string, RegExp][] = [
+  ['index manifest and file tables', /\/artifacts\/(manifest\.json|.*table\.bin)$/],
+  ['keyword index: field lengths, postings buckets and big terms', /\/artifacts\/lexical\//],
+  ['paper text shards', /\/artifacts\/papers\/p-\d+\.json$/],
+  ['papers: catalog, id buckets, titles', /\/artifacts\/papers\//],
+  ['vectors, eager: rotation, scales, prefix codes, graph', /\/artifacts\/(rotation|scales|prefix|graph)[^/]*$/],
+  ['vectors: row shards (re-rank)', /\/artifacts\/rows-\d+/],
+  ['format 2 files (papers.json, vectors, graphs, lexical.json)', /\/artifacts\//],
+  ['the app (page, scripts, styles, icons, service worker)', /./],
+];
+const kindOf = (path: string) => KINDS.find(([, pattern]) => pattern.test(path))![0];
 
 interface VisitFigures {
   keywordMs: number;
   hybridMs: number;
   keywordBytes: number;
   hybridBytes: number;
+  /** Bytes by kind (KINDS) before each first result. */
+  keywordKinds: Record<string, number>;
+  hybridKinds: Record<string, number>;
 }
 
 interface SiteFigures {
@@ -105,18 +130,62 @@ async function describeSet(dir: string): Promise<{ papers: number; bytes: number
 }
 
 /**
- * Exact float32 full-dim search against what the engine returns by default for the same artifacts (its
- * HNSW graph above EXACT_SEARCH_BELOW papers), semantic mode, top 10.
+ * Recall@10 of what the engine returns by default for the set (semantic mode, top 10: format 2's HNSW graph
+ * above EXACT_SEARCH_BELOW papers, format 3's prefix graph and re-rank) against exact float32 full-dim search
+ * over the corpus's embeddings, the vectors both formats were made from.
  */
-async function recallAt10(dir: string, format: number, reference: string): Promise<number> {
-  const { engine, embedder } = await openEngine({ index: reference, log: () => {} });
+async function recallAt10(dir: string, format: number, embeddings: string | undefined): Promise<number> {
+  if (!embeddings) return recallAgainstOwnExact(dir);
+  const headers = findShardHeaders([embeddings]).map(readShardHeader);
+  const { model } = headers[0].header;
+  const embedder = await createEmbedder({ modelId: model.id, dtype: model.dtype, localModelPath: modelsDir() });
   try {
-    const approximate = format === 3 ? await format3Semantic(dir, embedder) : async (text: string, vector: Float32Array) => engine.searchText(text, vector, { mode: 'semantic', k: 10 });
+    const vectors: Float32Array[] = [];
+    for (const text of QUERIES) vectors.push(await embedder.embedQuery(text));
+    const exact = await exactTop10(headers, vectors);
+    const approximate = format === 3 ? await format3Semantic(dir, embedder) : await format2Semantic(dir);
+    let found = 0;
+    for (let q = 0; q < QUERIES.length; q++) {
+      const got = new Set((await approximate(QUERIES[q], vectors[q])).hits.map((h) => h.paper.id));
+      found += exact[q].filter((id) => got.has(id)).length;
+    }
+    return found / (10 * QUERIES.length);
+  } finally {
+    await embedder.dispose();
+  }
+}
+
+/** Each query's 10 nearest paper ids by the dot product with every row (unit rows), one shard in memory at a time. */
+async function exactTop10(headers: ReturnType<typeof readShardHeader>[], queries: Float32Array[]): Promise<string[][]> {
+  const best = queries.map(() => [] as { id: string; score: number }[]);
+  for (const shard of headers) {
+    const ids: string[] = [];
+    for await (const id of readShardLines(shard, shard.header.ids)) ids.push(id as string);
+    const rows = readShardVectors(shard);
+    const dims = rows.length / ids.length;
+    queries.forEach((query, q) => {
+      const top = best[q];
+      for (let r = 0; r < ids.length; r++) {
+        const score = dot(query, rows.subarray(r * dims, (r + 1) * dims));
+        if (top.length === 10 && score <= top[9].score) continue;
+        top.push({ id: ids[r], score });
+        top.sort((a, b) => b.score - a.score);
+        if (top.length > 10) top.pop();
+      }
+    });
+  }
+  return best.map((top) => top.map((hit) => hit.id));
+}
+
+/** The seed site has no embedding shards: its own format-2 engine's exact search is the reference. */
+async function recallAgainstOwnExact(dir: string): Promise<number> {
+  const { engine, embedder } = await openEngine({ index: dir, log: () => {} });
+  try {
     let found = 0;
     for (const text of QUERIES) {
       const vector = await embedder.embedQuery(text);
       const exact = engine.searchText(text, vector, { mode: 'semantic', k: 10, exact: true }).hits.map((h) => h.paper.id);
-      const got = new Set((await approximate(text, vector)).hits.map((h) => h.paper.id));
+      const got = new Set(engine.searchText(text, vector, { mode: 'semantic', k: 10 }).hits.map((h) => h.paper.id));
       found += exact.filter((id) => got.has(id)).length;
     }
     return found / (10 * QUERIES.length);
@@ -128,21 +197,40 @@ async function recallAt10(dir: string, format: number, reference: string): Promi
 /** The format-3 engine over a folder, answering semantic top-10 queries as the site's worker does. */
 async function format3Semantic(dir: string, embedder: Embedder) {
   const { manifest, engine } = await openFormat3Dir(dir);
-  if (manifest.model.id !== embedder.model.id) throw new Error(`${dir} was made with ${manifest.model.id}, the reference with ${embedder.model.id}`);
+  if (manifest.model.id !== embedder.model.id) throw new Error(`${dir} was made with ${manifest.model.id}, the embeddings with ${embedder.model.id}`);
   return (text: string, vector: Float32Array) => engine.searchText(text, vector, { mode: 'semantic', k: 10 });
 }
 
-/** Counts response bytes per request as they finish; `mark` snapshots the running total. */
-function countBytes(profile: Profile): { total: () => number; reset: () => void } {
+async function format2Semantic(dir: string) {
+  const { engine, embedder } = await openEngine({ index: dir, log: () => {} });
+  await embedder.dispose();
+  return async (text: string, vector: Float32Array) => engine.searchText(text, vector, { mode: 'semantic', k: 10 });
+}
+
+/** Counts response bytes per request as they finish, in all and by kind; a mark snapshots both. */
+function countBytes(profile: Profile): { total: () => number; kinds: () => Record<string, number>; reset: () => void } {
   let total = 0;
+  let kinds: Record<string, number> = {};
   profile.context.on('requestfinished', (request) => {
-    if (EXCLUDED.test(new URL(request.url()).pathname)) return;
+    const path = new URL(request.url()).pathname;
+    if (EXCLUDED.test(path)) return;
     void request
       .sizes()
-      .then((sizes) => (total += sizes.responseBodySize + sizes.responseHeadersSize))
+      .then((sizes) => {
+        const bytes = sizes.responseBodySize + sizes.responseHeadersSize;
+        total += bytes;
+        kinds[kindOf(path)] = (kinds[kindOf(path)] ?? 0) + bytes;
+      })
       .catch(() => {});
   });
-  return { total: () => total, reset: () => (total = 0) };
+  return {
+    total: () => total,
+    kinds: () => ({ ...kinds }),
+    reset: () => {
+      total = 0;
+      kinds = {};
+    },
+  };
 }
 
 const RESULTS_PROBE = `
@@ -152,7 +240,12 @@ const RESULTS_PROBE = `
   });
 `;
 
-async function visitSite(profile: Profile, url: string, bytes: ReturnType<typeof countBytes>, marks: Map<string, number>): Promise<VisitFigures> {
+interface Mark {
+  bytes: number;
+  kinds: Record<string, number>;
+}
+
+async function visitSite(profile: Profile, url: string, bytes: ReturnType<typeof countBytes>, marks: Map<string, Mark>): Promise<VisitFigures> {
   marks.clear();
   bytes.reset();
   const query = encodeURIComponent(QUERIES[0]);
@@ -169,7 +262,15 @@ async function visitSite(profile: Profile, url: string, bytes: ReturnType<typeof
   ).jsonValue()) as { keywordMs: number; hybridMs: number };
   // Let the network log catch up with responses that finished just before the marks.
   await new Promise((resolve) => setTimeout(resolve, 200));
-  return { ...shown, keywordBytes: marks.get('keyword') ?? Number.NaN, hybridBytes: marks.get('hybrid') ?? Number.NaN };
+  const keyword = marks.get('keyword');
+  const hybrid = marks.get('hybrid');
+  return {
+    ...shown,
+    keywordBytes: keyword?.bytes ?? Number.NaN,
+    hybridBytes: hybrid?.bytes ?? Number.NaN,
+    keywordKinds: keyword?.kinds ?? {},
+    hybridKinds: hybrid?.kinds ?? {},
+  };
 }
 
 async function searchAndMeasure(profile: Profile): Promise<{ searchMs: number[]; memoryBytes: number | null }> {
@@ -195,22 +296,22 @@ async function searchAndMeasure(profile: Profile): Promise<{ searchMs: number[];
   );
 }
 
-async function measureSite(label: string, artifacts: string, host: StaticHost, format = 2, reference = artifacts): Promise<SiteFigures> {
+async function measureSite(label: string, artifacts: string, host: StaticHost, format: number, embeddings?: string): Promise<SiteFigures> {
   const { papers, bytes: artifactBytes } = await describeSet(artifacts);
   const outDir = join(SCRATCH, 'sites', label.replace(/\W+/g, '-'));
   await buildSite({ outDir, artifacts, buildId: `scale-${papers}` });
   host.serve(outDir);
   const profile = await launchProfile();
-  const marks = new Map<string, number>();
+  const marks = new Map<string, Mark>();
   const counter = countBytes(profile);
-  await profile.context.exposeFunction('__scaleMark', (name: string) => marks.set(name, counter.total()));
+  await profile.context.exposeFunction('__scaleMark', (name: string) => marks.set(name, { bytes: counter.total(), kinds: counter.kinds() }));
   await profile.context.addInitScript(RESULTS_PROBE);
   try {
     const first = await visitSite(profile, host.siteUrl, counter, marks);
     const repeats: VisitFigures[] = [];
     for (let i = 0; i < REPEATS; i++) repeats.push(await visitSite(profile, host.siteUrl, counter, marks));
     const { searchMs, memoryBytes } = await searchAndMeasure(profile);
-    const recall = await recallAt10(artifacts, format, reference);
+    const recall = await recallAt10(artifacts, format, embeddings);
     return { label, format, papers, artifactBytes, first, repeats, memoryBytes, searchMs, recall };
   } finally {
     await profile.close();
@@ -224,7 +325,7 @@ const median = (xs: number[]) => {
 const mb = (b: number | null) => (b === null || Number.isNaN(b) ? 'n/a' : `${(b / 1e6).toFixed(1)} MB`);
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-function report(sites: SiteFigures[], load: [number, number], seconds: number): string {
+function report(sites: SiteFigures[], skipped: number[], load: [number, number], seconds: number): string {
   const seed = sites.find((s) => s.label === SEED_LABEL)!;
   const repeatKeyword = (s: SiteFigures) => median(s.repeats.map((r) => r.keywordMs));
   const repeatHybrid = (s: SiteFigures) => median(s.repeats.map((r) => r.hybridMs));
@@ -256,26 +357,47 @@ function report(sites: SiteFigures[], load: [number, number], seconds: number): 
     header,
     `|---|${sites.map(() => '---').join('|')}|`,
     ...rows.map(([name, cell]) => `| ${name} | ${sites.map(cell).join(' | ')} |`),
+    '',
+    `What the first visit fetched before its first keyword / first hybrid result, by kind (MB; model and ORT wasm excluded):`,
+    '',
+    header,
+    `|---|${sites.map(() => '---').join('|')}|`,
+    ...KINDS.map(([kind]) => kind)
+      .filter((kind) => sites.some((s) => s.first.hybridKinds[kind]))
+      .map((kind) => `| ${kind} | ${sites.map((s) => `${megabytes(s.first.keywordKinds[kind])} / ${megabytes(s.first.hybridKinds[kind])}`).join(' | ')} |`),
+    ...(skipped.length > 0
+      ? ['', `Not measured: format 2 at ${skipped.map((n) => n.toLocaleString('en-US')).join(', ')} papers (above ${FORMAT2_MOST_PAPERS.toLocaleString('en-US')}, format 2 would be read whole before the first result).`]
+      : []),
   ].join('\n');
 }
+
+const megabytes = (bytes: number | undefined) => ((bytes ?? 0) / 1e6).toFixed(2);
 
 async function main(): Promise<void> {
   const started = Date.now();
   const loadBefore = loadavg()[0];
-  // Format 2 of each size is always built: it is the exact reference for recall.
-  const corpora = SIZES.flatMap((n) => {
-    const reference = prepare(n, 2);
-    return FORMATS.map((format) => ({ n, format, reference, artifacts: format === 2 ? reference : prepare(n, format) }));
-  });
+  const corpora = SIZES.flatMap((n) =>
+    FORMATS.filter((format) => format !== 2 || n <= FORMAT2_MOST_PAPERS).map((format) => ({
+      n,
+      format,
+      artifacts: prepare(n, format),
+      embeddings: join(SCRATCH, String(n), 'embeddings'),
+    })),
+  );
   const host = await startStaticHost({ root: SITE_ARTIFACTS_DIR, isolation: true });
   const sites: SiteFigures[] = [];
   try {
-    sites.push(await measureSite(SEED_LABEL, SITE_ARTIFACTS_DIR, host));
-    for (const { n, format, artifacts, reference } of corpora) sites.push(await measureSite(`synthetic ${n} f${format}`, artifacts, host, format, reference));
+    sites.push(await measureSite(SEED_LABEL, SITE_ARTIFACTS_DIR, host, 2));
+    for (const { n, format, artifacts, embeddings } of corpora) {
+      sites.push(await measureSite(`synthetic ${n} f${format}`, artifacts, host, format, embeddings));
+      // Each site's figures as they come: a long run that fails later still leaves them in the log.
+      console.error(JSON.stringify(sites.at(-1)));
+    }
   } finally {
     await host.close();
   }
-  const text = report(sites, [loadBefore, loadavg()[0]], (Date.now() - started) / 1000);
+  const skipped = FORMATS.includes(2) ? SIZES.filter((n) => n > FORMAT2_MOST_PAPERS) : [];
+  const text = report(sites, skipped, [loadBefore, loadavg()[0]], (Date.now() - started) / 1000);
   console.log(text);
   if (values.write) await writeDocSection(join(REPO_ROOT, 'docs', 'BENCHMARKS.md'), 'bench/scale.ts', text);
 }
