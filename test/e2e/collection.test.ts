@@ -84,7 +84,8 @@ describe('import', () => {
     expect(report).toMatch(/2 entries could not be read/);
     expect(report).toMatch(/line 25: /);
     expect(report).toMatch(/line 40: .*no abstract/);
-    expect(await page.locator('[data-imported-id]').count()).toBe(4);
+    // The list is asked for again once the import reports (a worker round trip, behind any job it is running).
+    await expect.poll(() => page.locator('[data-imported-id]').count()).toBe(4);
     expect((await stats()).imported).toBe(4);
   });
 

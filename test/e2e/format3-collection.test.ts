@@ -88,7 +88,8 @@ describe(`your papers on a ${PAPERS}-paper format-3 site`, () => {
     const report = await importFile(BIBTEX);
     expect(report).toMatch(/Added 4 papers from the BibTeX/);
     expect(report).toMatch(/2 entries could not be read/);
-    expect(await page.locator('[data-imported-id]').count()).toBe(4);
+    // The list is asked for again once the import reports (a worker round trip, behind any job it is running).
+    await expect.poll(() => page.locator('[data-imported-id]').count()).toBe(4);
     expect((await stats()).imported).toBe(4);
   });
 
