@@ -17,11 +17,9 @@ import { readArtifactsDir } from '../src/cli/open-engine';
 import { REPO_ROOT, SITE_ARTIFACTS_DIR } from '../src/cli/node-env';
 import { getModel } from '../src/core/models';
 import { generatePapers } from '../src/core/synthetic/generate';
-import { fitRotation, rotateRows, sampleRows } from '../src/core/matryoshka/rotation';
-import { DEFAULT_VECTOR_PARAMS, encodeVectors } from '../src/core/format3/build';
+import { fitRotation, rotateRows, sampleRows, unrotateRows } from '../src/core/matryoshka/rotation';
 import { ScoreHeap } from '../src/core/format3/heap';
-import type { Format3Manifest } from '../src/core/format3/manifest';
-import { openFormat3 } from '../src/core/format3/reader';
+import { openFormat3InMemory } from './format3-memory';
 import { writeDocSection } from './doc-section';
 
 const { values } = parseArgs({
@@ -38,13 +36,7 @@ const model = getModel('bge-small-en-v1.5');
 const seeds = await readArtifactsDir(SITE_ARTIFACTS_DIR, { model, dtype: model.defaultDtype });
 const dims = seeds.manifest.model.dims;
 // The generator mixes vectors in the model's space: undo the seed set's rotation (raw = Rᵀ · rotated).
-const raw = new Float32Array(seeds.vectors.length);
-for (let i = 0; i < seeds.vectors.length / dims; i++) {
-  for (let r = 0; r < dims; r++) {
-    const v = seeds.vectors[i * dims + r];
-    for (let c = 0; c < dims; c++) raw[i * dims + c] += seeds.rotation[r * dims + c] * v;
-  }
-}
+const raw = unrotateRows(seeds.rotation, dims, seeds.vectors);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const queryCount = Number(values.queries);
 const lines: string[] = [];
@@ -97,31 +89,8 @@ for (const size of values.sizes.split(',').map(Number)) {
   for (const config of values.configs.split(',')) {
     const [prefixDims, m] = config.split(':').map(Number);
     const started = performance.now();
-    const encoded = encodeVectors(vectors, dims, rotation, { ...DEFAULT_VECTOR_PARAMS, prefixDims, m });
+    const { set, rowOf } = await openFormat3InMemory(vectors, dims, rotation, { prefixDims, m });
     const build = (performance.now() - started) / 1000;
-    const rowOf = new Int32Array(size);
-    encoded.order.forEach((input, row) => (rowOf[input] = row));
-    const shards = new Map<string, Uint8Array>();
-    const manifest = {
-      formatVersion: 3,
-      count: size,
-      ...encoded.manifest,
-      model: { id: model.id, dims, pooling: model.pooling, dtype: 'fp32', sha256: '' },
-    } as Format3Manifest;
-    const set = await openFormat3(
-      manifest,
-      async (name) => {
-        const eager = encoded.files.get(name);
-        if (eager) return eager;
-        let bytes = shards.get(name);
-        if (!bytes) {
-          bytes = encoded.rowShard(Number(/\d+/.exec(name)?.[0])).bytes;
-          shards.set(name, bytes);
-        }
-        return bytes;
-      },
-      { cachedBytes: Number.MAX_SAFE_INTEGER },
-    );
     const eagerPerPaper = set.eagerBytes / size;
     for (const shortlist of values.shortlists.split(',').map(Number)) {
       let hits = 0;

@@ -16,6 +16,7 @@ import { describeError, PapersiftError } from '../core/errors';
 import { getModel, PAPER_TEXT_FORM, type Dtype } from '../core/models';
 import { shardOfId, shardStem } from '../core/shards/format';
 import { generatePapers } from '../core/synthetic/generate';
+import { unrotateRows } from '../core/matryoshka/rotation';
 import { readArtifactsDir } from './open-engine';
 import { REPO_ROOT, SITE_ARTIFACTS_DIR } from './node-env';
 import { countProgressBar } from './progress';
@@ -57,7 +58,7 @@ async function main(): Promise<number> {
   const model = getModel(manifest.model.id);
   const artifacts = await readArtifactsDir(sourcesDir, { model, dtype: manifest.model.dtype });
   const dims = artifacts.manifest.model.dims;
-  const raw = unrotate(artifacts.vectors, artifacts.rotation, dims);
+  const raw = unrotateRows(artifacts.rotation, dims, artifacts.vectors);
 
   const embeddingsDir = join(out, 'embeddings');
   mkdirSync(embeddingsDir, { recursive: true });
@@ -107,19 +108,6 @@ async function main(): Promise<number> {
       `(${seconds.toFixed(1)} s, ${Math.round(count / seconds)} papers/s)\n`,
   );
   return 0;
-}
-
-/** rotated row = R · raw row (R row-major, D × D), so raw = Rᵀ · rotated. */
-function unrotate(rotated: Float32Array, rotation: Float32Array, dims: number): Float32Array {
-  const rows = rotated.length / dims;
-  const out = new Float32Array(rotated.length);
-  for (let i = 0; i < rows; i++) {
-    for (let r = 0; r < dims; r++) {
-      const value = rotated[i * dims + r];
-      for (let c = 0; c < dims; c++) out[i * dims + c] += rotation[r * dims + c] * value;
-    }
-  }
-  return out;
 }
 
 function positiveInt(value: string | undefined, name: string): number {

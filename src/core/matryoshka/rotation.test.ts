@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clusteredUnitVectors } from '../../../test/helpers/random';
 import { dot } from '../vectors';
-import { fitRotation, rotateRows, rotateVector, sampleRows } from './rotation';
+import { fitRotation, rotateRows, rotateVector, sampleRows, unrotateRows } from './rotation';
 
 const DIMS = 48;
 const vectors = clusteredUnitVectors(400, DIMS, 12, 7);
@@ -49,6 +49,11 @@ describe('fitRotation', () => {
   it('rotateVector matches rotateRows for a single row', () => {
     const one = rotateVector(rotation.matrix, DIMS, vectors.subarray(0, DIMS));
     expect(Array.from(one)).toEqual(Array.from(rotateRows(rotation.matrix, DIMS, vectors.subarray(0, DIMS))));
+  });
+
+  it('unrotateRows undoes rotateRows', () => {
+    const back = unrotateRows(rotation.matrix, DIMS, rotateRows(rotation.matrix, DIMS, vectors));
+    back.forEach((x, i) => expect(x).toBeCloseTo(vectors[i], 5));
   });
 
   it('refuses fewer than two vectors', () => {

@@ -109,3 +109,16 @@ export function rotateRows(rotation: Float32Array, dims: number, vectors: Float3
   }
   return out;
 }
+
+/** Rᵀ · v for every row: undoes `rotateRows` (R is orthogonal), back to the model's space. */
+export function unrotateRows(rotation: Float32Array, dims: number, rotated: Float32Array): Float32Array {
+  const rows = rotated.length / dims;
+  const out = new Float32Array(rotated.length);
+  for (let i = 0; i < rows; i++) {
+    for (let r = 0; r < dims; r++) {
+      const value = rotated[i * dims + r];
+      for (let c = 0; c < dims; c++) out[i * dims + c] += rotation[r * dims + c] * value;
+    }
+  }
+  return out;
+}
