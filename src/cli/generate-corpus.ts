@@ -1,5 +1,5 @@
 /**
- * npm run generate-corpus -- --papers N --out DIR [--seed S] [--shards K] [--sources DIR]
+ * npm run generate-corpus -- --papers N --out DIR [--seed S] [--shards K] [--sources DIR] [--noise-shape neighbours|isotropic]
  *
  * Writes a synthetic corpus for scale work: DIR/corpus.jsonl (JSON lines {id, title, abstract, authors,
  * date, categories}, readable by `build-index --corpus`) and DIR/embeddings/ (its vectors as K embeddings
@@ -15,19 +15,22 @@ import { parseArgs } from 'node:util';
 import { describeError, PapersiftError } from '../core/errors';
 import { getModel, PAPER_TEXT_FORM, type Dtype } from '../core/models';
 import { shardOfId, shardStem } from '../core/shards/format';
-import { generatePapers } from '../core/synthetic/generate';
+import { generatePapers, NOISE_SHAPES, type NoiseShape } from '../core/synthetic/generate';
 import { unrotateRows } from '../core/matryoshka/rotation';
 import { readArtifactsDir } from './open-engine';
 import { REPO_ROOT, SITE_ARTIFACTS_DIR } from './node-env';
 import { countProgressBar } from './progress';
 import { ShardWriter } from './shard-files';
 
-const USAGE = `Usage: npm run generate-corpus -- --papers N --out DIR [--seed S] [--shards K] [--sources DIR]
+const USAGE = `Usage: npm run generate-corpus -- --papers N --out DIR [--seed S] [--shards K] [--sources DIR] [--noise-shape neighbours|isotropic]
   --papers N     how many papers (e.g. 100000 or 1000000)
   --out DIR      writes DIR/corpus.jsonl and DIR/embeddings/shard-*-of-*.{json,ids.jsonl,f32,papers.jsonl}
   --seed S       PRNG seed (default 1): the same seed writes the same bytes
   --shards K     split the vectors into K shards by paper id, as K build processes would (default 1)
-  --sources DIR  artifact set whose papers and vectors the corpus is assembled from (default public/artifacts)`;
+  --sources DIR  artifact set whose papers and vectors the corpus is assembled from (default public/artifacts)
+  --noise-shape  how a paper's vector strays from its sources' mix: neighbours (default; Gaussian with the
+                 covariance of the sources' differences from their nearest neighbours, as real papers spread)
+                 or isotropic (the same in every direction; the generator's first noise). Same text either way`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -37,6 +40,7 @@ async function main(): Promise<number> {
       seed: { type: 'string', default: '1' },
       shards: { type: 'string', default: '1' },
       sources: { type: 'string' },
+      'noise-shape': { type: 'string', default: 'neighbours' },
       help: { type: 'boolean' },
     },
   });
@@ -50,6 +54,8 @@ async function main(): Promise<number> {
   if (!Number.isInteger(seed)) throw new PapersiftError('invalid-option', `--seed takes an integer, not "${values.seed}"`);
   if (!values.out) throw new PapersiftError('invalid-option', `--out DIR is required\n${USAGE}`);
   const out = values.out;
+  const noiseShape = values['noise-shape'] as NoiseShape;
+  if (!NOISE_SHAPES.includes(noiseShape)) throw new PapersiftError('invalid-option', `--noise-shape takes ${NOISE_SHAPES.join(' or ')}, not "${noiseShape}"`);
 
   const sourcesDir = values.sources ?? SITE_ARTIFACTS_DIR;
   const manifestPath = join(sourcesDir, 'manifest.json');
@@ -73,7 +79,7 @@ async function main(): Promise<number> {
           textForm: PAPER_TEXT_FORM,
           shard: { index, count: shards },
           synthetic: true,
-          createdBy: `papersift generate-corpus (seed ${seed}, from ${artifacts.papers.length} papers of ${relative(REPO_ROOT, sourcesDir) || sourcesDir})`,
+          createdBy: `papersift generate-corpus (seed ${seed}, ${noiseShape} noise, from ${artifacts.papers.length} papers of ${relative(REPO_ROOT, sourcesDir) || sourcesDir})`,
         },
         { withPapers: true },
       ),
@@ -84,7 +90,7 @@ async function main(): Promise<number> {
   const started = performance.now();
   let lines: string[] = [];
   let n = 0;
-  for (const { paper, vector } of generatePapers(artifacts.papers, raw, dims, { seed })) {
+  for (const { paper, vector } of generatePapers(artifacts.papers, raw, dims, { seed, noiseShape })) {
     if (n === count) break;
     n++;
     const record = { id: paper.id, title: paper.title, abstract: paper.abstract, authors: paper.authors, date: paper.published, categories: paper.categories };

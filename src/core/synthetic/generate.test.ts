@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dot } from '../vectors';
-import { generatePapers, type SourcePaper, type SyntheticPaper } from './generate';
+import { DEFAULT_ISOTROPIC_SHARE, generatePapers, neighbourNoiseFactor, type SourcePaper, type SyntheticOptions, type SyntheticPaper } from './generate';
 
 const DIMS = 16;
 /** Four topics with their own words, and vectors along their own axes (two papers per topic, close together). */
@@ -21,9 +21,9 @@ sources.forEach((_, i) => {
   vectors[i * DIMS + 8 + (i % 2)] = Math.sqrt(1 - 0.95 ** 2);
 });
 
-function take(n: number, seed = 7): SyntheticPaper[] {
+function take(n: number, seed = 7, options: Partial<SyntheticOptions> = {}): SyntheticPaper[] {
   const out: SyntheticPaper[] = [];
-  for (const p of generatePapers(sources, vectors, DIMS, { seed, neighbours: 1 })) {
+  for (const p of generatePapers(sources, vectors, DIMS, { seed, neighbours: 1, ...options })) {
     out.push(p);
     if (out.length === n) break;
   }
@@ -86,5 +86,68 @@ describe('generatePapers', () => {
       if (topicWords.some((w) => best!.paper.abstract.includes(w))) shared++;
     }
     expect(shared).toBeGreaterThanOrEqual(90);
+  });
+
+  it('shapes the noise like the sources\' differences from their neighbours by default; isotropic on request, same text', () => {
+    // Each source's nearest neighbour is its topic sibling, which differs from it along e8 − e9 only: noise shaped
+    // by the neighbours alone stays in that direction, so a paper has nothing outside its topic axis and e8, e9.
+    const outside = (papers: SyntheticPaper[]) => {
+      let energy = 0;
+      for (const { vector, primary } of papers) {
+        for (let d = 0; d < DIMS; d++) if (d !== Math.floor(primary / 2) && d !== 8 && d !== 9) energy += vector[d] ** 2;
+      }
+      return energy / papers.length;
+    };
+    const shapedOnly = take(200, 7, { isotropicShare: 0 });
+    const byDefault = take(200);
+    const isotropic = take(200, 7, { noiseShape: 'isotropic' });
+    expect(take(200, 7, { noiseShape: 'neighbours', isotropicShare: DEFAULT_ISOTROPIC_SHARE }).map((p) => Array.from(p.vector))).toEqual(
+      byDefault.map((p) => Array.from(p.vector)),
+    );
+    expect(outside(shapedOnly)).toBeLessThan(1e-10);
+    // The default spreads part of it evenly: between the two.
+    expect(outside(byDefault)).toBeGreaterThan(0.001);
+    expect(outside(byDefault)).toBeLessThan(outside(isotropic));
+    // The shape changes the vectors only: the text (and the PRNG stream behind it) is the same.
+    expect(isotropic.map((p) => p.paper)).toEqual(byDefault.map((p) => p.paper));
+    expect(take(200, 8).map((p) => Array.from(p.vector))).not.toEqual(byDefault.map((p) => Array.from(p.vector)));
+    expect(() => take(1, 7, { noiseShape: 'round' as SyntheticOptions['noiseShape'] })).toThrow(/noiseShape/);
+    expect(() => take(1, 7, { isotropicShare: 1.5 })).toThrow(/isotropicShare/);
+  });
+
+  it('gives the shaped noise the covariance of the neighbour differences plus an even share, at the isotropic noise\'s energy', () => {
+    // Random sources in 6 dims with an anisotropic spread; each source's neighbours are the next two.
+    const dims = 6;
+    const n = 40;
+    let state = 11;
+    const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+    const spread = [1, 0.7, 0.4, 0.2, 0.1, 0.05];
+    const rows = Float32Array.from({ length: n * dims }, (_, i) => spread[i % dims] * random());
+    const prepared = Array.from({ length: n }, (_, i) => ({ neighbours: Int32Array.of((i + 1) % n, (i + 2) % n) }));
+    const noise = 0.03;
+    const share = 0.3;
+    const factor = neighbourNoiseFactor(rows, dims, prepared, noise, share);
+    // F·Fᵀ against the covariance of the differences, scaled to a trace of noise² · dims.
+    const covariance = new Float64Array(dims * dims);
+    for (let i = 0; i < n; i++) {
+      for (const j of prepared[i].neighbours) {
+        for (let a = 0; a < dims; a++) {
+          for (let b = 0; b < dims; b++) covariance[a * dims + b] += (rows[i * dims + a] - rows[j * dims + a]) * (rows[i * dims + b] - rows[j * dims + b]);
+        }
+      }
+    }
+    let trace = 0;
+    for (let a = 0; a < dims; a++) trace += covariance[a * dims + a];
+    let ffTrace = 0;
+    for (let a = 0; a < dims; a++) {
+      for (let b = 0; b < dims; b++) {
+        let ff = 0;
+        for (let r = 0; r < dims; r++) ff += factor[a * dims + r] * factor[b * dims + r];
+        if (a === b) ffTrace += ff;
+        const want = (1 - share) * (covariance[a * dims + b] / trace) * noise * noise * dims + (a === b ? share * noise * noise : 0);
+        expect(ff).toBeCloseTo(want, 7);
+      }
+    }
+    expect(ffTrace).toBeCloseTo(noise * noise * dims, 8);
   });
 });

@@ -8,10 +8,18 @@
  * the secondaries; its title joins a piece of the primary's title with a piece of a secondary's; its
  * vector is the sources' embeddings weighted by their share of the sentences, plus Gaussian noise, made
  * unit length. Papers of one primary form a cluster that shares that paper's words.
+ *
+ * The noise is shaped like the spread of real papers (by default): part of its covariance is that of the
+ * sources' differences from their nearest neighbours, so two papers of one cluster differ along the directions
+ * in which real neighbouring papers differ, mostly the leading PCA axes; the rest is spread evenly
+ * (DEFAULT_ISOTROPIC_SHARE, fitted to real embeddings). Isotropic noise (the old default, kept as an option)
+ * puts 5/6 of its energy outside a 64-d PCA prefix, where real neighbours differ far less (docs/BENCHMARKS.md,
+ * "How real the synthetic vectors are").
  */
 import { splitSentences } from '../explain';
 import { mulberry32 } from '../random';
 import type { Paper } from '../types';
+import { fitRotation } from '../matryoshka/rotation';
 import { dot, normaliseInPlace } from '../vectors';
 
 export interface SourcePaper {
@@ -21,14 +29,37 @@ export interface SourcePaper {
 
 export interface SyntheticOptions {
   seed: number;
-  /** Per-component standard deviation of the noise added to a paper's mixed vector (before normalising). */
+  /**
+   * Scale of the noise added to a paper's mixed vector (before normalising): its expected squared norm is
+   * noise² · dims whatever its shape (isotropic: this standard deviation in every component).
+   */
   noise?: number;
+  /**
+   * 'neighbours' (default): Gaussian with the covariance of the sources' differences from their `neighbours`
+   * nearest sources, but for `isotropicShare` of its energy, spread evenly; 'isotropic': the same in every
+   * direction (the generator's first noise).
+   */
+  noiseShape?: NoiseShape;
+  /** With 'neighbours': the share of the noise's energy spread evenly over all directions instead (0 to 1). */
+  isotropicShare?: number;
   /** Secondary sources are drawn from this many nearest neighbours of the primary. */
   neighbours?: number;
   /** First and last publication dates, ISO (YYYY-MM-DD). */
   from?: string;
   to?: string;
 }
+
+/**
+ * Fitted to real embeddings: with 45% of the noise's energy spread evenly and 55% shaped like the seed papers'
+ * neighbour differences, corpora of 364, 1,000 and 2,000 papers put as much of their 10-NN differences inside
+ * a 64-d PCA prefix as the same numbers of real arXiv papers embedded by bge-small do (0.57 / 0.48 / 0.44), and
+ * that share falls with size as the real one does. Pure neighbour-shaped noise keeps too much inside (0.60 at
+ * 2,000), isotropic noise too little (0.26). bench/generator-realism.ts measures it.
+ */
+export const DEFAULT_ISOTROPIC_SHARE = 0.45;
+
+export type NoiseShape = 'neighbours' | 'isotropic';
+export const NOISE_SHAPES: readonly NoiseShape[] = ['neighbours', 'isotropic'];
 
 /** 0.03 per component puts a paper at cosine ~0.85-0.9 from its mixed centre at 384 dims: clusters, not copies. */
 export const DEFAULT_NOISE = 0.03;
@@ -91,6 +122,10 @@ export function* generatePapers(
   const random = mulberry32(options.seed);
   const noise = options.noise ?? DEFAULT_NOISE;
   const prepared = prepareSources(sources, vectors, dims, options.neighbours ?? 8);
+  const shape = options.noiseShape ?? 'neighbours';
+  if (!NOISE_SHAPES.includes(shape)) throw new Error(`noiseShape is ${NOISE_SHAPES.join(' or ')}, not "${shape}"`);
+  const factor = shape === 'neighbours' ? neighbourNoiseFactor(vectors, dims, prepared, noise, options.isotropicShare ?? DEFAULT_ISOTROPIC_SHARE) : null;
+  const draws = new Float64Array(dims);
   const fromDay = dayNumber(options.from ?? '2015-01-01');
   const toDay = dayNumber(options.to ?? '2026-11-30');
   const gaussian = gaussianSource(random);
@@ -125,7 +160,18 @@ export function* generatePapers(
       const weight = 1 / picks.length;
       for (let d = 0; d < dims; d++) vector[d] += weight * vectors[source * dims + d];
     }
-    for (let d = 0; d < dims; d++) vector[d] += noise * gaussian();
+    // dims draws for either shape, so the text of the corpus does not depend on the shape of its noise.
+    for (let d = 0; d < dims; d++) draws[d] = gaussian();
+    if (factor) {
+      for (let c = 0; c < dims; c++) {
+        let sum = 0;
+        const base = c * dims;
+        for (let r = 0; r < dims; r++) sum += factor[base + r] * draws[r];
+        vector[c] += sum;
+      }
+    } else {
+      for (let d = 0; d < dims; d++) vector[d] += noise * draws[d];
+    }
     normaliseInPlace(vector);
 
     const authorCount = 1 + Math.floor(random() * 6);
@@ -173,6 +219,43 @@ function prepareSources(sources: readonly SourcePaper[], vectors: Float32Array, 
       neighbours: Int32Array.from(scored.slice(0, Math.min(k, sources.length - 1)).map((s) => s.j)),
     };
   });
+}
+
+/**
+ * F (dims × dims, row-major) with F·Fᵀ = (1 − isotropicShare) · C + isotropicShare · noise² · I, where C is the
+ * covariance of the sources' differences from their nearest neighbours scaled to a trace of noise² · dims: F·z for
+ * a standard normal z is the shaped noise, of the same expected energy as the isotropic one. From the eigenbasis
+ * of C (fitRotation of the difference vectors: row i its i-th axis, energy its variance).
+ */
+export function neighbourNoiseFactor(
+  vectors: Float32Array,
+  dims: number,
+  prepared: readonly { neighbours: Int32Array }[],
+  noise: number,
+  isotropicShare = 0,
+): Float64Array {
+  if (!(isotropicShare >= 0 && isotropicShare <= 1)) throw new Error(`isotropicShare is from 0 to 1, not ${isotropicShare}`);
+  const pairs = prepared.reduce((n, p) => n + p.neighbours.length, 0);
+  const differences = new Float32Array(pairs * dims);
+  let row = 0;
+  prepared.forEach((p, i) => {
+    for (const j of p.neighbours) {
+      for (let d = 0; d < dims; d++) differences[row * dims + d] = vectors[i * dims + d] - vectors[j * dims + d];
+      row++;
+    }
+  });
+  const { matrix, energy } = fitRotation(differences, dims);
+  let trace = 0;
+  for (const e of energy) trace += Math.max(0, e);
+  if (!(trace > 0)) throw new Error('The sources are all the same vector: no spread to shape the noise by');
+  const scale = ((1 - isotropicShare) * noise * noise * dims) / trace;
+  const even = isotropicShare * noise * noise;
+  const factor = new Float64Array(dims * dims);
+  for (let r = 0; r < dims; r++) {
+    const sd = Math.sqrt(Math.max(0, energy[r]) * scale + even);
+    for (let c = 0; c < dims; c++) factor[c * dims + r] = matrix[r * dims + c] * sd;
+  }
+  return factor;
 }
 
 /** "Matryoshka Representation Learning" → ["Matryoshka Representation", "Representation Learning"]; "A: B" → ["A", "B"]. */
