@@ -2,7 +2,7 @@
  * The site at scale (issue #13's table): synthetic corpora from `generate-corpus`, merged into artifacts,
  * each built into the site and visited in headless Chromium beside the 364-paper seed site, taking turns.
  *
- *   npx tsx bench/scale.ts [--sizes 10000,100000] [--format 2,3] [--searches 20] [--repeats 3] [--write]
+ *   npx tsx bench/scale.ts [--sizes 10000,100000] [--format 2,3] [--searches 20] [--repeats 3] [--write] [--recall-only]
  *
  * --format: the artifact formats each corpus is merged into (build-index --merge … --format F), measured side by
  * side: 2 reads every file before the first result, 3 an eager prefix and graph, the rest as queries need it.
@@ -21,6 +21,8 @@
  *   full dims over the corpus's embeddings (streamed shard by shard, so 1M papers need no format-2 set), for the
  *   benchmark queries embedded in Node.
  * - what the first visit fetched before each first result, by kind of file (app, keyword index, text, vectors).
+ *
+ * --recall-only: only the recall row (in Node, no browser), for each size and format; prints it, writes nothing.
  *
  * Corpora and artifacts are kept in .cache/scale/<N>/ and reused; delete that folder to regenerate.
  * --write puts the tables into docs/BENCHMARKS.md between its markers.
@@ -51,6 +53,7 @@ const { values } = parseArgs({
     searches: { type: 'string', default: '20' },
     repeats: { type: 'string', default: '3' },
     write: { type: 'boolean', default: false },
+    'recall-only': { type: 'boolean', default: false },
   },
 });
 const SIZES = values.sizes.split(',').map(Number);
@@ -384,6 +387,12 @@ async function main(): Promise<void> {
       embeddings: join(SCRATCH, String(n), 'embeddings'),
     })),
   );
+  if (values['recall-only']) {
+    for (const { n, format, artifacts, embeddings } of corpora) {
+      console.log(`${n} papers, format ${format}: semantic recall@10 vs exact float32 full-dim search ${(await recallAt10(artifacts, format, embeddings)).toFixed(3)}`);
+    }
+    return;
+  }
   const host = await startStaticHost({ root: SITE_ARTIFACTS_DIR, isolation: true });
   const sites: SiteFigures[] = [];
   try {
