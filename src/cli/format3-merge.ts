@@ -9,7 +9,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, ren
 import { dirname, join } from 'node:path';
 import { CorpusHasher } from '../core/corpus';
 import { PapersiftError } from '../core/errors';
-import { encodeVectors, DEFAULT_VECTOR_PARAMS, type VectorSetParams } from '../core/format3/build';
+import { encodeVectors, DEFAULT_VECTOR_PARAMS, searchDefaultsFor, type VectorSetParams } from '../core/format3/build';
 import { FORMAT3_FILES, FORMAT3_VERSION, type Format3Manifest } from '../core/format3/manifest';
 import { AuthorIndexWriter } from '../core/format3/authors';
 import { PapersWriter } from '../core/format3/papers';
@@ -84,7 +84,7 @@ export async function mergeShardsFormat3(paths: readonly string[], options: Form
   const indexStarted = performance.now();
   const rotation = fitRotation(sampleRows(vectors, dims), dims);
   rotateInPlace(vectors, rotation.matrix, dims);
-  const params = options.params ?? DEFAULT_VECTOR_PARAMS;
+  const params = options.params ?? { ...DEFAULT_VECTOR_PARAMS, ...searchDefaultsFor(total) };
   let lastLog = 0;
   const encoded = encodeVectors(vectors, dims, rotation.matrix, params, (stage, done, count) => {
     if (performance.now() - lastLog > 30_000) {

@@ -26,6 +26,18 @@ export interface VectorSetParams extends GraphParams {
  */
 export const DEFAULT_VECTOR_PARAMS: VectorSetParams = { prefixDims: 64, m: 12, efConstruction: 100, seed: 1, rowsPerShard: 256, ef: 400, shortlist: 400 };
 
+/**
+ * The shortlist (= ef) a set of `count` papers records: a topic holds more papers as a set grows, and typed
+ * queries need more rows re-ranked to keep their exact top 10. Measured with bench/format3-set.ts --text on
+ * corpora of the realistic generator (docs/BENCHMARKS.md, "How real the synthetic vectors are"): 10k 0.973 at
+ * 400, 0.982 at 800; 100k 0.955 at 400, 0.978 at 1000, 0.984 at 2000. Above 500k, 4000: on the isotropic 1M
+ * corpus 2000 rows gave 0.90 and 4000 0.94; the realistic 1M corpus is still to be measured.
+ */
+export function searchDefaultsFor(count: number): Pick<VectorSetParams, 'ef' | 'shortlist'> {
+  const shortlist = count <= 5_000 ? DEFAULT_VECTOR_PARAMS.shortlist : count <= 50_000 ? 800 : count <= 500_000 ? 2000 : 4000;
+  return { ef: shortlist, shortlist };
+}
+
 export interface EncodedVectors {
   /** order[row] = index of that row's vector in the input (id order): the papers go in the same order. */
   order: Int32Array;

@@ -6,7 +6,7 @@ import { fitRotation, rotateRows } from '../matryoshka/rotation';
 import { getModel } from '../models';
 import { mulberry32 } from '../random';
 import { generatePapers, type SourcePaper } from '../synthetic/generate';
-import { DEFAULT_VECTOR_PARAMS, encodeVectors, type VectorSetParams } from './build';
+import { DEFAULT_VECTOR_PARAMS, encodeVectors, searchDefaultsFor, type VectorSetParams } from './build';
 import { CompactGraph, GraphBuilder, encodeGraph } from './graph';
 import { FORMAT3_VERSION, parseFormat3Manifest, type Format3Manifest } from './manifest';
 import { codeDot, codeQuery, dequantiseRow, fitScales, quantiseRows } from './quantize';
@@ -131,6 +131,13 @@ describe('format 3 vectors', () => {
     const even = await set.search(own, 10, { keep: (row) => row % 2 === 0 });
     expect(even).toHaveLength(10);
     expect(even.every((h) => h.row % 2 === 0)).toBe(true);
+  });
+
+  it('records a longer shortlist (= ef) for larger sets, never shorter than the default', () => {
+    const sizes = [364, 5_000, 10_000, 50_000, 100_000, 500_000, 1_000_000];
+    const shortlists = sizes.map((n) => searchDefaultsFor(n).shortlist);
+    expect(shortlists).toEqual([400, 400, 800, 800, 2000, 2000, 4000]);
+    for (const n of sizes) expect(searchDefaultsFor(n).ef).toBe(searchDefaultsFor(n).shortlist);
   });
 
   it('writes the same bytes from the same input', () => {
