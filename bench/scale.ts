@@ -41,6 +41,7 @@ import { findShardHeaders, readShardHeader, readShardLines, readShardVectors } f
 import { createEmbedder } from '../src/core/embed';
 import type { Embedder } from '../src/core/embed/types';
 import { dot } from '../src/core/vectors';
+import { PHASE_ORDER } from '../src/core/format3/phases';
 import { QUERIES } from './queries';
 import { writeDocSection } from './doc-section';
 import { launchProfile, type Profile } from '../test/e2e/browser';
@@ -101,6 +102,10 @@ interface SiteFigures {
   repeats: VisitFigures[];
   memoryBytes: number | null;
   searchMs: number[];
+  /** searchMs by part for each search (format 3: src/core/format3/phases.ts); empty objects for format 2. */
+  phases: Record<string, number>[];
+  /** Per search, what the chunk store read for it (format 3). */
+  reads: Record<string, number>[];
   recall: number;
 }
 
@@ -276,24 +281,29 @@ async function visitSite(profile: Profile, url: string, bytes: ReturnType<typeof
   };
 }
 
-async function searchAndMeasure(profile: Profile): Promise<{ searchMs: number[]; memoryBytes: number | null }> {
+async function searchAndMeasure(profile: Profile): Promise<{ searchMs: number[]; phases: Record<string, number>[]; reads: Record<string, number>[]; memoryBytes: number | null }> {
   return profile.page.evaluate(
     async ({ queries, searches }) => {
       const app = document.querySelector('papersift-app')!;
       const input = app.shadowRoot!.querySelector('ps-search-bar')!.shadowRoot!.querySelector<HTMLInputElement>('input[type="search"]')!;
       const searchMs: number[] = [];
+      const phases: Record<string, number>[] = [];
+      const reads: Record<string, number>[] = [];
       for (let i = 0; i < searches; i++) {
-        const shown = new Promise<{ timings: { searchMs: number } }>((resolve) =>
+        const shown = new Promise<{ timings: { searchMs: number; phases?: Record<string, number>; reads?: Record<string, number> } }>((resolve) =>
           window.addEventListener('papersift:results', (e) => resolve((e as CustomEvent).detail), { once: true }),
         );
         input.value = `${queries[i % queries.length]} ${Math.floor(i / queries.length) + 1}`;
         input.form!.requestSubmit();
-        searchMs.push((await shown).timings.searchMs);
+        const { timings } = await shown;
+        searchMs.push(timings.searchMs);
+        phases.push(timings.phases ?? {});
+        reads.push(timings.reads ?? {});
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       const measure = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }).measureUserAgentSpecificMemory;
       const memoryBytes = crossOriginIsolated && measure ? (await measure.call(performance)).bytes : null;
-      return { searchMs, memoryBytes };
+      return { searchMs, phases, reads, memoryBytes };
     },
     { queries: QUERIES, searches: SEARCHES },
   );
@@ -313,9 +323,9 @@ async function measureSite(label: string, artifacts: string, host: StaticHost, f
     const first = await visitSite(profile, host.siteUrl, counter, marks);
     const repeats: VisitFigures[] = [];
     for (let i = 0; i < REPEATS; i++) repeats.push(await visitSite(profile, host.siteUrl, counter, marks));
-    const { searchMs, memoryBytes } = await searchAndMeasure(profile);
+    const { searchMs, phases, reads, memoryBytes } = await searchAndMeasure(profile);
     const recall = await recallAt10(artifacts, format, embeddings);
-    return { label, format, papers, artifactBytes, first, repeats, memoryBytes, searchMs, recall };
+    return { label, format, papers, artifactBytes, first, repeats, memoryBytes, searchMs, phases, reads, recall };
   } finally {
     await profile.close();
   }
@@ -368,10 +378,35 @@ function report(sites: SiteFigures[], skipped: number[], load: [number, number],
     ...KINDS.map(([kind]) => kind)
       .filter((kind) => sites.some((s) => s.first.hybridKinds[kind]))
       .map((kind) => `| ${kind} | ${sites.map((s) => `${megabytes(s.first.keywordKinds[kind])} / ${megabytes(s.first.hybridKinds[kind])}`).join(' | ')} |`),
+    ...phaseTable(sites),
     ...(skipped.length > 0
       ? ['', `Not measured: format 2 at ${skipped.map((n) => n.toLocaleString('en-US')).join(', ')} papers (above ${FORMAT2_MOST_PAPERS.toLocaleString('en-US')}, format 2 would be read whole before the first result).`]
       : []),
   ].join('\n');
+}
+
+/**
+ * searchMs by part (format 3), p50 over the searches; the first half of the searches use new words (files read
+ * for the first time), the second half repeat them with one more word, so both halves are given as well.
+ */
+function phaseTable(sites: SiteFigures[]): string[] {
+  const measured = sites.filter((s) => s.phases.some((p) => Object.keys(p).length > 0));
+  if (measured.length === 0) return [];
+  const parts = [...PHASE_ORDER].filter((part) => measured.some((s) => s.phases.some((p) => p[part] !== undefined)));
+  const half = Math.floor(SEARCHES / 2);
+  const cell = (s: SiteFigures, pick: (p: Record<string, number>, i: number) => number) => {
+    const all = s.phases.map(pick);
+    return `${median(all).toFixed(1)} (${median(all.slice(0, half)).toFixed(1)} / ${median(all.slice(half)).toFixed(1)})`;
+  };
+  return [
+    '',
+    `Search time in the worker by part (src/core/format3/phases.ts), ms: p50 of the ${SEARCHES} searches (p50 of the first ${half}, new words / of the last ${SEARCHES - half}, the same with one more word):`,
+    '',
+    `| | ${measured.map((s) => `${s.papers.toLocaleString('en-US')} · format ${s.format}`).join(' | ')} |`,
+    `|---|${measured.map(() => '---').join('|')}|`,
+    ...parts.map((part) => `| ${part} | ${measured.map((s) => cell(s, (p) => p[part] ?? 0)).join(' | ')} |`),
+    `| **searchMs** | ${measured.map((s) => cell(s, (_, i) => s.searchMs[i])).join(' | ')} |`,
+  ];
 }
 
 const megabytes = (bytes: number | undefined) => ((bytes ?? 0) / 1e6).toFixed(2);

@@ -173,6 +173,13 @@ export interface SearchReply {
     /** Query embedding (0 for `similar`). */
     embedMs: number;
     searchMs: number;
+    /** A format-3 typed search: searchMs by part (src/core/format3/phases.ts). */
+    phases?: Record<string, number>;
+    /**
+     * A format-3 search: files it read through the chunk store, from the network and from IndexedDB, and the
+     * milliseconds summed over them (reads overlap) waiting for IndexedDB, the network, and sha256 checks.
+     */
+    reads?: { network: number; stored: number; storageGetMs: number; fetchMs: number; hashMs: number };
   };
   /** The worker's counters after this command. */
   counters: EngineCounters;

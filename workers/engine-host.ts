@@ -33,6 +33,7 @@ import type {
   SimilarParams,
 } from '../src/protocol';
 import { ArtifactStore } from '../src/store/artifact-store';
+import type { ChunkStats } from '../src/store/chunk-store';
 import { chooseBackend, isSoftwareAdapter, WEBGPU_DTYPE, type AdapterFacts, type BackendDecision } from './backend-choice';
 import { pastedPaper } from '../src/core/pasted-paper';
 import type { Paper } from '../src/core/types';
@@ -148,12 +149,14 @@ export class EngineHost {
       }
     }
     const t1 = performance.now();
+    const before = current.format3 && structuredClone(current.format3.store.stats);
     const result = await current.engine.searchText(text, embedding, { ...rankingOptions(params), mode: wanted });
     const t2 = performance.now();
+    const reads = before && readsSince(before, current.format3!.store.stats);
     // After the first keyword answer, the vector side opens for the hybrid one (a failure shows on that search).
     current.format3?.vectors.open().catch(() => {});
     return {
-      ...this.reply(result, { queueMs, embedMs: t1 - t0, searchMs: t2 - t1 }),
+      ...this.reply(result, { queueMs, embedMs: t1 - t0, searchMs: t2 - t1, ...(reads ? { reads } : {}) }),
       // After a failed model load nothing follows: the keyword answer is the answer.
       modelPending: wanted !== 'lexical' && !current.embedder && !this.modelFailed,
       truncated: params.text.trim().length > MAX_QUERY_CHARS,
@@ -506,7 +509,7 @@ export class EngineHost {
       adaptive: result.adaptive,
       sort: result.sort,
       ...(result.matching !== undefined ? { matching: result.matching } : {}),
-      timings,
+      timings: result.phases ? { ...timings, phases: result.phases } : timings,
       counters: this.countersNow(),
     };
   }
@@ -677,5 +680,17 @@ function countDocuments(embedder: Embedder, counters: EngineCounters): Embedder 
       return embedder.embedDocuments(texts, options);
     },
     dispose: () => embedder.dispose(),
+  };
+}
+
+/** What the chunk store read between two snapshots of its stats (one search's files). */
+function readsSince(before: ChunkStats, after: ChunkStats): NonNullable<SearchReply['timings']['reads']> {
+  const round = (ms: number) => Math.round(ms * 100) / 100;
+  return {
+    network: after.network.files - before.network.files,
+    stored: after.stored.files - before.stored.files,
+    storageGetMs: round(after.ms.storageGet - before.ms.storageGet),
+    fetchMs: round(after.ms.fetch - before.ms.fetch),
+    hashMs: round(after.ms.hash - before.ms.hash),
   };
 }

@@ -123,6 +123,8 @@ export interface SearchResult {
   /** With a filter: how many papers pass it (the exact count the results were drawn from). */
   matching?: number;
   sort: SortOrder;
+  /** A format-3 typed search: milliseconds by part (format3/phases.ts), summing to about its whole time. */
+  phases?: Record<string, number>;
 }
 
 export const DEFAULT_K = 10;

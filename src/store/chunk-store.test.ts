@@ -54,6 +54,21 @@ describe('chunk store', () => {
     expect(state.requests).toEqual([name]);
   });
 
+  it('counts the time its reads waited for IndexedDB, the network and the sha256 checks', async () => {
+    const { entries, open } = await setup();
+    const name = 'lexical/b-1.bin';
+    const first = open();
+    expect(first.stats.ms).toEqual({ storageGet: 0, fetch: 0, hash: 0 });
+    await first.read(name, entries.get(name)!);
+    await first.flush();
+    const { storageGet, fetch, hash } = first.stats.ms;
+    expect(Math.min(storageGet, fetch, hash)).toBeGreaterThan(0);
+    const nextVisit = open();
+    await nextVisit.read(name, entries.get(name)!);
+    expect(nextVisit.stats.ms.fetch).toBe(0);
+    expect(Math.min(nextVisit.stats.ms.storageGet, nextVisit.stats.ms.hash)).toBeGreaterThan(0);
+  });
+
   it('gives a fetched file to the search before its IndexedDB write ends; flush waits for the write', async () => {
     const { files, entries, fetch } = await setup();
     const kept = new Map<string, unknown>();

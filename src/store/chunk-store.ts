@@ -53,6 +53,11 @@ export interface ChunkStats {
   stored: { files: number; bytes: number };
   /** Stored records dropped because their bytes no longer matched. */
   corrupt: number;
+  /**
+   * Milliseconds spent, summed over files (reads run side by side, so these add up past the wall time):
+   * waiting for IndexedDB to answer a read, for the network (request to last byte), checking sha256s.
+   */
+  ms: { storageGet: number; fetch: number; hash: number };
 }
 
 /** What a visitor reads when a query needs a file this device never kept and the network is off (names the footer button). */
@@ -78,7 +83,7 @@ export class ChunkStore {
   private readonly fetchFn: typeof fetch;
   private readonly inFlight = new Map<string, Promise<Uint8Array>>();
   private readonly writes = new Set<Promise<void>>();
-  readonly stats: ChunkStats = { network: { files: 0, bytes: 0 }, stored: { files: 0, bytes: 0 }, corrupt: 0 };
+  readonly stats: ChunkStats = { network: { files: 0, bytes: 0 }, stored: { files: 0, bytes: 0 }, corrupt: 0, ms: { storageGet: 0, fetch: 0, hash: 0 } };
   /** Why files are not being kept, once storing has failed; undefined while all is well. */
   storageProblem?: PapersiftError;
 
@@ -155,16 +160,19 @@ export class ChunkStore {
   /** The stored bytes if there are any and they match the entry; a damaged record is deleted. */
   private async storedIntact(name: string, entry: FileEntry): Promise<Uint8Array | undefined> {
     let record: ChunkRecord | undefined;
+    const asked = performance.now();
     try {
       record = (await this.storage.get(entry.sha256)) as ChunkRecord | undefined;
     } catch {
       // An unreadable database is as good as an empty one: the network has every file.
       return undefined;
+    } finally {
+      this.stats.ms.storageGet += performance.now() - asked;
     }
     if (!record) return undefined;
     try {
       if (!(record.data instanceof Uint8Array)) throw new PapersiftError('storage', `Stored ${name} is not bytes`);
-      await checkFile(name, record.data, entry);
+      await this.checked(name, record.data, entry);
       return record.data;
     } catch {
       this.stats.corrupt++;
@@ -176,6 +184,7 @@ export class ChunkStore {
   private async download(name: string, entry: FileEntry): Promise<Uint8Array> {
     const url = new URL(name, this.options.base);
     let response: Response;
+    const asked = performance.now();
     try {
       response = await this.fetchFn(url);
     } catch (e) {
@@ -184,11 +193,21 @@ export class ChunkStore {
     }
     if (!response.ok) throw new PapersiftError('artifacts-missing', `Could not fetch ${name}: HTTP ${response.status}`, { file: name, status: response.status });
     const bytes = new Uint8Array(await response.arrayBuffer());
+    this.stats.ms.fetch += performance.now() - asked;
     // Throws naming the file: a wrong download is never used nor kept.
-    await checkFile(name, bytes, entry);
+    await this.checked(name, bytes, entry);
     this.stats.network.files++;
     this.stats.network.bytes += bytes.byteLength;
     return bytes;
+  }
+
+  private async checked(name: string, bytes: Uint8Array, entry: FileEntry): Promise<void> {
+    const started = performance.now();
+    try {
+      await checkFile(name, bytes, entry);
+    } finally {
+      this.stats.ms.hash += performance.now() - started;
+    }
   }
 
   private async keep(name: string, entry: FileEntry, data: Uint8Array, { required }: { required: boolean }): Promise<void> {

@@ -219,6 +219,17 @@ describe('format-3 engine over a real format-3 vector set (8-bit rows, prefix gr
     expect(Math.min(...overlaps)).toBeGreaterThanOrEqual(0.8);
   });
 
+  it('says where a typed search spent its time: keyword, walk, rows, re-rank, fusion, text (phases)', async () => {
+    const embedding = format2.embeddingOf(papers[7].id);
+    const hybrid = (await real.searchText('language models', embedding)).phases ?? {};
+    for (const part of ['keyword', 'walk', 'rows', 'rerank', 'feedback', 'fusion', 'termWeights', 'text', 'hitRows', 'annotate']) {
+      expect(hybrid[part], part).toBeGreaterThanOrEqual(0);
+    }
+    const keyword = (await real.searchText('language models', null)).phases ?? {};
+    expect(keyword.keyword).toBeGreaterThanOrEqual(0);
+    expect(keyword.walk).toBeUndefined();
+  });
+
   it('similar leaves the paper out and agrees with the exact engine on most neighbours', async () => {
     for (const source of [papers[3], papers[120], papers[300]]) {
       const got = ids(await real.similar(source.id, { mode: 'semantic' }));

@@ -46,6 +46,7 @@ import {
 import type { Paper } from '../types';
 import { dot, normaliseInPlace } from '../vectors';
 import type { PapersReader } from './papers';
+import { PhaseClock } from './phases';
 
 /** What the engine needs of the vector side (format3/reader.ts's VectorSet has this shape). */
 export interface VectorReader {
@@ -57,7 +58,11 @@ export interface VectorReader {
   /** A model embedding rotated into the rows' space (not re-normalised). */
   rotate(embedding: Float32Array): Float32Array;
   /** The k rows nearest a rotated unit query: shortlist on the prefix, re-rank at full dims. */
-  search(query: Float32Array, k: number, options?: { shortlist?: number; ef?: number; keep?: (row: number) => boolean; dims?: number }): Promise<{ row: number; score: number }[]>;
+  search(
+    query: Float32Array,
+    k: number,
+    options?: { shortlist?: number; ef?: number; keep?: (row: number) => boolean; dims?: number; phases?: PhaseClock },
+  ): Promise<{ row: number; score: number }[]>;
   /** A row's rotated unit vector (fetches its row shard). */
   vector(row: number): Promise<Float32Array>;
 }
@@ -154,6 +159,7 @@ export class Format3Engine {
    */
   async searchText(text: string, embedding: Float32Array | null, options: SearchOptions = {}): Promise<SearchResult> {
     const typed = checkQueryText(text);
+    const phases = new PhaseClock();
     const { k, sort, view } = this.resolve(options);
     const mode: SearchMode = embedding ? (options.mode ?? DEFAULT_MODE) : 'lexical';
     const scope = this.scopeOf(options.filter);
@@ -162,30 +168,33 @@ export class Format3Engine {
     const { lexical } = this.readers;
     const depth = Math.max(k, FUSION_DEPTH);
     let query = typed;
-    let found = await lexical.search(query, depth, undefined, keep);
+    let found = await phases.wait('keyword', lexical.search(query, depth, undefined, keep));
     // As SearchEngine: a query no paper has a word of is most often mistyped.
-    const corrections: Correction[] = found.matches.any === 0 ? await lexical.suggestCorrections(typed, (rows) => this.readers.papers.papers(rows)) : [];
+    const corrections: Correction[] =
+      found.matches.any === 0 ? await phases.wait('keyword', lexical.suggestCorrections(typed, (rows) => this.readers.papers.papers(rows))) : [];
     if (corrections.length > 0) {
       query = applyCorrections(typed, corrections);
-      found = await lexical.search(query, depth, undefined, keep);
+      found = await phases.wait('keyword', lexical.search(query, depth, undefined, keep));
     }
     const extra = { keywordMatches: found.matches as KeywordMatches, ...(corrections.length > 0 ? { correctedQuery: query, corrections } : {}) };
     let ranked: Ranked;
     if (mode === 'lexical' || !rotated) {
       ranked = this.ranked('lexical', found.hits.slice(0, k), view);
     } else if (mode === 'semantic') {
-      ranked = this.ranked('semantic', await this.nearest(rotated, k, keep, view), view);
+      ranked = this.ranked('semantic', await this.nearest(rotated, k, keep, view, phases), view);
     } else {
       const fused = await hybridSearchAsync({
         lexical: found.hits,
         query: rotated,
-        vectorsOf: (rows) => this.vectorsOf(rows),
-        searchVector: (v) => this.nearest(v, depth, keep, view),
+        vectorsOf: (rows) => phases.wait('feedback', this.vectorsOf(rows)),
+        searchVector: (v) => this.nearest(v, depth, keep, view, phases),
+        fuse: (fuse) => phases.time('fusion', fuse),
       });
       ranked = this.ranked('hybrid', fused.slice(0, k), view);
     }
-    const annotated = await this.annotateTyped({ ...ranked, ...extra }, query, rotated);
-    return this.finish(await this.byAuthorFirst(annotated, typed, k, keep), sort, scope);
+    const annotated = await this.annotateTyped({ ...ranked, ...extra }, query, rotated, phases);
+    const result = await phases.wait('authors', this.byAuthorFirst(annotated, typed, k, keep));
+    return { ...this.finish(result, sort, scope), phases: phases.rounded() };
   }
 
   /** Whether the set lists authors: without them a name is searched only as words. */
@@ -259,8 +268,12 @@ export class Format3Engine {
   }
 
   /** Rows nearest a rotated query through the vector reader, as fusion candidates. */
-  private nearest(rotated: Float32Array, k: number, keep: ((row: number) => boolean) | undefined, view: VectorView): Promise<Scored[]> {
-    return this.readers.vectors.search(rotated, k, { ...(keep ? { keep } : {}), ...(view.dims !== undefined ? { dims: view.dims } : {}) });
+  private nearest(rotated: Float32Array, k: number, keep: ((row: number) => boolean) | undefined, view: VectorView, phases?: PhaseClock): Promise<Scored[]> {
+    return this.readers.vectors.search(rotated, k, {
+      ...(keep ? { keep } : {}),
+      ...(view.dims !== undefined ? { dims: view.dims } : {}),
+      ...(phases ? { phases } : {}),
+    });
   }
 
   private async vectorsOf(rows: readonly number[]): Promise<Float32Array> {
@@ -293,13 +306,16 @@ export class Format3Engine {
   }
 
   /** Papers, full cosines and the reader's extras for the hits (as SearchEngine.annotateTyped). */
-  private async annotateTyped(result: Ranked, query: string, rotated: Float32Array | null): Promise<Ranked> {
+  private async annotateTyped(result: Ranked, query: string, rotated: Float32Array | null, phases: PhaseClock): Promise<Ranked> {
     const { lexical } = this.readers;
-    const weights = await lexical.queryTermWeights(query);
-    const share = await this.shares(weights.keys());
+    const weights = await phases.wait('termWeights', lexical.queryTermWeights(query));
+    const share = await phases.wait('termWeights', this.shares(weights.keys()));
     const rows = result.hits.map((h) => h.row);
-    const [papers, cosines] = await Promise.all([this.readers.papers.papers(rows), rotated ? this.cosines(rotated, rows) : null]);
-    return annotatedTyped(this.withPapers(result, papers), weights, cosines, share, this.calibrations);
+    const [papers, cosines] = await Promise.all([
+      phases.wait('text', this.readers.papers.papers(rows)),
+      rotated ? phases.wait('hitRows', this.cosines(rotated, rows)) : null,
+    ]);
+    return phases.time('annotate', () => annotatedTyped(this.withPapers(result, papers), weights, cosines, share, this.calibrations));
   }
 
   private withPapers(result: Ranked, papers: Paper[]): Ranked {

@@ -124,7 +124,8 @@ export class DeferredVectors implements VectorReader {
   }
 
   async search(query: Float32Array, k: number, options?: VectorSearchOptions): Promise<{ row: number; score: number }[]> {
-    return (await this.open()).search(query, k, options);
+    const set = this.opened ?? (await (options?.phases ? options.phases.wait('open', this.open()) : this.open()));
+    return set.search(query, k, options);
   }
 
   async vector(row: number): Promise<Float32Array> {

@@ -8,6 +8,7 @@ import { bytesToFloats } from '../artifacts';
 import { PapersiftError, describeError, isPapersiftError } from '../errors';
 import { sha256Hex } from '../hash';
 import { ScoreHeap } from './heap';
+import type { PhaseClock } from './phases';
 import { CompactGraph, Visited, descend, searchLevel } from './graph';
 import { Lru } from './sharded-files';
 import type { Format3Manifest } from './manifest';
@@ -44,6 +45,8 @@ export interface VectorSearchOptions {
    * them). The rotation is a PCA, so a prefix is the best `dims`-d summary: format 2's truncated search.
    */
   dims?: number;
+  /** Adds the walk, the row shards' wait and the re-rank to this clock (SearchResult.phases). */
+  phases?: PhaseClock;
 }
 
 export interface VectorHit {
@@ -173,7 +176,10 @@ export class VectorSet {
   async search(query: Float32Array, k: number, options: VectorSearchOptions = {}): Promise<VectorHit[]> {
     if (query.length !== this.dims) throw new PapersiftError('invalid-option', `A ${query.length}-d query for ${this.dims}-d rows`);
     const size = Math.max(k, options.shortlist ?? this.manifest.search.shortlist);
+    const { phases } = options;
+    let started = performance.now();
     const rows = this.shortlist(query, size, options.ef ?? this.manifest.search.ef, options.keep);
+    phases?.add('walk', performance.now() - started);
     const dims = options.dims ?? this.dims;
     if (!Number.isInteger(dims) || dims < 1 || dims > this.dims) throw new PapersiftError('invalid-option', `dims must be from 1 to ${this.dims}; got ${dims}`);
     // Codes of a prefix are the first `dims` codes of the row with the first `dims` scales: no second copy.
@@ -192,7 +198,10 @@ export class VectorSet {
       if (!shards.has(shard)) shards.set(shard, this.rowShard(shard));
     }
     const loaded = new Map<number, Uint8Array>();
+    started = performance.now();
     await Promise.all([...shards].map(async ([shard, bytes]) => loaded.set(shard, await bytes)));
+    phases?.add('rows', performance.now() - started);
+    started = performance.now();
     const hits = rows.map((row) => {
       const shard = Math.floor(row / perShard);
       const offset = (row - shard * perShard) * this.dims;
@@ -200,6 +209,7 @@ export class VectorSet {
       return { row, score: codeDot(q, codes, offset) / (queryNorm * Math.sqrt(codeNormSquared(codes, offset, scales))) };
     });
     hits.sort((a, b) => b.score - a.score || a.row - b.row);
+    phases?.add('rerank', performance.now() - started);
     return hits.slice(0, k);
   }
 

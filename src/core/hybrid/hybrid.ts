@@ -74,10 +74,15 @@ export async function hybridSearchAsync(sides: {
   /** The unit vectors of these rows, in the query's space, row-major. */
   vectorsOf: (rows: readonly number[]) => Promise<Float32Array>;
   searchVector: (query: Float32Array) => Promise<readonly Scored[]>;
+  /** Runs each fusion (a caller may time it); default: at once. */
+  fuse?: (fuse: () => Scored[]) => Scored[];
 }): Promise<Scored[]> {
-  const first = fuseHybrid(sides.lexical, await sides.searchVector(sides.query));
+  const run = sides.fuse ?? ((fuse) => fuse());
+  const semantic = await sides.searchVector(sides.query);
+  const first = run(() => fuseHybrid(sides.lexical, semantic));
   const feedback = first.slice(0, PRF_DOCS).map((s) => s.row);
   const block = await sides.vectorsOf(feedback);
   const moved = rocchio(sides.query, block, sides.query.length, feedback.map((_, i) => i), PRF_WEIGHT);
-  return fuseHybrid(sides.lexical, await sides.searchVector(moved));
+  const second = await sides.searchVector(moved);
+  return run(() => fuseHybrid(sides.lexical, second));
 }

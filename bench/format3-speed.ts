@@ -1,0 +1,164 @@
+/**
+ * Search time of the format-3 engine in Node, by part (src/core/format3/phases.ts), with the set's files in
+ * memory: what the site's worker spends in `searchMs` when no read waits on IndexedDB or the network.
+ *
+ *   npx tsx bench/format3-speed.ts --set .cache/scale/10000/artifacts-f3 [--embeddings .cache/scale/10000/embeddings]
+ *     [--source memory|hashed] [--rounds 3] [--mode hybrid]
+ *
+ * --source memory: files handed over as they are (a reader's cache hit costs the same); hashed: every read is
+ * checked against its sha256 first, as the chunk store checks a file read back from IndexedDB.
+ * Queries: bench/queries.ts and the judged text queries of test/eval/queries.json, embedded by the set's model
+ * (kept in .cache/format3-speed/ for the next run). Per round the engine is opened afresh (cold: every file read
+ * for the first time in the round's first pass over the queries) and the queries are searched twice: cold, then
+ * warm (the same query again, its files in the readers' caches).
+ * --embeddings: also recall@10 of semantic search against exact float32 search over those shards.
+ */
+import '../src/cli/node-env';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { modelsDir } from '../src/cli/node-env';
+import { findShardHeaders, readShardHeader, readShardLines, readShardVectors } from '../src/cli/shard-files';
+import { createEmbedder } from '../src/core/embed';
+import { parseJudgedQueries } from '../src/core/eval/queries';
+import { parseFormat3Manifest } from '../src/core/format3/manifest';
+import { openFormat3Engine } from '../src/core/format3/open';
+import { PHASE_ORDER, type Phases } from '../src/core/format3/phases';
+import { verifiedSource, type FileSource } from '../src/core/format3/sharded-files';
+import type { SearchMode } from '../src/core/search';
+import { QUERIES } from './queries';
+
+const { values } = parseArgs({
+  options: {
+    set: { type: 'string' },
+    embeddings: { type: 'string' },
+    source: { type: 'string', default: 'memory' },
+    rounds: { type: 'string', default: '3' },
+    mode: { type: 'string', default: 'hybrid' },
+  },
+});
+if (!values.set) throw new Error('--set DIR is required');
+const dir = values.set;
+const mode = values.mode as SearchMode;
+const manifest = parseFormat3Manifest(readFileSync(join(dir, 'manifest.json')));
+
+// Every file of the set in memory once: the bench times the engine, not the disk.
+const files = new Map<string, Uint8Array>();
+const walk = (at: string) => {
+  for (const name of readdirSync(at)) {
+    const path = join(at, name);
+    if (statSync(path).isDirectory()) walk(path);
+    else files.set(relative(dir, path), new Uint8Array(readFileSync(path)));
+  }
+};
+walk(dir);
+const source: FileSource =
+  values.source === 'hashed'
+    ? verifiedSource(async (name) => files.get(name))
+    : async (name) => {
+        const bytes = files.get(name);
+        if (!bytes) throw new Error(`no file ${name}`);
+        return bytes;
+      };
+
+const texts = [...QUERIES, ...parseJudgedQueries(JSON.parse(readFileSync('test/eval/queries.json', 'utf8'))).flatMap((q) => (q.kind === 'similar' ? [] : [q.text]))];
+const embeddings = await embedQueries(texts);
+
+async function embedQueries(list: string[]): Promise<Float32Array[]> {
+  const cacheDir = join('.cache', 'format3-speed');
+  const cacheFile = join(cacheDir, `${manifest.model.id.replace(/\W+/g, '-')}-${manifest.model.dtype}.json`);
+  const cached: Record<string, number[]> = existsSync(cacheFile) ? JSON.parse(readFileSync(cacheFile, 'utf8')) : {};
+  const missing = list.filter((t) => !cached[t]);
+  if (missing.length > 0) {
+    const embedder = await createEmbedder({ modelId: manifest.model.id, dtype: manifest.model.dtype, localModelPath: modelsDir() });
+    try {
+      for (const text of missing) cached[text] = Array.from(await embedder.embedQuery(text));
+    } finally {
+      await embedder.dispose();
+    }
+    mkdirSync(cacheDir, { recursive: true });
+    writeFileSync(cacheFile, JSON.stringify(cached));
+  }
+  return list.map((t) => Float32Array.from(cached[t]));
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : Number.NaN;
+};
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+interface Run {
+  ms: number;
+  phases: Phases;
+}
+const cold: Run[] = [];
+const warm: Run[] = [];
+const load = [loadavg()[0]];
+let shardsCold = 0;
+for (let round = 0; round < Number(values.rounds); round++) {
+  const opened = await openFormat3Engine(manifest, source);
+  const { engine } = opened;
+  for (const pass of [cold, warm]) {
+    for (let q = 0; q < texts.length; q++) {
+      const before = opened.vectors.shardsFetched;
+      const started = performance.now();
+      const result = await engine.searchText(texts[q], embeddings[q], { mode });
+      pass.push({ ms: performance.now() - started, phases: result.phases ?? {} });
+      if (pass === cold) shardsCold += opened.vectors.shardsFetched - before;
+    }
+  }
+}
+load.push(loadavg()[0]);
+
+const names = [...PHASE_ORDER.filter((n) => [...cold, ...warm].some((r) => r.phases[n] !== undefined))];
+const lines = [
+  `${manifest.count} papers (${dir}), ${texts.length} typed queries, mode ${mode}, source ${values.source}, ${values.rounds} rounds; load ${load.map((l) => l.toFixed(1)).join(' → ')}`,
+  `row shards read per cold query: ${(shardsCold / cold.length).toFixed(1)}`,
+  '',
+  '| part | cold p50 | cold mean | warm p50 | warm mean |',
+  '|---|---:|---:|---:|---:|',
+  ...names.map((n) => {
+    const c = cold.map((r) => r.phases[n] ?? 0);
+    const w = warm.map((r) => r.phases[n] ?? 0);
+    return `| ${n} | ${median(c).toFixed(2)} | ${mean(c).toFixed(2)} | ${median(w).toFixed(2)} | ${mean(w).toFixed(2)} |`;
+  }),
+  `| **whole search** | ${median(cold.map((r) => r.ms)).toFixed(2)} | ${mean(cold.map((r) => r.ms)).toFixed(2)} | ${median(warm.map((r) => r.ms)).toFixed(2)} | ${mean(warm.map((r) => r.ms)).toFixed(2)} |`,
+];
+console.log(lines.join('\n'));
+
+if (values.embeddings) {
+  const { engine, papers } = await openFormat3Engine(manifest, source);
+  const truth = await exactTop10(values.embeddings, embeddings);
+  let found = 0;
+  for (let q = 0; q < texts.length; q++) {
+    const hits = (await engine.searchText(texts[q], embeddings[q], { mode: 'semantic', k: 10 })).hits;
+    const ids = new Set((await papers.papers(hits.map((h) => h.row))).map((p) => p.id));
+    found += truth[q].filter((id) => ids.has(id)).length;
+  }
+  console.log(`\nsemantic recall@10 vs exact float32 full-dim search, ${texts.length} queries: ${(found / (10 * texts.length)).toFixed(4)}`);
+}
+
+async function exactTop10(embeddingsDir: string, queries: Float32Array[]): Promise<string[][]> {
+  const best = queries.map(() => [] as { id: string; score: number }[]);
+  for (const header of findShardHeaders([embeddingsDir])) {
+    const shard = readShardHeader(header);
+    const ids: string[] = [];
+    for await (const id of readShardLines(shard, shard.header.ids)) ids.push(String(id));
+    const rows = readShardVectors(shard);
+    const dims = rows.length / ids.length;
+    queries.forEach((query, q) => {
+      const top = best[q];
+      for (let r = 0; r < ids.length; r++) {
+        let score = 0;
+        for (let d = 0; d < dims; d++) score += query[d] * rows[r * dims + d];
+        if (top.length === 10 && score <= top[9].score) continue;
+        top.push({ id: ids[r], score });
+        top.sort((a, b) => b.score - a.score);
+        if (top.length > 10) top.pop();
+      }
+    });
+  }
+  return best.map((top) => top.map((hit) => hit.id));
+}
