@@ -318,7 +318,7 @@ export interface ChunkedSearchResult {
 
 /** The papers a query matched: rows with their final scores and counts of distinct query terms matched. */
 interface Scored {
-  rows: number[];
+  rows: Uint32Array;
   scores: Float64Array;
   matched: Uint16Array;
   terms: WeightedTerm[];
@@ -346,6 +346,10 @@ export class ChunkedLexicalIndex {
   private readonly matched: Uint16Array;
   private readonly lastTerm: Int32Array;
   private readonly stamp: Uint32Array;
+  /** Rows a query touched, in the order first touched (the first `count` are this query's). */
+  private readonly touched: Uint32Array;
+  /** Per field, BM25's length part k·(1 − b + b·length/average) by field length: one lookup a posting, not a division. */
+  private readonly lengthNorms: [Float64Array, Float64Array];
   private queries = 0;
 
   private constructor(
@@ -366,6 +370,14 @@ export class ChunkedLexicalIndex {
     this.matched = new Uint16Array(n);
     this.lastTerm = new Int32Array(n);
     this.stamp = new Uint32Array(n);
+    this.touched = new Uint32Array(n);
+    const { k, b } = BM25;
+    this.lengthNorms = section.averageFieldLength.map((average) => {
+      const norms = new Float64Array(MAX_FIELD_LENGTH + 1);
+      // The same expression, in the same order, as the score used before the table: the scores are unchanged to the bit.
+      for (let length = 0; length <= MAX_FIELD_LENGTH; length++) norms[length] = k * (1 - b + (b * length) / average);
+      return norms;
+    }) as [Float64Array, Float64Array];
   }
 
   /**
@@ -557,42 +569,53 @@ export class ChunkedLexicalIndex {
   private async score(terms: WeightedTerm[]): Promise<Scored> {
     const data = await Promise.all(terms.map((t) => this.termData(t.term)));
     const stamp = ++this.queries;
-    const touched: number[] = [];
-    const { k, b, d } = BM25;
+    const { k, d } = BM25;
+    const k1 = k + 1;
     const n = this.section.documentCount;
-    data.forEach((termData, t) => {
-      if (!termData) return;
-      termData.fields.forEach((postings, field) => {
-        const df = postings.rows.length;
-        if (df === 0) return;
-        const idf = this.idf(df);
-        const average = this.section.averageFieldLength[field];
-        const weight = terms[t].weight * FIELD_BOOSTS[field];
+    const { lengths, scores, matched, lastTerm, touched } = this;
+    const stamps = this.stamp;
+    let count = 0;
+    for (let t = 0; t < data.length; t++) {
+      const termData = data[t];
+      if (!termData) continue;
+      for (let field = 0; field < 2; field++) {
+        const { rows, tfs } = termData.fields[field];
+        const df = rows.length;
+        if (df === 0) continue;
+        // weight · idf first, as the score was always multiplied: (weight · idf) · tf part.
+        const weighted = terms[t].weight * FIELD_BOOSTS[field] * this.idf(df);
+        const norms = this.lengthNorms[field];
         const offset = field * n;
         for (let i = 0; i < df; i++) {
-          const row = postings.rows[i];
-          const tf = postings.tfs[i];
-          const length = this.lengths[offset + row];
-          const score = weight * idf * (d + (tf * (k + 1)) / (tf + k * (1 - b + (b * length) / average)));
-          if (this.stamp[row] !== stamp) {
-            this.stamp[row] = stamp;
-            this.scores[row] = 0;
-            this.matched[row] = 0;
-            this.lastTerm[row] = -1;
-            touched.push(row);
-          }
-          this.scores[row] += score;
-          if (this.lastTerm[row] !== t) {
-            this.lastTerm[row] = t;
-            this.matched[row]++;
+          const row = rows[i];
+          const tf = tfs[i];
+          const score = weighted * (d + (tf * k1) / (tf + norms[lengths[offset + row]]));
+          if (stamps[row] !== stamp) {
+            stamps[row] = stamp;
+            scores[row] = score;
+            matched[row] = 1;
+            lastTerm[row] = t;
+            touched[count++] = row;
+          } else {
+            scores[row] += score;
+            if (lastTerm[row] !== t) {
+              lastTerm[row] = t;
+              matched[row]++;
+            }
           }
         }
-      });
-    });
+      }
+    }
     // MiniSearch multiplies by the number of distinct query terms matched.
-    const scores = Float64Array.from(touched, (row) => this.scores[row] * this.matched[row]);
-    const matched = Uint16Array.from(touched, (row) => this.matched[row]);
-    return { rows: touched, scores, matched, terms, data };
+    const rows = touched.slice(0, count);
+    const out = new Float64Array(count);
+    const outMatched = new Uint16Array(count);
+    for (let i = 0; i < count; i++) {
+      const row = rows[i];
+      out[i] = scores[row] * matched[row];
+      outMatched[i] = matched[row];
+    }
+    return { rows, scores: out, matched: outMatched, terms, data };
   }
 
   /** The k best scored rows (score descending, row ascending on ties), with their terms and coverage. */
