@@ -230,6 +230,26 @@ describe('format-3 engine over a real format-3 vector set (8-bit rows, prefix gr
     expect(keyword.walk).toBeUndefined();
   });
 
+  it('reads the row shards of its shortlist while the keyword side still waits for its buckets', async () => {
+    const { manifest, files } = realSet;
+    const pending = new Set<string>();
+    let searching = false;
+    let overlapped = false;
+    const source = verifiedSource(async (name) => {
+      if (searching && name.startsWith('rows') && [...pending].some((other) => other.startsWith('lexical/'))) overlapped = true;
+      pending.add(name);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      pending.delete(name);
+      return files.get(name);
+    });
+    const { engine } = await openFormat3Engine(manifest, source);
+    searching = true;
+    const embedding = format2.embeddingOf(papers[57].id);
+    const got = await engine.searchText('sparse autoencoders', embedding);
+    expect(overlapped).toBe(true);
+    expect(ids(got)).toEqual(ids(await real.searchText('sparse autoencoders', embedding)));
+  });
+
   it('similar leaves the paper out and agrees with the exact engine on most neighbours', async () => {
     for (const source of [papers[3], papers[120], papers[300]]) {
       const got = ids(await real.similar(source.id, { mode: 'semantic' }));

@@ -168,7 +168,15 @@ export class Format3Engine {
     const { lexical } = this.readers;
     const depth = Math.max(k, FUSION_DEPTH);
     let query = typed;
-    let found = await phases.wait('keyword', lexical.search(query, depth, undefined, keep));
+    // The keyword side, the vector side's first search and the author lookup start together: their file reads
+    // (postings buckets, row shards, author buckets) overlap, and fusion waits for both sides anyway.
+    const keywordFirst = lexical.search(query, depth, undefined, keep);
+    const semanticFirst = rotated && mode !== 'lexical' ? this.nearest(rotated, mode === 'semantic' ? k : depth, keep, view, phases) : undefined;
+    const authorRows = this.authorRows(typed, keep);
+    // Awaited below; until then a failure must not count as unhandled.
+    semanticFirst?.catch(() => {});
+    authorRows?.catch(() => {});
+    let found = await phases.wait('keyword', keywordFirst);
     // As SearchEngine: a query no paper has a word of is most often mistyped.
     const corrections: Correction[] =
       found.matches.any === 0 ? await phases.wait('keyword', lexical.suggestCorrections(typed, (rows) => this.readers.papers.papers(rows))) : [];
@@ -181,11 +189,12 @@ export class Format3Engine {
     if (mode === 'lexical' || !rotated) {
       ranked = this.ranked('lexical', found.hits.slice(0, k), view);
     } else if (mode === 'semantic') {
-      ranked = this.ranked('semantic', await this.nearest(rotated, k, keep, view, phases), view);
+      ranked = this.ranked('semantic', await (semanticFirst as Promise<Scored[]>), view);
     } else {
       const fused = await hybridSearchAsync({
         lexical: found.hits,
         query: rotated,
+        first: semanticFirst,
         vectorsOf: (rows) => phases.wait('feedback', this.vectorsOf(rows)),
         searchVector: (v) => this.nearest(v, depth, keep, view, phases),
         fuse: (fuse) => phases.time('fusion', fuse),
@@ -193,7 +202,7 @@ export class Format3Engine {
       ranked = this.ranked('hybrid', fused.slice(0, k), view);
     }
     const annotated = await this.annotateTyped({ ...ranked, ...extra }, query, rotated, phases);
-    const result = await phases.wait('authors', this.byAuthorFirst(annotated, typed, k, keep));
+    const result = authorRows ? await phases.wait('authors', this.byAuthorFirst(annotated, typed, k, authorRows)) : annotated;
     return { ...this.finish(result, sort, scope), phases: phases.rounded() };
   }
 
@@ -207,11 +216,9 @@ export class Format3Engine {
    * author's papers first. The author index gives the rows with every part; the papers of the first of
    * them (by rank, then row) are read to check one author has them all, and to show them.
    */
-  private async byAuthorFirst(result: Ranked, query: string, k: number, keep: ((row: number) => boolean) | undefined): Promise<Ranked> {
-    const authors = this.readers.authors;
+  private async byAuthorFirst(result: Ranked, query: string, k: number, authorRows: Promise<number[]>): Promise<Ranked> {
     const parts = nameParts(query);
-    if (!authors?.hasAuthors || parts.length === 0 || parts.length > MAX_NAME_PARTS) return result;
-    const rows = (await authors.rowsWithAll(parts)).filter((row) => keep?.(row) ?? true);
+    const rows = await authorRows;
     if (rows.length === 0) return result;
     const ranked = new Map(result.hits.map((h, i) => [h.row, i]));
     rows.sort((a, b) => (ranked.get(a) ?? Infinity) - (ranked.get(b) ?? Infinity) || a - b);
@@ -228,6 +235,14 @@ export class Format3Engine {
     // Rows past the checked ones are counted, not read: a near-exact count of the author's papers.
     const count = matched.length + rows.length - checked.length;
     return authorsFirst(result, matched, (row) => authorOf.get(row) as string, k, (row) => ({ paper: paperOf.get(row) as Paper, row, score: 0 }), count);
+  }
+
+  /** The rows (in the filter) that list an author with every word of a short query; undefined when the query cannot be a name. */
+  private authorRows(query: string, keep: ((row: number) => boolean) | undefined): Promise<number[]> | undefined {
+    const authors = this.readers.authors;
+    const parts = nameParts(query);
+    if (!authors?.hasAuthors || parts.length === 0 || parts.length > MAX_NAME_PARTS) return undefined;
+    return authors.rowsWithAll(parts).then((rows) => rows.filter((row) => keep?.(row) ?? true));
   }
 
   /** Papers nearest to a paper of the collection (by id), the paper itself left out. */
@@ -308,10 +323,13 @@ export class Format3Engine {
   /** Papers, full cosines and the reader's extras for the hits (as SearchEngine.annotateTyped). */
   private async annotateTyped(result: Ranked, query: string, rotated: Float32Array | null, phases: PhaseClock): Promise<Ranked> {
     const { lexical } = this.readers;
-    const weights = await phases.wait('termWeights', lexical.queryTermWeights(query));
-    const share = await phases.wait('termWeights', this.shares(weights.keys()));
     const rows = result.hits.map((h) => h.row);
-    const [papers, cosines] = await Promise.all([
+    // The hits' text and rows are read while the query's term weights are looked up (their buckets mostly read already).
+    const [[weights, share], papers, cosines] = await Promise.all([
+      phases.wait(
+        'termWeights',
+        lexical.queryTermWeights(query).then(async (weights) => [weights, await this.shares(weights.keys())] as const),
+      ),
       phases.wait('text', this.readers.papers.papers(rows)),
       rotated ? phases.wait('hitRows', this.cosines(rotated, rows)) : null,
     ]);

@@ -74,11 +74,13 @@ export async function hybridSearchAsync(sides: {
   /** The unit vectors of these rows, in the query's space, row-major. */
   vectorsOf: (rows: readonly number[]) => Promise<Float32Array>;
   searchVector: (query: Float32Array) => Promise<readonly Scored[]>;
+  /** The semantic side for `query`, when the caller started it already (alongside the lexical side). */
+  first?: Promise<readonly Scored[]>;
   /** Runs each fusion (a caller may time it); default: at once. */
   fuse?: (fuse: () => Scored[]) => Scored[];
 }): Promise<Scored[]> {
   const run = sides.fuse ?? ((fuse) => fuse());
-  const semantic = await sides.searchVector(sides.query);
+  const semantic = await (sides.first ?? sides.searchVector(sides.query));
   const first = run(() => fuseHybrid(sides.lexical, semantic));
   const feedback = first.slice(0, PRF_DOCS).map((s) => s.row);
   const block = await sides.vectorsOf(feedback);

@@ -1,0 +1,141 @@
+/**
+ * Search time in the browser worker, this checkout against another, on the same format-3 set, in one run:
+ * both sites are built over the set and visited in turns (fresh profile each visit, the order swapped each
+ * round), each visit searching as bench/scale.ts does (the first half of the searches with new words, the
+ * second half the same with one more word). What changed is read as a ratio, not against a figure taken at
+ * another load.
+ *
+ *   npx tsx bench/search-ab.ts --against /path/to/other/checkout [--size 10000] [--rounds 2] [--searches 20]
+ *
+ * The other checkout needs its own node_modules (a link to this one's will do) and builds with its own
+ * vite.config.ts. The set is .cache/scale/<size>/artifacts-f3 (bench/scale.ts --format 3 makes it).
+ */
+import '../src/cli/node-env';
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { build } from 'vite';
+import { PHASE_ORDER } from '../src/core/format3/phases';
+import { QUERIES } from './queries';
+import { launchProfile } from '../test/e2e/browser';
+import { REPO_ROOT, startStaticHost } from '../test/e2e/site-server';
+
+const { values } = parseArgs({
+  options: {
+    against: { type: 'string' },
+    size: { type: 'string', default: '10000' },
+    rounds: { type: 'string', default: '2' },
+    searches: { type: 'string', default: '20' },
+  },
+});
+if (!values.against) throw new Error('--against DIR (another checkout) is required');
+const artifacts = join(REPO_ROOT, '.cache', 'scale', values.size, 'artifacts-f3');
+if (!existsSync(join(artifacts, 'manifest.json'))) throw new Error(`No format-3 set at ${artifacts}: run bench/scale.ts --sizes ${values.size} --format 3 first`);
+const SEARCHES = Number(values.searches);
+const variants = [
+  { name: 'other', root: resolve(values.against) },
+  { name: 'this', root: REPO_ROOT },
+];
+
+async function buildVariant(root: string, outDir: string): Promise<void> {
+  const saved = { artifacts: process.env.PAPERSIFT_ARTIFACTS, id: process.env.PAPERSIFT_BUILD_ID };
+  process.env.PAPERSIFT_ARTIFACTS = artifacts;
+  process.env.PAPERSIFT_BUILD_ID = `ab-${values.size}`;
+  try {
+    await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  } finally {
+    for (const [name, value] of [['PAPERSIFT_ARTIFACTS', saved.artifacts], ['PAPERSIFT_BUILD_ID', saved.id]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
+interface Visit {
+  searchMs: number[];
+  phases: Record<string, number>[];
+}
+
+async function visit(url: string): Promise<Visit> {
+  const profile = await launchProfile();
+  try {
+    await profile.context.addInitScript(`
+      window.addEventListener('papersift:results', (event) => { if (!event.detail.modelPending) window.__hybridShown = true; });
+    `);
+    await profile.page.goto(`${url}?q=${encodeURIComponent(QUERIES[0])}`, { waitUntil: 'commit', timeout: 600_000 });
+    await profile.page.waitForFunction(() => (window as unknown as { __hybridShown?: boolean }).__hybridShown === true, undefined, { timeout: 600_000, polling: 20 });
+    return await profile.page.evaluate(
+      async ({ queries, searches }) => {
+        const app = document.querySelector('papersift-app')!;
+        const input = app.shadowRoot!.querySelector('ps-search-bar')!.shadowRoot!.querySelector<HTMLInputElement>('input[type="search"]')!;
+        const out: Visit = { searchMs: [], phases: [] };
+        for (let i = 0; i < searches; i++) {
+          const shown = new Promise<{ timings: { searchMs: number; phases?: Record<string, number> } }>((done) =>
+            window.addEventListener('papersift:results', (e) => done((e as CustomEvent).detail), { once: true }),
+          );
+          input.value = `${queries[i % queries.length]} ${Math.floor(i / queries.length) + 1}`;
+          input.form!.requestSubmit();
+          const { timings } = await shown;
+          out.searchMs.push(timings.searchMs);
+          out.phases.push(timings.phases ?? {});
+          await new Promise((done) => setTimeout(done, 100));
+        }
+        return out;
+      },
+      { queries: QUERIES, searches: SEARCHES },
+    );
+  } finally {
+    await profile.close();
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : Number.NaN;
+};
+
+const load = [loadavg()[0]];
+const host = await startStaticHost({ root: REPO_ROOT, isolation: true });
+const visits = new Map<string, Visit[]>(variants.map((v) => [v.name, []]));
+try {
+  for (const variant of variants) await buildVariant(variant.root, join(REPO_ROOT, '.cache', 'search-ab', variant.name));
+  for (let round = 0; round < Number(values.rounds); round++) {
+    const order = round % 2 === 0 ? variants : [...variants].reverse();
+    for (const variant of order) {
+      host.serve(join(REPO_ROOT, '.cache', 'search-ab', variant.name));
+      const got = await visit(host.siteUrl);
+      visits.get(variant.name)!.push(got);
+      console.error(`round ${round + 1} ${variant.name}: searchMs p50 ${median(got.searchMs).toFixed(1)} ms`);
+    }
+  }
+} finally {
+  await host.close();
+}
+load.push(loadavg()[0]);
+
+const half = Math.floor(SEARCHES / 2);
+const summary = (name: string, pick: (v: Visit) => number[]) => {
+  const all = visits.get(name)!.flatMap(pick);
+  const first = visits.get(name)!.flatMap((v) => pick(v).slice(0, half));
+  const second = visits.get(name)!.flatMap((v) => pick(v).slice(half));
+  return [median(all), median(first), median(second)];
+};
+const fmt = ([all, first, second]: number[]) => `${all.toFixed(1)} (${first.toFixed(1)} / ${second.toFixed(1)})`;
+const other = summary('other', (v) => v.searchMs);
+const mine = summary('this', (v) => v.searchMs);
+const parts = PHASE_ORDER.filter((part) => [...visits.values()].flat().some((v) => v.phases.some((p) => p[part] !== undefined)));
+console.log(
+  [
+    `${Number(values.size).toLocaleString('en-US')} papers, ${values.rounds} rounds × ${SEARCHES} searches per site, load ${load.map((l) => l.toFixed(1)).join(' → ')}`,
+    `other: ${values.against}`,
+    '',
+    `| ms, p50 of all (first ${half} / last ${SEARCHES - half}) | other | this | this / other |`,
+    '|---|---:|---:|---:|',
+    ...parts.map((part) => {
+      const pick = (v: Visit) => v.phases.map((p) => p[part] ?? 0);
+      return `| ${part} | ${fmt(summary('other', pick))} | ${fmt(summary('this', pick))} | |`;
+    }),
+    `| **searchMs** | ${fmt(other)} | ${fmt(mine)} | ${mine.map((m, i) => (m / other[i]).toFixed(2)).join(' / ')} |`,
+  ].join('\n'),
+);
