@@ -7,8 +7,8 @@
  *
  *   npx tsx bench/search-ab.ts --against /path/to/other/checkout [--size 10000] [--rounds 2] [--searches 20]
  *
- * The other checkout needs its own node_modules (a link to this one's will do) and builds with its own
- * vite.config.ts. The set is .cache/scale/<size>/artifacts-f3 (bench/scale.ts --format 3 makes it).
+ * The other checkout needs its own node_modules, public/models and public/ort (links to this one's will do)
+ * and builds with its own vite.config.ts. The set is .cache/scale/<size>/artifacts-f3 (bench/scale.ts --format 3 makes it).
  */
 import '../src/cli/node-env';
 import { existsSync } from 'node:fs';
@@ -27,9 +27,14 @@ const { values } = parseArgs({
     size: { type: 'string', default: '10000' },
     rounds: { type: 'string', default: '2' },
     searches: { type: 'string', default: '20' },
+    /** Prints every search: searchMs, its parts and what the chunk store read for it. */
+    verbose: { type: 'boolean', default: false },
   },
 });
 if (!values.against) throw new Error('--against DIR (another checkout) is required');
+for (const needed of ['node_modules', 'public/models', 'public/ort']) {
+  if (!existsSync(join(values.against, needed))) throw new Error(`${values.against} has no ${needed} (link this checkout's)`);
+}
 const artifacts = join(REPO_ROOT, '.cache', 'scale', values.size, 'artifacts-f3');
 if (!existsSync(join(artifacts, 'manifest.json'))) throw new Error(`No format-3 set at ${artifacts}: run bench/scale.ts --sizes ${values.size} --format 3 first`);
 const SEARCHES = Number(values.searches);
@@ -55,6 +60,7 @@ async function buildVariant(root: string, outDir: string): Promise<void> {
 interface Visit {
   searchMs: number[];
   phases: Record<string, number>[];
+  reads: Record<string, number>[];
 }
 
 async function visit(url: string): Promise<Visit> {
@@ -69,9 +75,9 @@ async function visit(url: string): Promise<Visit> {
       async ({ queries, searches }) => {
         const app = document.querySelector('papersift-app')!;
         const input = app.shadowRoot!.querySelector('ps-search-bar')!.shadowRoot!.querySelector<HTMLInputElement>('input[type="search"]')!;
-        const out: Visit = { searchMs: [], phases: [] };
+        const out: Visit = { searchMs: [], phases: [], reads: [] };
         for (let i = 0; i < searches; i++) {
-          const shown = new Promise<{ timings: { searchMs: number; phases?: Record<string, number> } }>((done) =>
+          const shown = new Promise<{ timings: { searchMs: number; phases?: Record<string, number>; reads?: Record<string, number> } }>((done) =>
             window.addEventListener('papersift:results', (e) => done((e as CustomEvent).detail), { once: true }),
           );
           input.value = `${queries[i % queries.length]} ${Math.floor(i / queries.length) + 1}`;
@@ -79,6 +85,7 @@ async function visit(url: string): Promise<Visit> {
           const { timings } = await shown;
           out.searchMs.push(timings.searchMs);
           out.phases.push(timings.phases ?? {});
+          out.reads.push(timings.reads ?? {});
           await new Promise((done) => setTimeout(done, 100));
         }
         return out;
@@ -107,6 +114,13 @@ try {
       const got = await visit(host.siteUrl);
       visits.get(variant.name)!.push(got);
       console.error(`round ${round + 1} ${variant.name}: searchMs p50 ${median(got.searchMs).toFixed(1)} ms`);
+      if (values.verbose) {
+        got.searchMs.forEach((ms, i) => {
+          const parts = Object.entries(got.phases[i]).filter(([, v]) => v >= 0.5);
+          const reads = Object.entries(got.reads[i]).map(([k, v]) => `${k} ${v}`);
+          console.error(`  ${ms.toFixed(1).padStart(7)} ms | ${parts.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')} | ${reads.join(', ')}`);
+        });
+      }
     }
   }
 } finally {

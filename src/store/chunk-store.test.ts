@@ -62,11 +62,36 @@ describe('chunk store', () => {
     await first.read(name, entries.get(name)!);
     await first.flush();
     const { storageGet, fetch, hash } = first.stats.ms;
-    expect(Math.min(storageGet, fetch, hash)).toBeGreaterThan(0);
+    // A file the store never kept is not looked for in IndexedDB (its keys were listed at open).
+    expect(storageGet).toBe(0);
+    expect(Math.min(fetch, hash)).toBeGreaterThan(0);
     const nextVisit = open();
     await nextVisit.read(name, entries.get(name)!);
     expect(nextVisit.stats.ms.fetch).toBe(0);
     expect(Math.min(nextVisit.stats.ms.storageGet, nextVisit.stats.ms.hash)).toBeGreaterThan(0);
+  });
+
+  it('asks IndexedDB only for files it has kept: the keys are listed once, at open', async () => {
+    const { files, entries } = await setup();
+    const kept = new Map<string, unknown>();
+    const asked: string[] = [];
+    let listings = 0;
+    const storage: ChunkStorage = {
+      get: async (key) => (asked.push(key), kept.get(key)),
+      set: async (key, value) => void kept.set(key, value),
+      del: async (key) => void kept.delete(key),
+      keys: async () => (listings++, [...kept.keys()]),
+    };
+    const first = new ChunkStore({ base: BASE, fetch: fakeFetch(files).fetch, storage });
+    for (const name of ['lexical/b-0.bin', 'lexical/b-1.bin']) await first.read(name, entries.get(name)!);
+    await first.flush();
+    expect(asked).toEqual([]);
+    const next = new ChunkStore({ base: BASE, fetch: fakeFetch(files).fetch, storage });
+    for (const name of ['lexical/b-1.bin', 'lexical/b-2.bin']) expect(await next.read(name, entries.get(name)!)).toEqual(files.get(name));
+    // Asked for the kept one only; the other came from the network at once.
+    expect(asked).toEqual([entries.get('lexical/b-1.bin')!.sha256]);
+    expect(next.stats).toMatchObject({ stored: { files: 1 }, network: { files: 1 } });
+    expect(listings).toBe(2);
   });
 
   it('gives a fetched file to the search before its IndexedDB write ends; flush waits for the write', async () => {
