@@ -29,12 +29,14 @@ export const DEFAULT_VECTOR_PARAMS: VectorSetParams = { prefixDims: 64, m: 12, e
 /**
  * The shortlist (= ef) a set of `count` papers records: a topic holds more papers as a set grows, and typed
  * queries need more rows re-ranked to keep their exact top 10. Measured with bench/format3-set.ts --text on
- * corpora of the realistic generator (docs/BENCHMARKS.md, "How real the synthetic vectors are"): 10k 0.973 at
- * 400, 0.982 at 800; 100k 0.955 at 400, 0.978 at 1000, 0.984 at 2000. Above 500k, 4000: on the isotropic 1M
- * corpus 2000 rows gave 0.90 and 4000 0.94; the realistic 1M corpus is still to be measured.
+ * corpora of the realistic generator (docs/BENCHMARKS.md, "How real the synthetic vectors are"): 100k 0.955 at
+ * 400, 0.978 at 1000, 0.984 at 2000. 10k stays at 400 (0.973; 800 gives 0.982 but reads 5.6 MB before the first
+ * hybrid result, over issue #13's 5 MB, and the bench's ten queries lose the same near-ties to the 8-bit codes at
+ * any shortlist). Above 500k, 4000: on the isotropic 1M corpus 2000 rows gave 0.90 and 4000 0.94; the realistic
+ * 1M corpus is still to be measured.
  */
 export function searchDefaultsFor(count: number): Pick<VectorSetParams, 'ef' | 'shortlist'> {
-  const shortlist = count <= 5_000 ? DEFAULT_VECTOR_PARAMS.shortlist : count <= 50_000 ? 800 : count <= 500_000 ? 2000 : 4000;
+  const shortlist = count <= 20_000 ? DEFAULT_VECTOR_PARAMS.shortlist : count <= 500_000 ? 2000 : 4000;
   return { ef: shortlist, shortlist };
 }
 

@@ -134,9 +134,9 @@ describe('format 3 vectors', () => {
   });
 
   it('records a longer shortlist (= ef) for larger sets, never shorter than the default', () => {
-    const sizes = [364, 5_000, 10_000, 50_000, 100_000, 500_000, 1_000_000];
+    const sizes = [364, 10_000, 20_000, 20_001, 100_000, 500_000, 1_000_000];
     const shortlists = sizes.map((n) => searchDefaultsFor(n).shortlist);
-    expect(shortlists).toEqual([400, 400, 800, 800, 2000, 2000, 4000]);
+    expect(shortlists).toEqual([400, 400, 400, 2000, 2000, 2000, 4000]);
     for (const n of sizes) expect(searchDefaultsFor(n).ef).toBe(searchDefaultsFor(n).shortlist);
   });
 
