@@ -9,7 +9,7 @@ import { generatePapers, type SourcePaper } from '../synthetic/generate';
 import { DEFAULT_VECTOR_PARAMS, encodeVectors, searchDefaultsFor, type VectorSetParams } from './build';
 import { CompactGraph, GraphBuilder, encodeGraph } from './graph';
 import { FORMAT3_VERSION, parseFormat3Manifest, type Format3Manifest } from './manifest';
-import { codeDot, codeQuery, dequantiseRow, fitScales, quantiseRows } from './quantize';
+import { codeDot, codeNormSquared, codeQuery, dequantiseRow, fitScales, quantiseRows } from './quantize';
 import { checkedFetch, openFormat3 } from './reader';
 
 const DIMS = 96;
@@ -83,6 +83,29 @@ describe('8-bit codes with per-dimension ranges', () => {
     const q = Float32Array.from({ length: 24 }, (_, d) => Math.sin(d));
     const back = dequantiseRow(codes, 7 * 24, scales);
     expect(codeDot(codeQuery(q, scales), codes, 7 * 24)).toBeCloseTo(q.reduce((s, x, d) => s + x * back[d], 0), 4);
+  });
+});
+
+describe('code products, unrolled', () => {
+  it('give the sums of a plain loop to the bit, at any length (a tail past the last four too)', () => {
+    const random = mulberry32(9);
+    for (const dims of [1, 3, 4, 7, 64, 383, 384]) {
+      const rows = Float32Array.from({ length: 20 * dims }, () => random() - 0.5);
+      const scales = fitScales(rows, dims);
+      const codes = quantiseRows(rows, scales);
+      const q = codeQuery(Float32Array.from({ length: dims }, () => random() - 0.5), scales);
+      for (let r = 0; r < 20; r++) {
+        let dot = q.base;
+        let norm = 0;
+        for (let d = 0; d < dims; d++) {
+          dot += q.weights[d] * codes[r * dims + d];
+          const x = scales.min[d] + codes[r * dims + d] * scales.step[d];
+          norm += x * x;
+        }
+        expect(codeDot(q, codes, r * dims)).toBe(dot);
+        expect(codeNormSquared(codes, r * dims, scales)).toBe(norm);
+      }
+    }
   });
 });
 

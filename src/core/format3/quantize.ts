@@ -73,19 +73,46 @@ export function codeQuery(query: Float32Array, scales: Scales): CodeQuery {
   return { weights, base };
 }
 
-/** q · dequantised row, without dequantising. */
+/**
+ * q · dequantised row, without dequantising. Unrolled by four with one sum, so the additions happen in the
+ * same order as a plain loop (the same result to the bit) with a quarter of the loop's overhead: the graph walk
+ * and the re-rank spend most of a search here.
+ */
 export function codeDot(q: CodeQuery, codes: Uint8Array, offset: number): number {
   const w = q.weights;
+  const n = w.length;
   let s = q.base;
-  for (let d = 0; d < w.length; d++) s += w[d] * codes[offset + d];
+  let d = 0;
+  for (; d + 4 <= n; d += 4) {
+    const at = offset + d;
+    s += w[d] * codes[at];
+    s += w[d + 1] * codes[at + 1];
+    s += w[d + 2] * codes[at + 2];
+    s += w[d + 3] * codes[at + 3];
+  }
+  for (; d < n; d++) s += w[d] * codes[offset + d];
   return s;
 }
 
 /** |dequantised row|²: a quantised unit row is not exactly unit length, and cosines divide by it. */
 export function codeNormSquared(codes: Uint8Array, offset: number, scales: Scales): number {
   const { min, step } = scales;
+  const n = min.length;
   let s = 0;
-  for (let d = 0; d < min.length; d++) {
+  let d = 0;
+  // Unrolled as codeDot is, the sum in the same order.
+  for (; d + 4 <= n; d += 4) {
+    const at = offset + d;
+    const x0 = min[d] + codes[at] * step[d];
+    s += x0 * x0;
+    const x1 = min[d + 1] + codes[at + 1] * step[d + 1];
+    s += x1 * x1;
+    const x2 = min[d + 2] + codes[at + 2] * step[d + 2];
+    s += x2 * x2;
+    const x3 = min[d + 3] + codes[at + 3] * step[d + 3];
+    s += x3 * x3;
+  }
+  for (; d < n; d++) {
     const x = min[d] + codes[offset + d] * step[d];
     s += x * x;
   }

@@ -86,6 +86,8 @@ export class VectorSet {
   private readonly candidates = new ScoreHeap(true);
   private readonly results = new ScoreHeap(false);
   private readonly scratch: Int32Array;
+  /** |row|² at full dims by row shard, filled as rows are re-ranked (NaN: not yet): a shortlist re-ranked again skips it. */
+  private readonly norms = new WeakMap<Uint8Array, Float64Array>();
 
   private constructor(
     readonly manifest: Format3Manifest,
@@ -202,11 +204,20 @@ export class VectorSet {
     await Promise.all([...shards].map(async ([shard, bytes]) => loaded.set(shard, await bytes)));
     phases?.add('rows', performance.now() - started);
     started = performance.now();
+    const full = dims === this.dims;
     const hits = rows.map((row) => {
       const shard = Math.floor(row / perShard);
-      const offset = (row - shard * perShard) * this.dims;
+      const inShard = row - shard * perShard;
+      const offset = inShard * this.dims;
       const codes = loaded.get(shard) as Uint8Array;
-      return { row, score: codeDot(q, codes, offset) / (queryNorm * Math.sqrt(codeNormSquared(codes, offset, scales))) };
+      let normSquared: number;
+      if (full) {
+        let norms = this.norms.get(codes);
+        if (!norms) this.norms.set(codes, (norms = new Float64Array(codes.length / this.dims).fill(Number.NaN)));
+        normSquared = norms[inShard];
+        if (Number.isNaN(normSquared)) normSquared = norms[inShard] = codeNormSquared(codes, offset, scales);
+      } else normSquared = codeNormSquared(codes, offset, scales);
+      return { row, score: codeDot(q, codes, offset) / (queryNorm * Math.sqrt(normSquared)) };
     });
     hits.sort((a, b) => b.score - a.score || a.row - b.row);
     phases?.add('rerank', performance.now() - started);
