@@ -12,6 +12,10 @@
  * for the first time in the round's first pass over the queries) and the queries are searched twice: cold, then
  * warm (the same query again, its files in the readers' caches).
  * --embeddings: also recall@10 of semantic search against exact float32 search over those shards.
+ * --ef E, --shortlist S: search with these instead of the manifest's (the walk is at least as wide as the shortlist).
+ * --walk-for-feedback: time the engine as it was (Format3EngineOptions.walkForFeedback).
+ * --feedback: hybrid top 10 with the feedback query ranked over the first shortlist (the default) and walked for
+ * again, each against a reference that walks again with a 4× shortlist (ef as wide), and the time of each.
  */
 import '../src/cli/node-env';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -23,6 +27,7 @@ import { findShardHeaders, readShardHeader, readShardLines, readShardVectors } f
 import { createEmbedder } from '../src/core/embed';
 import { parseJudgedQueries } from '../src/core/eval/queries';
 import { parseFormat3Manifest } from '../src/core/format3/manifest';
+import { Format3Engine } from '../src/core/format3/engine';
 import { openFormat3Engine } from '../src/core/format3/open';
 import { PHASE_ORDER, type Phases } from '../src/core/format3/phases';
 import { verifiedSource, type FileSource } from '../src/core/format3/sharded-files';
@@ -36,12 +41,23 @@ const { values } = parseArgs({
     source: { type: 'string', default: 'memory' },
     rounds: { type: 'string', default: '3' },
     mode: { type: 'string', default: 'hybrid' },
+    feedback: { type: 'boolean', default: false },
+    ef: { type: 'string' },
+    shortlist: { type: 'string' },
+    'walk-for-feedback': { type: 'boolean', default: false },
   },
 });
 if (!values.set) throw new Error('--set DIR is required');
 const dir = values.set;
 const mode = values.mode as SearchMode;
-const manifest = parseFormat3Manifest(readFileSync(join(dir, 'manifest.json')));
+const recorded = parseFormat3Manifest(readFileSync(join(dir, 'manifest.json')));
+const manifest = {
+  ...recorded,
+  search: {
+    ef: values.ef ? Number(values.ef) : recorded.search.ef,
+    shortlist: values.shortlist ? Number(values.shortlist) : recorded.search.shortlist,
+  },
+};
 
 // Every file of the set in memory once: the bench times the engine, not the disk.
 const files = new Map<string, Uint8Array>();
@@ -99,7 +115,9 @@ const load = [loadavg()[0]];
 let shardsCold = 0;
 for (let round = 0; round < Number(values.rounds); round++) {
   const opened = await openFormat3Engine(manifest, source);
-  const { engine } = opened;
+  const engine = values['walk-for-feedback']
+    ? new Format3Engine({ modelId: manifest.model.id, papers: opened.papers, lexical: opened.lexical, vectors: opened.vectors }, { walkForFeedback: true })
+    : opened.engine;
   for (const pass of [cold, warm]) {
     for (let q = 0; q < texts.length; q++) {
       const before = opened.vectors.shardsFetched;
@@ -114,7 +132,7 @@ load.push(loadavg()[0]);
 
 const names = [...PHASE_ORDER.filter((n) => [...cold, ...warm].some((r) => r.phases[n] !== undefined))];
 const lines = [
-  `${manifest.count} papers (${dir}), ${texts.length} typed queries, mode ${mode}, source ${values.source}, ${values.rounds} rounds; load ${load.map((l) => l.toFixed(1)).join(' → ')}`,
+  `${manifest.count} papers (${dir}), ${texts.length} typed queries, mode ${mode}, ef ${manifest.search.ef}, shortlist ${manifest.search.shortlist}, source ${values.source}, ${values.rounds} rounds; load ${load.map((l) => l.toFixed(1)).join(' → ')}`,
   `row shards read per cold query: ${(shardsCold / cold.length).toFixed(1)}`,
   '',
   '| part | cold p50 | cold mean | warm p50 | warm mean |',
@@ -161,4 +179,29 @@ async function exactTop10(embeddingsDir: string, queries: Float32Array[]): Promi
     });
   }
   return best.map((top) => top.map((hit) => hit.id));
+}
+
+if (values.feedback) {
+  const opened = await openFormat3Engine(manifest, source);
+  const readers = { modelId: manifest.model.id, papers: opened.papers, lexical: opened.lexical, vectors: opened.vectors };
+  const widest = 4 * manifest.search.shortlist;
+  const wide = await openFormat3Engine({ ...manifest, search: { ...manifest.search, ef: widest, shortlist: widest } }, source);
+  const reference = new Format3Engine({ ...readers, vectors: wide.vectors }, { walkForFeedback: true });
+  const engines = { 'ranked over the first shortlist': opened.engine, 'walked for again': new Format3Engine(readers, { walkForFeedback: true }) };
+  const top = async (engine: Format3Engine, q: number) => (await engine.searchText(texts[q], embeddings[q], { mode: 'hybrid', k: 10 })).hits.map((h) => h.paper.id);
+  const truth: string[][] = [];
+  for (let q = 0; q < texts.length; q++) truth.push(await top(reference, q));
+  console.log(`\nHybrid top 10 against a reference that walks again with a shortlist of ${widest}:\n\n| feedback query | overlap@10 with the reference | ms p50 (warm) |\n|---|---:|---:|`);
+  for (const [name, engine] of Object.entries(engines)) {
+    let same = 0;
+    const ms: number[] = [];
+    for (let q = 0; q < texts.length; q++) {
+      const got = await top(engine, q);
+      same += got.filter((id) => truth[q].includes(id)).length;
+      const started = performance.now();
+      await top(engine, q);
+      ms.push(performance.now() - started);
+    }
+    console.log(`| ${name} | ${(same / (10 * texts.length)).toFixed(4)} | ${median(ms).toFixed(2)} |`);
+  }
 }

@@ -6,7 +6,7 @@ import { ChunkedLexicalIndex, ChunkedLexicalWriter } from '../lexical/chunked';
 import { DEFAULT_MODEL_ID, getModel } from '../models';
 import { SearchEngine, type SearchOptions, type SearchResult } from '../search';
 import type { Paper } from '../types';
-import { Format3Engine } from './engine';
+import { Format3Engine, type VectorReader } from './engine';
 import { encodeVectors, DEFAULT_VECTOR_PARAMS } from './build';
 import type { Format3Manifest } from './manifest';
 import { openFormat3Engine, openFormat3KeywordFirst } from './open';
@@ -248,6 +248,36 @@ describe('format-3 engine over a real format-3 vector set (8-bit rows, prefix gr
     const got = await engine.searchText('sparse autoencoders', embedding);
     expect(overlapped).toBe(true);
     expect(ids(got)).toEqual(ids(await real.searchText('sparse autoencoders', embedding)));
+  });
+
+  it('ranks the feedback query over the shortlist of the first query; walkForFeedback walks for it again', async () => {
+    const { manifest, files } = realSet;
+    const opened = await openFormat3Engine(manifest, verifiedSource(async (name) => files.get(name)));
+    const calls: { candidates?: readonly number[]; shortlisted?: readonly number[] }[] = [];
+    const set = opened.vectors;
+    const vectors: VectorReader = {
+      count: set.count,
+      dims: set.dims,
+      prefixDims: set.prefixDims,
+      rotate: (embedding) => set.rotate(embedding),
+      vector: (row) => set.vector(row),
+      search: (query, k, options = {}) => {
+        const call: (typeof calls)[number] = { candidates: options.candidates };
+        calls.push(call);
+        return set.search(query, k, { ...options, onShortlist: (rows) => ((call.shortlisted = rows), options.onShortlist?.(rows)) });
+      },
+    };
+    const readers = { modelId: manifest.model.id, papers: opened.papers, lexical: opened.lexical, vectors };
+    const embedding = format2.embeddingOf(papers[107].id);
+    const reused = await new Format3Engine(readers).searchText('language models', embedding);
+    expect(calls).toHaveLength(2);
+    expect(calls[0].candidates).toBeUndefined();
+    expect(calls[1].candidates).toEqual(calls[0].shortlisted);
+    calls.length = 0;
+    const walked = await new Format3Engine(readers, { walkForFeedback: true }).searchText('language models', embedding);
+    expect(calls.map((c) => c.candidates)).toEqual([undefined, undefined]);
+    // The seed set is smaller than the shortlist: both shortlists hold every row, so both rank alike.
+    expect(ids(reused)).toEqual(ids(walked));
   });
 
   it('similar leaves the paper out and agrees with the exact engine on most neighbours', async () => {

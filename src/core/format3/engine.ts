@@ -7,6 +7,11 @@
  * What a query costs: its terms' postings buckets, the row shards of the vector shortlist (re-rank) and
  * of the hits (relevance needs each hit's full cosine), and the text shards of the hits alone.
  *
+ * Hybrid search's feedback step (hybrid.ts: the query moved towards its first three fused papers, searched again)
+ * re-ranks the first query's shortlist with the moved query rather than walking the graph for a new one: the
+ * moved query's nearest rows are in it (top 10 against a 4× wider shortlist walked again: 0.998 of the hits at
+ * 10k, 0.995 at 100k; walking again: 1.000) and the walk was half of a hybrid query's time (docs/BENCHMARKS.md).
+ *
  * The user's own papers are not written into the set: format3/your-papers.ts keeps them beside it and
  * gives this engine readers that answer for both (rows past the set's are theirs).
  *
@@ -61,7 +66,15 @@ export interface VectorReader {
   search(
     query: Float32Array,
     k: number,
-    options?: { shortlist?: number; ef?: number; keep?: (row: number) => boolean; dims?: number; phases?: PhaseClock },
+    options?: {
+      shortlist?: number;
+      ef?: number;
+      keep?: (row: number) => boolean;
+      dims?: number;
+      phases?: PhaseClock;
+      candidates?: readonly number[];
+      onShortlist?: (rows: readonly number[]) => void;
+    },
   ): Promise<{ row: number; score: number }[]>;
   /** A row's rotated unit vector (fetches its row shard). */
   vector(row: number): Promise<Float32Array>;
@@ -94,6 +107,14 @@ export interface AuthorReader {
 
 type Ranked = Omit<SearchResult, 'sort' | 'matching'>;
 
+export interface Format3EngineOptions {
+  /**
+   * Hybrid search walks the graph again for the query moved towards its first results (the feedback step), as
+   * it did before 2 December 2026; by default it re-ranks the first query's shortlist instead (see the class comment).
+   */
+  walkForFeedback?: boolean;
+}
+
 /** What ranks the vector side: the first `dims` rotated dims, or (undefined) the prefix shortlist re-ranked at full dims. */
 interface VectorView {
   dims: number | undefined;
@@ -110,7 +131,10 @@ export class Format3Engine {
   private facetCache?: { revision: number; facets: Facets };
   private readonly calibrations: ModelCalibrations | undefined;
 
-  constructor(private readonly readers: Format3Readers) {
+  constructor(
+    private readonly readers: Format3Readers,
+    private readonly options: Format3EngineOptions = {},
+  ) {
     const { papers, lexical, vectors } = readers;
     if (papers.count !== vectors.count || lexical.documentCount !== vectors.count) {
       throw new PapersiftError(
@@ -171,7 +195,11 @@ export class Format3Engine {
     // The keyword side, the vector side's first search and the author lookup start together: their file reads
     // (postings buckets, row shards, author buckets) overlap, and fusion waits for both sides anyway.
     const keywordFirst = lexical.search(query, depth, undefined, keep);
-    const semanticFirst = rotated && mode !== 'lexical' ? this.nearest(rotated, mode === 'semantic' ? k : depth, keep, view, phases) : undefined;
+    let firstShortlist: readonly number[] | undefined;
+    const semanticFirst =
+      rotated && mode !== 'lexical'
+        ? this.nearest(rotated, mode === 'semantic' ? k : depth, keep, view, phases, { onShortlist: (rows) => (firstShortlist = rows) })
+        : undefined;
     const authorRows = this.authorRows(typed, keep);
     // Awaited below; until then a failure must not count as unhandled.
     semanticFirst?.catch(() => {});
@@ -196,7 +224,8 @@ export class Format3Engine {
         query: rotated,
         first: semanticFirst,
         vectorsOf: (rows) => phases.wait('feedback', this.vectorsOf(rows)),
-        searchVector: (v) => this.nearest(v, depth, keep, view, phases),
+        // The query moved towards its first results is ranked over the first query's shortlist, not walked for again.
+        searchVector: (v) => this.nearest(v, depth, keep, view, phases, this.options.walkForFeedback || !firstShortlist ? {} : { candidates: firstShortlist }),
         fuse: (fuse) => phases.time('fusion', fuse),
       });
       ranked = this.ranked('hybrid', fused.slice(0, k), view);
@@ -283,8 +312,16 @@ export class Format3Engine {
   }
 
   /** Rows nearest a rotated query through the vector reader, as fusion candidates. */
-  private nearest(rotated: Float32Array, k: number, keep: ((row: number) => boolean) | undefined, view: VectorView, phases?: PhaseClock): Promise<Scored[]> {
+  private nearest(
+    rotated: Float32Array,
+    k: number,
+    keep: ((row: number) => boolean) | undefined,
+    view: VectorView,
+    phases?: PhaseClock,
+    shortlist: { candidates?: readonly number[]; onShortlist?: (rows: readonly number[]) => void } = {},
+  ): Promise<Scored[]> {
     return this.readers.vectors.search(rotated, k, {
+      ...shortlist,
       ...(keep ? { keep } : {}),
       ...(view.dims !== undefined ? { dims: view.dims } : {}),
       ...(phases ? { phases } : {}),

@@ -47,6 +47,13 @@ export interface VectorSearchOptions {
   dims?: number;
   /** Adds the walk, the row shards' wait and the re-rank to this clock (SearchResult.phases). */
   phases?: PhaseClock;
+  /**
+   * Re-rank these rows instead of walking the graph for a shortlist (a search for a query moved a little from
+   * an earlier one re-ranks the earlier one's shortlist, whose row shards are read already).
+   */
+  candidates?: readonly number[];
+  /** Told the shortlist this search re-ranks (the walk's, or `candidates`), before the re-rank. */
+  onShortlist?: (rows: readonly number[]) => void;
 }
 
 export interface VectorHit {
@@ -180,8 +187,9 @@ export class VectorSet {
     const size = Math.max(k, options.shortlist ?? this.manifest.search.shortlist);
     const { phases } = options;
     let started = performance.now();
-    const rows = this.shortlist(query, size, options.ef ?? this.manifest.search.ef, options.keep);
-    phases?.add('walk', performance.now() - started);
+    const rows = options.candidates ? [...options.candidates] : this.shortlist(query, size, options.ef ?? this.manifest.search.ef, options.keep);
+    if (!options.candidates) phases?.add('walk', performance.now() - started);
+    options.onShortlist?.(rows);
     const dims = options.dims ?? this.dims;
     if (!Number.isInteger(dims) || dims < 1 || dims > this.dims) throw new PapersiftError('invalid-option', `dims must be from 1 to ${this.dims}; got ${dims}`);
     // Codes of a prefix are the first `dims` codes of the row with the first `dims` scales: no second copy.
