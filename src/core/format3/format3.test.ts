@@ -126,6 +126,31 @@ describe('the prefix graph', () => {
       }
     }
   });
+
+  it('decodes neighbours one to four bytes away, before and after the node', () => {
+    const count = 3_000_000;
+    const lists = new Map<number, number[]>([
+      [0, [1, 127, 128, 16_383, 16_384, 2_999_999]],
+      [2_999_999, [0, 5, 2_097_151, 2_097_152, 2_999_998]],
+      [1_500_000, [0, 1_499_999, 1_500_001, 2_999_999]],
+    ]);
+    const walkable = {
+      count,
+      maxLevel: 0,
+      entry: 0,
+      levels: new Uint8Array(count),
+      params: { m: 6, efConstruction: 10, seed: 1 },
+      neighbours: (node: number, level: number, out: Int32Array) => {
+        const list = level === 0 ? (lists.get(node) ?? []) : [];
+        out.set(list);
+        return list.length;
+      },
+    };
+    const graph = new CompactGraph(encodeGraph(walkable, Int32Array.from({ length: count }, (_, i) => i)));
+    const out = new Int32Array(16);
+    for (const [node, list] of lists) expect(Array.from(out.subarray(0, graph.neighbours(node, 0, out)))).toEqual(list);
+    expect(graph.neighbours(7, 0, out)).toBe(0);
+  });
 });
 
 describe('format 3 vectors', () => {

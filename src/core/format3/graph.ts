@@ -433,20 +433,26 @@ export class CompactGraph implements Walkable {
       for (let j = 0; j < n; j++) out[j] = u.neighbours[from + j];
       return n;
     }
+    // The walk's inner loop: most deltas are one byte, and no row number needs more than 28 bits (4 bytes),
+    // so the varints decode with integer shifts; a longer one (never written by encodeGraph for < 2^27 rows)
+    // takes the general path.
     const s = this.stream;
     let p = this.offsets[node];
     const end = this.offsets[node + 1];
     let n = 0;
     let previous = 0;
     while (p < end) {
-      let value = 0;
-      let shift = 0;
-      let b: number;
-      do {
-        b = s[p++];
-        value += (b & 0x7f) * 2 ** shift;
-        shift += 7;
-      } while (b & 0x80);
+      let b = s[p++];
+      let value = b & 0x7f;
+      if (b & 0x80) {
+        let shift = 7;
+        do {
+          b = s[p++];
+          value = shift < 28 ? value | ((b & 0x7f) << shift) : value + (b & 0x7f) * 2 ** shift;
+          shift += 7;
+        } while (b & 0x80);
+      }
+      // zigzag(first − node): even → +value/2, odd → −(value+1)/2.
       previous = n === 0 ? node + (value & 1 ? -(value + 1) / 2 : value / 2) : previous + value + 1;
       out[n++] = previous;
     }
