@@ -3,13 +3,14 @@
  * breakdown, warm query latency split into embed / search / render, and the app's query embedding against raw
  * onnxruntime-web; with --baseline, an older version of the site measured side by side in the same run.
  *
- *   npx tsx bench/browser.ts [--rounds 40] [--repeats 5] [--dtypes q8,fp32] [--baseline <git ref>] [--write]
+ *   npx tsx bench/browser.ts [--rounds 40] [--repeats 5] [--dtypes q8,fp32] [--baseline <git ref>] [--write] [--startup-only] [--skip-parallel]
  *
  * Builds the site (plus bench/browser-compare.html) into .cache/bench-site, a variant that loads the model beside
- * the stored index (PAPERSIFT_LOAD_ORDER=parallel) and, with --baseline, the site as of that commit (`git archive`
+ * the stored index (PAPERSIFT_LOAD_ORDER=parallel; left out with --skip-parallel) and, with --baseline, the site as of that commit (`git archive`
  * into .cache/bench-baseline, sharing this checkout's node_modules, public/models and public/ort); serves each with
  * `vite preview` on its own origin and visits each in its own fresh profile, taking turns.
- * --write puts the tables into docs/BENCHMARKS.md, between its markers.
+ * --write puts the tables into docs/BENCHMARKS.md, between its markers. --startup-only measures the visits only
+ * (first, repeat, per-phase) and prints them: a quicker check of start-up work, never written.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -31,6 +32,8 @@ const { values } = parseArgs({
     dtypes: { type: 'string' },
     baseline: { type: 'string' },
     write: { type: 'boolean', default: false },
+    'startup-only': { type: 'boolean', default: false },
+    'skip-parallel': { type: 'boolean', default: false },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -46,6 +49,7 @@ interface ShownTimings {
 }
 
 const started = Date.now();
+const PARALLEL = 'now, model loaded beside the index';
 const loadBefore = loadavg()[0];
 
 /** One build of the site in its own browser profile. */
@@ -55,34 +59,51 @@ interface Variant {
   profile: Profile;
   /** The build reports load phases (this version of the site does; an older baseline may not). */
   phases: boolean;
+  /** The build warms up its compiled code after the first visit and reports when (workers/code-warm-up.ts). */
+  warmUp: boolean;
 }
 
 async function main(): Promise<void> {
   const variants: Variant[] = [];
-  const open = async (label: string, site: RunningSite, phases: boolean) => {
+  const open = async (label: string, site: RunningSite, phases: boolean, warmUp = phases) => {
     const profile = await launchProfile();
     // tsx compiles with keepNames, which wraps functions in __name(); the copies sent to the page need it too.
     await profile.context.addInitScript('globalThis.__name = (fn) => fn;');
     await profile.context.addInitScript(FIRST_RESULTS_PROBE);
-    variants.push({ label, site, profile, phases });
+    variants.push({ label, site, profile, phases, warmUp });
   };
   try {
     if (values.baseline) {
       const root = await checkoutBaseline(values.baseline);
-      await open(`before (${values.baseline})`, await startSite(join(REPO_ROOT, '.cache', 'bench-site-baseline'), [], { root }), false);
+      // What the baseline's worker reports: older builds have no phases, or no warm-up to wait for.
+      const has = (word: string) => {
+        try {
+          execFileSync('git', ['grep', '-q', word, values.baseline!, '--', 'workers/engine-host.ts'], { cwd: REPO_ROOT });
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      await open(`before (${values.baseline})`, await startSite(join(REPO_ROOT, '.cache', 'bench-site-baseline'), [], { root }), has('loadPhases'), has('codeWarmedUp'));
     }
     await open('now', await startSite(join(REPO_ROOT, '.cache', 'bench-site'), ['bench/browser-compare.html']), true);
-    const parallelSite = await startSite(join(REPO_ROOT, '.cache', 'bench-site-parallel'), [], { env: { PAPERSIFT_LOAD_ORDER: 'parallel' } });
-    await open('now, model loaded beside the index', parallelSite, true);
+    if (!values['skip-parallel']) {
+      const parallelSite = await startSite(join(REPO_ROOT, '.cache', 'bench-site-parallel'), [], { env: { PAPERSIFT_LOAD_ORDER: 'parallel' } });
+      await open(PARALLEL, parallelSite, true);
+    }
     const current = variants.find((v) => v.label === 'now')!;
 
     const visits = await measureVisits(variants);
     for (const [variant, { first, repeats }] of visits) {
       console.log(`${variant.label}: first ${fmt(first.anyMs)} / ${fmt(first.finalMs)}; repeats ${repeats.map((r) => `${fmt(r.anyMs)} / ${fmt(r.finalMs)}`).join(', ')}`);
     }
+    if (values['startup-only']) {
+      console.log(formatVisits(variants, visits).join('\n'));
+      return;
+    }
     const rawStartup = await measureRawStartup(current);
     const warm = new Map<Variant, WarmTimings>();
-    for (const variant of variants.filter((v) => v.label !== 'now, model loaded beside the index')) {
+    for (const variant of variants.filter((v) => v.label !== PARALLEL)) {
       warm.set(variant, await measureWarmQueries(variant.profile.page));
     }
     const comparisons: CompareResult[] = [];
@@ -177,7 +198,8 @@ async function measureVisits(variants: Variant[]): Promise<Map<Variant, { first:
     // reads the first results for a few seconds would; builds without the warm-up wait as long.
     await page.waitForFunction(() => document.querySelector('papersift-app')?.getAttribute('data-status') === 'ready');
     await page.evaluate(() => navigator.serviceWorker?.ready.then(() => undefined));
-    if (variant.phases) {
+    // Builds with the warm-up report its end (an older baseline may have no warm-up, and wait only as long).
+    if (variant.warmUp) {
       await page.waitForFunction(async () => (await window.__papersift.stats()).loadPhases?.codeWarmedUp !== undefined, undefined, {
         timeout: 300_000,
         polling: 500,
@@ -349,6 +371,7 @@ function fmt(ms: number): string {
 const PHASES: [string, string][] = [
   ['pageScriptsRun', "Page's scripts have run (DOMContentLoaded; the worker was created)"],
   ['workerStart', 'Engine worker started (its clock origin)'],
+  ['workerScriptRun', "Engine worker's script has run (its first chunk loaded and evaluated)"],
   ['initReceived', 'Worker got the settings (init)'],
   ['keywordReady', 'Index open: IndexedDB read, engine built; keyword search works'],
   ['keywordShown', 'First (keyword) results on screen'],
@@ -362,6 +385,37 @@ const PHASES: [string, string][] = [
   ['hybridShown', 'Hybrid results on screen'],
 ];
 
+/** The visits' tables: first and repeat visit to first results per build, and where the time went. */
+function formatVisits(variants: Variant[], visits: Map<Variant, { first: Visit; repeats: Visit[] }>): string[] {
+  const range = (values: number[]) => `${fmt(median(values))} (${fmt(Math.min(...values))}–${fmt(Math.max(...values))})`;
+  const phased = variants.filter((v) => v.phases);
+  return [
+    '| Build | First visit: keyword | First visit: hybrid | Repeat visits, median (min–max) of ' + REPEATS + ': keyword | Repeat: hybrid |',
+    '|---|---|---|---|---|',
+    ...variants.map((v) => {
+      const { first, repeats } = visits.get(v)!;
+      return `| ${v.label} | ${fmt(first.anyMs)} | ${fmt(first.finalMs)} | ${range(repeats.map((r) => r.anyMs))} | ${range(repeats.map((r) => r.finalMs))} |`;
+    }),
+    '',
+    'Where the time goes: milliseconds from navigation start to the end of each phase (first visit; median of the',
+    'repeat visits). Phases overlap: the worker imports the model code and reads the weights while the tokenizer loads.',
+    '',
+    `| Phase ended | ${phased.map((v) => `${v.label}: first | ${v.label}: repeat`).join(' | ')} |`,
+    `|---|${phased.map(() => '---|---').join('|')}|`,
+    ...PHASES.map(
+      ([key, label]) =>
+        `| ${label} | ${phased
+          .map((v) => {
+            const { first, repeats } = visits.get(v)!;
+            const at = repeats.map((r) => r.phases[key]).filter((x) => Number.isFinite(x));
+            return `${Number.isFinite(first.phases[key]) ? fmt(first.phases[key]) : '—'} | ${at.length ? fmt(median(at)) : '—'}`;
+          })
+          .join(' | ')} |`,
+    ),
+    '',
+  ];
+}
+
 function formatReport(
   version: string,
   variants: Variant[],
@@ -373,11 +427,9 @@ function formatReport(
   duel: Record<string, number[]>,
   others: OtherModel[],
 ): string {
-  const range = (values: number[]) => `${fmt(median(values))} (${fmt(Math.min(...values))}–${fmt(Math.max(...values))})`;
   const spec = getModel(DEFAULT_MODEL_ID);
   const current = variants.find((v) => v.label === 'now')!;
   const baseline = variants.find((v) => v.label.startsWith('before'));
-  const phased = variants.filter((v) => v.phases);
   const now = visits.get(current)!;
   const split = (timings: ShownTimings[], key: keyof ShownTimings) =>
     `${fmt(percentile(timings.map((t) => t[key]), 50))} / ${fmt(percentile(timings.map((t) => t[key]), 95))}`;
@@ -408,29 +460,7 @@ function formatReport(
     'Navigation start → results on screen, the query in the URL. "Keyword" is the BM25 answer the engine gives while',
     'the model loads; "hybrid" is the final answer (model loaded, query embedded).',
     '',
-    '| Build | First visit: keyword | First visit: hybrid | Repeat visits, median (min–max) of ' + REPEATS + ': keyword | Repeat: hybrid |',
-    '|---|---|---|---|---|',
-    ...variants.map((v) => {
-      const { first, repeats } = visits.get(v)!;
-      return `| ${v.label} | ${fmt(first.anyMs)} | ${fmt(first.finalMs)} | ${range(repeats.map((r) => r.anyMs))} | ${range(repeats.map((r) => r.finalMs))} |`;
-    }),
-    '',
-    'Where the time goes: milliseconds from navigation start to the end of each phase (first visit; median of the',
-    'repeat visits). Phases overlap: the worker imports the model code and reads the weights while the tokenizer loads.',
-    '',
-    `| Phase ended | ${phased.map((v) => `${v.label}: first | ${v.label}: repeat`).join(' | ')} |`,
-    `|---|${phased.map(() => '---|---').join('|')}|`,
-    ...PHASES.map(
-      ([key, label]) =>
-        `| ${label} | ${phased
-          .map((v) => {
-            const { first, repeats } = visits.get(v)!;
-            const at = repeats.map((r) => r.phases[key]).filter((x) => Number.isFinite(x));
-            return `${Number.isFinite(first.phases[key]) ? fmt(first.phases[key]) : '—'} | ${at.length ? fmt(median(at)) : '—'}`;
-          })
-          .join(' | ')} |`,
-    ),
-    '',
+    ...formatVisits(variants, visits),
     `Raw onnxruntime-web in a fresh worker of the same browser (wasm-only build, weights in memory), median of 3:`,
     `session creation, wasm start-up included, ${fmt(create)}; first run ${fmt(firstRun)}.`,
     '',
