@@ -10,7 +10,6 @@ import { sha256Hex } from '../src/core/hash';
 import type { Paper } from '../src/core/types';
 import type { ArtifactSource, IndexingStatus, LoadStep } from '../src/protocol';
 import type { ArtifactStore } from '../src/store/artifact-store';
-import { loadSeedCorpus } from './seed-corpus';
 import { isFormat3Manifest, openFormat3Site, type Format3Site } from './format3-site';
 
 export interface LoadedArtifacts {
@@ -157,7 +156,8 @@ async function corpusForRebuild(ctx: LoaderContext, manifestBytes: Uint8Array | 
     );
   }
   ctx.onStep({ message: 'Reading the paper listings…', done: false });
-  return loadSeedCorpus();
+  // The listings' parser is needed only for this rebuild: a lazy chunk, so the worker starts without it.
+  return (await import('./seed-corpus')).loadSeedCorpus();
 }
 
 async function rebuild(ctx: LoaderContext, papers: Paper[], corpusHash: string) {

@@ -10,10 +10,11 @@
  */
 import type { EmbedProgress, Embedder } from '../src/core/embed/types';
 import { describeError, isPapersiftError, PapersiftError } from '../src/core/errors';
-import { exportCollection, importPapers as addImported, parseImportFile, readCollection, type CollectionEngine, type ImportedPaper } from '../src/core/import';
+// Not from '../src/core/import': that index also exports the file parsers, which load only when a file is imported.
+import { exportCollection, readCollection } from '../src/core/import/collection-file';
+import { importPapers as addImported, type CollectionEngine } from '../src/core/import/import-papers';
+import type { ImportedPaper } from '../src/core/import/imported-paper';
 import type { MapSource } from '../src/core/map/map-source';
-import { placeNewPoints } from '../src/core/map/place-points';
-import { projectMap } from '../src/core/map/project-map';
 import type { ModelSpec, Dtype } from '../src/core/models';
 import { SearchEngine } from '../src/core/search';
 import type { Paper } from '../src/core/types';
@@ -72,6 +73,8 @@ export class CollectionHost {
 
   async importText(target: CollectionTarget, embedder: Embedder, params: ImportParams, onProgress: ProgressSink): Promise<ImportReply> {
     const started = performance.now();
+    // The parsers (BibTeX, LaTeX to Unicode tables, RIS…) are a lazy chunk: the worker starts without parsing them.
+    const { parseImportFile } = await import('../src/core/import/parse-import-file');
     const parsed = parseImportFile(params.bytes ?? params.text ?? '', params.fileName, params.format);
     const errors = parsed.problems.filter((p) => p.severity === 'error');
     if (parsed.format === null || (parsed.papers.length === 0 && errors.length > 0 && errors.every((p) => p.line <= 1))) {
@@ -157,6 +160,7 @@ export class CollectionHost {
           const at = keptRow.get(ids[r])! * 2;
           mappedCoords.set(kept.points.subarray(at, at + 2), i * 2);
         });
+        const { placeNewPoints } = await import('../src/core/map/place-points');
         const placed = placeNewPoints({ vectors: vectorsOf(mappedRows), coords: mappedCoords }, vectorsOf(all.filter((i) => !keptRow.has(ids[i]))), dims);
         points = new Float32Array(ids.length * 2);
         let next = 0;
@@ -170,6 +174,8 @@ export class CollectionHost {
     if (!points) {
       const layoutStarted = performance.now();
       onProgress({ message: `Finding neighbours among ${ids.length} papers`, done: 0, total: 1 });
+      // UMAP and its matrix code load with the first map: a lazy chunk, like the parsers.
+      const { projectMap } = await import('../src/core/map/project-map');
       points = await projectMap(vectorsOf(all), dims, {
         seed: 1,
         prefixDims: Math.min(MAP_PREFIX_DIMS, dims),

@@ -1,7 +1,9 @@
 /** What the import box produces: the reader's papers, marked as the user's, with problems by line. */
 import type { Paper } from '../types';
 
-export { MAX_TITLE_CHARS, MAX_ABSTRACT_CHARS } from '../sources';
+// From the record module, not the sources index: that would pull every file reader (BibTeX, LaTeX tables) into
+// whatever imports these limits, the engine worker's first chunk included.
+export { MAX_TITLE_CHARS, MAX_ABSTRACT_CHARS } from '../sources/record';
 
 /** A paper the user brought: `imported` set, its one source naming the file and line it came from. */
 export type ImportedPaper = Paper & { imported: true };
