@@ -403,11 +403,16 @@ export class EngineHost {
       // Bytes per model file. Servers that compress send no length, so the registry's sizes set the total.
       const expected = [...spec.commonFiles, ...(weights ? [weights] : [])].reduce((n, file) => n + file.bytes, 0);
       const loadedByFile = new Map<string, number>();
+      let progressShownAt = -Infinity;
       const embedder = await createEmbedder({
         ...embedderOptions(settings, backend),
         onPhase: (name) => this.phase(name),
-        onLoadProgress: ({ file, loaded }) => {
+        onLoadProgress: ({ file, loaded, total }) => {
           loadedByFile.set(file, loaded);
+          // A status per chunk read (hundreds for the weights) re-rendered the page as often: a few a second show the progress.
+          const now = performance.now();
+          if (loaded < total && now - progressShownAt < PROGRESS_EVERY_MS) return;
+          progressShownAt = now;
           const loadedBytes = [...loadedByFile.values()].reduce((n, bytes) => n + bytes, 0);
           this.step('model', { message: `Loading ${what}…`, done: false, loaded: loadedBytes, total: Math.max(expected, loadedBytes) });
         },
@@ -603,6 +608,9 @@ function embedderOptions(settings: EngineSettings, backend: QueryBackend): Embed
     fetchModelFile: fetchCachedModelFile,
   };
 }
+
+/** How often a model download's progress reaches the page, at most. */
+const PROGRESS_EVERY_MS = 100;
 
 const waiting: LoadStep = { message: 'Waiting…', done: false };
 const kept: LoadStep = { message: 'Unchanged', done: true };
