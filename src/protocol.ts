@@ -183,6 +183,11 @@ export interface SearchReply {
   };
   /** The worker's counters after this command. */
   counters: EngineCounters;
+  /**
+   * Where a typed query's vector came from: embedded by this search, prefetched while the visitor typed, or kept from
+   * an earlier search (Back, Forward, a mode or dims change). Absent when nothing was embedded (keyword search).
+   */
+  vectorFrom?: 'embedded' | 'prefetched' | 'recent';
 }
 
 /** How the current artifact set reached the worker. */
@@ -262,6 +267,11 @@ export interface Commands {
   /** Debug and test hook: the worker's own embeddings for some texts. */
   embed: { payload: EmbedParams; result: EmbedReply };
   stats: { payload: Record<string, never>; result: EngineInfo };
+  /**
+   * Embeds a query ahead of its search while the visitor types (kept for the search; nothing is searched): a
+   * low-priority job that every other waits before, replaced by a newer prefetch while it has not started.
+   */
+  prefetch: { payload: { text: string }; result: { outcome: 'embedded' | 'cached' | 'superseded' | 'no-model' } };
   /** Drops a queued request that has not started; a running one finishes and is answered. */
   cancel: { payload: { requestId: number }; result: { cancelled: boolean } };
   /** Deletes every stored artifact set (the next load fetches or rebuilds); the user's papers are kept. */

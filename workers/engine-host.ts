@@ -43,6 +43,7 @@ import type { Format3Engine } from '../src/core/format3/engine';
 import type { Format3Site } from './format3-site';
 import { fetchCachedModelFile } from '../src/store/model-cache';
 import { warmUpCompiledCode } from './code-warm-up';
+import { QueryVectors } from './query-vectors';
 
 /** The site's root URL path ('/' or a sub-path such as '/papersift/'), as Vite was told at build time. */
 const BASE_PATH = import.meta.env.BASE_URL;
@@ -100,7 +101,7 @@ export class EngineHost {
   /** Commands that arrived before the first engine opened. */
   private engineWaiters: Waiter[] = [];
   /** Recent query vectors by model, weights and text: back/forward and mode or dims switches re-use them. */
-  private readonly queryVectors = new RecentVectors(64);
+  private readonly queryVectors = new QueryVectors(64);
   /** The model failed to load for the current settings: searches are keyword searches, and say so. */
   private modelFailed = false;
   /** When each part of start-up ended (epoch ms, comparable with the page's clock), for bench/browser.ts. */
@@ -138,14 +139,19 @@ export class EngineHost {
     const wanted = params.mode ?? DEFAULT_MODE;
     const t0 = performance.now();
     let embedding: Float32Array | null = null;
+    let vectorFrom: SearchReply['vectorFrom'];
     if (wanted !== 'lexical' && current.embedder) {
-      const key = `${current.settings.modelId}/${current.settings.dtype}\n${text}`;
-      embedding = this.queryVectors.get(key) ?? null;
-      if (!embedding) {
+      const key = queryKey(current.settings, text);
+      const kept = this.queryVectors.get(key);
+      if (kept) {
+        embedding = kept.vector;
+        vectorFrom = kept.from === 'prefetch' ? 'prefetched' : 'recent';
+      } else {
         embedding = await current.embedder.embedQuery(text);
         this.phase('firstQueryEmbedded');
         this.queryVectors.set(key, embedding);
         this.counters.queriesEmbedded++;
+        vectorFrom = 'embedded';
       }
     }
     const t1 = performance.now();
@@ -160,7 +166,24 @@ export class EngineHost {
       // After a failed model load nothing follows: the keyword answer is the answer.
       modelPending: wanted !== 'lexical' && !current.embedder && !this.modelFailed,
       truncated: params.text.trim().length > MAX_QUERY_CHARS,
+      ...(vectorFrom ? { vectorFrom } : {}),
     };
+  }
+
+  /**
+   * A query's vector made ahead of its search, while the visitor types (workers/query-prefetch.ts runs this as a
+   * low-priority job): kept in the recent-vector cache, where the search finds it. Nothing is searched or shown.
+   */
+  async prefetchQuery(text: string): Promise<'embedded' | 'cached' | 'no-model'> {
+    const current = this.current;
+    if (!current?.embedder) return 'no-model';
+    const clean = checkQueryText(text);
+    const key = queryKey(current.settings, clean);
+    if (this.queryVectors.has(key)) return 'cached';
+    const vector = await current.embedder.embedQuery(clean);
+    this.queryVectors.setAhead(key, vector);
+    this.counters.queriesEmbedded++;
+    return 'embedded';
   }
 
   async similar(params: SimilarParams, queueMs: number): Promise<SearchReply> {
@@ -560,26 +583,9 @@ export class EngineHost {
   }
 }
 
-/** A few recent query vectors, least recently used out first (a Map keeps insertion order). */
-class RecentVectors {
-  private readonly vectors = new Map<string, Float32Array>();
-
-  constructor(private readonly capacity: number) {}
-
-  get(key: string): Float32Array | undefined {
-    const vector = this.vectors.get(key);
-    if (vector) {
-      this.vectors.delete(key);
-      this.vectors.set(key, vector);
-    }
-    return vector;
-  }
-
-  set(key: string, vector: Float32Array): void {
-    this.vectors.delete(key);
-    this.vectors.set(key, vector);
-    if (this.vectors.size > this.capacity) this.vectors.delete(this.vectors.keys().next().value!);
-  }
+/** The recent-vector cache's key: the same text under another model or weights is another vector. */
+function queryKey(settings: EngineSettings, text: string): string {
+  return `${settings.modelId}/${settings.dtype}\n${text}`;
 }
 
 /**

@@ -9,6 +9,7 @@ import { clearArtifactStore } from '../src/store/artifact-store';
 import type { ProgressSink } from './collection-host';
 import { EngineHost } from './engine-host';
 import { CancelledError, JobQueue } from './job-queue';
+import { QueryPrefetch } from './query-prefetch';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -18,6 +19,8 @@ const host = new EngineHost(
   // Disposing a replaced model: after the searches queued before it; a failure there harms nobody.
   (task) => void queue.push(-1, task).catch(() => {}),
 );
+
+const prefetch = new QueryPrefetch(queue, (text) => host.prefetchQuery(text));
 
 self.addEventListener('message', (event: MessageEvent<EngineRequest>) => {
   const request = event.data;
@@ -29,6 +32,11 @@ self.addEventListener('message', (event: MessageEvent<EngineRequest>) => {
   }
   if (request.command === 'cancel') {
     answer(request.requestId, Promise.resolve({ cancelled: queue.cancel(request.payload.requestId) }));
+    return;
+  }
+  // Speculative: queued at low priority, replacing a prefetch not started yet (workers/query-prefetch.ts).
+  if (request.command === 'prefetch') {
+    answer(request.requestId, prefetch.request(request.requestId, request.payload.text).then((outcome) => ({ outcome })));
     return;
   }
   if (request.command === 'stats') {
@@ -74,6 +82,7 @@ function handle(request: EngineRequest, queueMs: number): Promise<Commands[Comma
     case 'setOptions':
     case 'cancel':
     case 'stats':
+    case 'prefetch':
     case 'map':
     case 'makeAvailableOffline':
       throw new Error(`${request.command} is answered before the queue`);

@@ -10,8 +10,12 @@ export class CancelledError extends Error {
   }
 }
 
+/** 'low': speculative work (a query embedded while the visitor types) that every normal job goes before. */
+export type JobPriority = 'normal' | 'low';
+
 interface Pending {
   id: number;
+  priority: JobPriority;
   enqueuedAt: number;
   run: (queueMs: number) => Promise<unknown>;
   resolve: (value: unknown) => void;
@@ -22,10 +26,16 @@ export class JobQueue {
   private readonly pending: Pending[] = [];
   private running = false;
 
-  /** Resolves with the job's value; `queueMs` tells the job how long it waited. */
-  push<T>(id: number, run: (queueMs: number) => Promise<T>): Promise<T> {
+  /**
+   * Resolves with the job's value; `queueMs` tells the job how long it waited. A normal job goes before every
+   * low-priority job still waiting; a running job, of either priority, is never interrupted.
+   */
+  push<T>(id: number, run: (queueMs: number) => Promise<T>, priority: JobPriority = 'normal'): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ id, enqueuedAt: performance.now(), run, resolve: resolve as (v: unknown) => void, reject });
+      const job: Pending = { id, priority, enqueuedAt: performance.now(), run, resolve: resolve as (v: unknown) => void, reject };
+      const firstLow = priority === 'normal' ? this.pending.findIndex((p) => p.priority === 'low') : -1;
+      if (firstLow >= 0) this.pending.splice(firstLow, 0, job);
+      else this.pending.push(job);
       void this.drain();
     });
   }
@@ -43,7 +53,11 @@ export class JobQueue {
     if (this.running) return;
     this.running = true;
     try {
-      for (let job = this.pending.shift(); job; job = this.pending.shift()) {
+      for (;;) {
+        // Before low-priority work, let messages already waiting reach the queue: a search sent at the same moment goes first.
+        if (this.pending[0]?.priority === 'low') await new Promise((resolve) => setTimeout(resolve, 0));
+        const job = this.pending.shift();
+        if (!job) break;
         try {
           job.resolve(await job.run(performance.now() - job.enqueuedAt));
         } catch (e) {
