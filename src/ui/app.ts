@@ -21,6 +21,7 @@ import './load-status';
 import './result-list';
 import './search-bar';
 import { formatBytes } from './storage-status';
+import { TypeaheadController } from './typeahead';
 
 const RESULTS = 10;
 const TYPING_DEBOUNCE_MS = 250;
@@ -53,7 +54,13 @@ export interface ResultsShownDetail {
   mode: SearchMode;
   /** Keyword results standing in while the model loads. */
   modelPending: boolean;
-  timings: SearchReply['timings'] & { renderMs: number };
+  timings: SearchReply['timings'] & {
+    renderMs: number;
+    /** The page's side: the search request sent → its reply (worker round trip included). */
+    requestMs: number;
+    /** Where the query vector came from (SearchReply.vectorFrom). */
+    vector?: SearchReply['vectorFrom'];
+  };
 }
 
 @customElement('papersift-app')
@@ -284,8 +291,16 @@ export class PapersiftApp extends LitElement {
   private typingEntry = false;
   private typingTimer?: ReturnType<typeof setTimeout>;
   private replyAt = 0;
+  /** The last search request's page-side duration (ResultsShownDetail.timings.requestMs). */
+  private requestMs = 0;
   private measured?: Shown;
   private unsubscribe?: () => void;
+
+  /** Embeds the query when typing pauses, so the search that follows finds its vector made (src/ui/typeahead.ts). */
+  private typeahead = new TypeaheadController(this, {
+    prefetch: (text) => void this.engine.request('prefetch', { text }).catch(() => {}),
+    enabled: () => this.status.phase === 'ready' && this.view.tab === 'search' && this.view.mode !== 'lexical',
+  });
 
   private engineTask = new Task(this, {
     task: ([settings], { signal }) => this.engine.request(this.info ? 'setOptions' : 'init', settings, signal),
@@ -303,6 +318,7 @@ export class PapersiftApp extends LitElement {
         sort: view.sort,
       };
       let reply: SearchReply;
+      const sentAt = performance.now();
       if (view.tab === 'library') return initialState;
       if (view.tab === 'related') {
         if (!relatedText.trim()) return initialState;
@@ -315,6 +331,7 @@ export class PapersiftApp extends LitElement {
         if (reply.modelPending && this.status.phase === 'ready') reply = await this.engine.request('search', { text: view.q, ...options }, signal);
       } else return initialState;
       this.replyAt = performance.now();
+      this.requestMs = this.replyAt - sentAt;
       if (this.info) this.info = { ...this.info, counters: reply.counters };
       return { view, reply };
     },
@@ -386,7 +403,7 @@ export class PapersiftApp extends LitElement {
         count: shown.reply.hits.length,
         mode: shown.reply.mode,
         modelPending: shown.reply.modelPending,
-        timings: { ...shown.reply.timings, renderMs: this.renderMs },
+        timings: { ...shown.reply.timings, renderMs: this.renderMs, requestMs: this.requestMs, vector: shown.reply.vectorFrom },
       };
       window.dispatchEvent(new CustomEvent('papersift:results', { detail }));
     });
@@ -681,6 +698,7 @@ export class PapersiftApp extends LitElement {
       return;
     }
     this.draft = event.detail.text;
+    this.typeahead.input(this.draft);
     clearTimeout(this.typingTimer);
     this.typingTimer = setTimeout(() => {
       this.commit({ ...this.view, q: this.draft, similar: '' }, this.typingEntry ? 'replace' : 'push');
@@ -700,11 +718,14 @@ export class PapersiftApp extends LitElement {
       return;
     }
     clearTimeout(this.typingTimer);
+    this.typeahead.cancel();
     this.draft = text;
     const next = { ...this.view, q: text, similar: '' };
-    // Enter on what is already shown searches again (e.g. after an error).
-    if (sameView(next, this.view)) void this.searchTask.run();
-    else this.commit(next, this.typingEntry ? 'replace' : 'push');
+    // Enter on what is already shown searches again (e.g. after an error); while the search for it is on its way
+    // (typing paused, then Enter), that answer is the one asked for: restarting would queue behind it.
+    if (sameView(next, this.view)) {
+      if (this.searchTask.status !== TaskStatus.PENDING) void this.searchTask.run();
+    } else this.commit(next, this.typingEntry ? 'replace' : 'push');
     this.typingEntry = false;
   }
 
@@ -745,6 +766,7 @@ export class PapersiftApp extends LitElement {
 
   private onPopState = (): void => {
     clearTimeout(this.typingTimer);
+    this.typeahead.cancel();
     this.typingEntry = false;
     this.view = readViewState(location.search);
     this.draft = this.view.q;
