@@ -3,7 +3,11 @@
  * breakdown, warm query latency split into embed / search / render, and the app's query embedding against raw
  * onnxruntime-web; with --baseline, an older version of the site measured side by side in the same run.
  *
- *   npx tsx bench/browser.ts [--rounds 40] [--repeats 5] [--dtypes q8,fp32] [--baseline <git ref>] [--write] [--startup-only] [--skip-parallel]
+ *   npx tsx bench/browser.ts [--rounds 40] [--repeats 5] [--dtypes q8,fp32] [--baseline <git ref>] [--write] [--startup-only] [--skip-parallel] [--only warm]
+ *
+ * --only warm: warm queries only (and the raw onnxruntime-web run of the same queries in the same browser): one
+ * visit per build to load the model, then each query typed key by key (KEY_GAP_MS apart, Enter ENTER_AFTER_MS after
+ * the last key) and pasted then Enter at once, the builds taking turns; --write then fills its own block.
  *
  * Builds the site (plus bench/browser-compare.html) into .cache/bench-site, a variant that loads the model beside
  * the stored index (PAPERSIFT_LOAD_ORDER=parallel; left out with --skip-parallel) and, with --baseline, the site as of that commit (`git archive`
@@ -22,6 +26,7 @@ import type { CompareResult } from './browser-compare';
 import { getModel, DEFAULT_MODEL_ID, MODELS, type Dtype } from '../src/core/models';
 import type { EngineInfo } from '../src/protocol';
 import { CACHE_WRITE_MS } from '../workers/code-warm-up';
+import { PREFETCH_AFTER_MS } from '../src/ui/typeahead';
 import { launchProfile, type Page, type Profile } from '../test/e2e/browser';
 import { REPO_ROOT, startSite, type RunningSite } from '../test/e2e/site-server';
 
@@ -34,8 +39,11 @@ const { values } = parseArgs({
     write: { type: 'boolean', default: false },
     'startup-only': { type: 'boolean', default: false },
     'skip-parallel': { type: 'boolean', default: false },
+    only: { type: 'string' },
   },
 });
+if (values.only !== undefined && values.only !== 'warm') throw new Error(`--only takes 'warm'; got ${values.only}`);
+const WARM_ONLY = values.only === 'warm';
 const ROUNDS = Number(values.rounds);
 const REPEATS = Number(values.repeats);
 const DTYPES = (values.dtypes?.split(',') ?? Object.keys(getModel(DEFAULT_MODEL_ID).weights)) as Dtype[];
@@ -45,8 +53,23 @@ interface ShownTimings {
   embedMs: number;
   searchMs: number;
   renderMs: number;
+  /** Submit → the second animation frame after the cards are in the DOM (the frame with them has been produced). */
   totalMs: number;
+  /** Submit → the results event (cards in the DOM, before any frame). Typed and pasted queries only. */
+  domMs?: number;
+  /** Submit → a task queued from the first animation frame after the cards: runs once that frame is rendered. */
+  firstFrameMs?: number;
+  /** Page: the search request sent → its reply (builds that report it). */
+  requestMs?: number;
+  /** Where the query vector came from (builds that report it): embedded now, the recent cache, or a prefetch. */
+  vector?: string;
 }
+
+/** Typed queries: milliseconds between keys (drawn evenly from this range, seeded) and from the last key to Enter. */
+const KEY_GAP_MS: [number, number] = [60, 120];
+const ENTER_AFTER_MS = 300;
+/** A quicker Enter: before the app's own as-you-type search (250 ms after the last key) has started. */
+const QUICK_ENTER_AFTER_MS = 200;
 
 const started = Date.now();
 const PARALLEL = 'now, model loaded beside the index';
@@ -73,6 +96,10 @@ async function main(): Promise<void> {
     variants.push({ label, site, profile, phases, warmUp });
   };
   try {
+    if (WARM_ONLY) {
+      await warmOnly(variants, open);
+      return;
+    }
     if (values.baseline) {
       const root = await checkoutBaseline(values.baseline);
       // What the baseline's worker reports: older builds have no phases, or no warm-up to wait for.
@@ -102,10 +129,7 @@ async function main(): Promise<void> {
       return;
     }
     const rawStartup = await measureRawStartup(current);
-    const warm = new Map<Variant, WarmTimings>();
-    for (const variant of variants.filter((v) => v.label !== PARALLEL)) {
-      warm.set(variant, await measureWarmQueries(variant.profile.page));
-    }
+    const warm = await measureWarm(variants.filter((v) => v.label !== PARALLEL));
     const comparisons: CompareResult[] = [];
     for (const dtype of DTYPES) comparisons.push(await compareWithRawOrt(current.profile.page, current.site.url, dtype));
     const againstBefore = await vectorsAgainstBefore(current.profile.page, current.site.url);
@@ -236,48 +260,207 @@ async function measureRawStartup(variant: Variant): Promise<{ createMs: number[]
 }
 
 interface WarmTimings {
-  /** Each query text asked for the first time. */
+  /** Each text new to the page, typed key by key, Enter ENTER_AFTER_MS after the last key. */
+  typed: ShownTimings[];
+  /** The same with Enter QUICK_ENTER_AFTER_MS after the last key. */
+  typedQuick: ShownTimings[];
+  /** Each text new to the page, pasted into the box and Enter at once. */
   fresh: ShownTimings[];
-  /** The same texts asked again (as Back and Forward do): the vector is re-used where the site keeps one. */
+  /**
+   * The worst case for embedding while typing: the first words typed, a pause just long enough for them to be embedded
+   * ahead (PREFETCH_AFTER_MS + 20 ms), then the rest pasted and Enter at once, so the search arrives while the
+   * speculative run of the first words is under way and must wait for it.
+   */
+  interrupted: ShownTimings[];
+  /** The same texts again, submitted with no typing (as Back and Forward ask them): the vector is re-used where the site keeps one. */
   again: ShownTimings[];
 }
 
-/** Types nothing: submits the search form in the page and waits for the cards, as Enter would. */
-async function measureWarmQueries(page: Page): Promise<WarmTimings> {
-  return page.evaluate(
-    async ({ queries, rounds, warmup }) => {
-      const app = document.querySelector('papersift-app')!;
-      const input = app.shadowRoot!.querySelector('ps-search-bar')!.shadowRoot!.querySelector<HTMLInputElement>('input[type="search"]')!;
-      const ask = async (text: string): Promise<ShownTimings> => {
-        const shown = new Promise<ShownTimings>((resolve) =>
-          window.addEventListener('papersift:results', (e) => resolve((e as CustomEvent).detail.timings), { once: true }),
-        );
-        const t0 = performance.now();
-        input.value = text;
-        input.form!.requestSubmit();
-        const timings = await shown;
-        // Until the frame with the cards has been produced (two animation frames), as a person sees it.
-        await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-        const totalMs = performance.now() - t0;
-        // A pause like a person's between queries, so painting one answer never overlaps the next search.
-        await new Promise((resolve) => setTimeout(resolve, 150));
-        return { ...timings, totalMs };
+/** Seeded gaps between keys, so every run and build types alike. */
+function keyGaps(count: number, seed: number): number[] {
+  let x = seed >>> 0 || 1;
+  return Array.from({ length: count }, () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return KEY_GAP_MS[0] + ((x >>> 0) % (KEY_GAP_MS[1] - KEY_GAP_MS[0] + 1));
+  });
+}
+
+/**
+ * Arms the page for one query: the next Enter (or a direct submit, `submitNow`) starts the clock, and the first
+ * results for `text` after it stop it, then two animation frames as before, and a task queued from the first frame
+ * (it runs once that frame has been rendered).
+ */
+async function armShown(page: Page, text: string): Promise<void> {
+  await page.evaluate((text) => {
+    const w = window as unknown as { __warmShown?: Promise<unknown>; __warmStart?: () => void };
+    let t0: number | undefined;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Enter') t0 ??= performance.now();
+    };
+    window.addEventListener('keydown', onKey, { capture: true });
+    w.__warmStart = () => (t0 ??= performance.now());
+    w.__warmShown = new Promise((resolve) => {
+      const onResults = (e: Event) => {
+        const detail = (e as CustomEvent).detail;
+        // Results for this text shown as it was typed, before Enter, are not what Enter asked for.
+        if (t0 === undefined || detail.view.q !== text || detail.modelPending) return;
+        const start = t0;
+        const domAt = performance.now();
+        window.removeEventListener('papersift:results', onResults);
+        window.removeEventListener('keydown', onKey, { capture: true });
+        let firstFrameAt = 0;
+        requestAnimationFrame(() => {
+          const channel = new MessageChannel();
+          channel.port1.onmessage = () => (firstFrameAt = performance.now());
+          channel.port2.postMessage(null);
+          requestAnimationFrame(() => {
+            const end = performance.now();
+            const after = () =>
+              resolve({
+                ...detail.timings,
+                totalMs: end - start,
+                domMs: domAt - start,
+                firstFrameMs: (firstFrameAt || end) - start,
+              });
+            // The channel's task has run by now (it was queued a frame earlier).
+            after();
+          });
+        });
       };
-      // Every text new to the page: a round number makes the same query another text.
-      const texts = Array.from({ length: rounds + warmup }, (_, i) => `${queries[i % queries.length]} ${Math.floor(i / queries.length) + 1}`);
-      const fresh: ShownTimings[] = [];
-      // The first passes are warm-up: JIT, allocator, and the ORT wasm's tier-up to optimised code, which
-      // runs in the background for seconds after a page load on 2 cores.
-      for (const [i, text] of texts.entries()) {
-        const timings = await ask(text);
-        if (i >= warmup) fresh.push(timings);
-      }
-      const again: ShownTimings[] = [];
-      for (const text of texts.slice(warmup)) again.push(await ask(text));
-      return { fresh, again };
-    },
-    { queries: QUERIES, rounds: ROUNDS, warmup: 3 * QUERIES.length },
-  );
+      window.addEventListener('papersift:results', onResults);
+    });
+  }, text);
+}
+
+async function awaitShown(page: Page): Promise<ShownTimings> {
+  const timings = (await page.evaluate(() => (window as unknown as { __warmShown: Promise<unknown> }).__warmShown)) as ShownTimings;
+  // A pause like a person's between queries, so painting one answer never overlaps the next search.
+  await page.waitForTimeout(150);
+  return timings;
+}
+
+/** The query box (focused, its text selected, so what comes next replaces it). */
+async function focusBox(page: Page): Promise<void> {
+  await page.locator('input[type="search"]').focus();
+  await page.keyboard.press('ControlOrMeta+A');
+}
+
+/** Types `text` key by key with real key events, then Enter ENTER_AFTER_MS after the last key. */
+async function typeThenEnter(page: Page, text: string, seed: number, enterAfterMs = ENTER_AFTER_MS): Promise<ShownTimings> {
+  await armShown(page, text);
+  await focusBox(page);
+  const gaps = keyGaps(text.length, seed);
+  for (const [i, ch] of [...text].entries()) {
+    await page.keyboard.type(ch);
+    if (i < text.length - 1) await sleep(gaps[i]);
+  }
+  await sleep(enterAfterMs);
+  await page.keyboard.press('Enter');
+  return awaitShown(page);
+}
+
+/** The first two words typed, a pause that starts embedding them ahead, then the rest pasted and Enter at once. */
+async function interruptedThenEnter(page: Page, text: string, seed: number): Promise<ShownTimings> {
+  await armShown(page, text);
+  await focusBox(page);
+  const words = text.split(' ');
+  const start = words.slice(0, 2).join(' ');
+  const gaps = keyGaps(start.length, seed);
+  for (const [i, ch] of [...start].entries()) {
+    await page.keyboard.type(ch);
+    if (i < start.length - 1) await sleep(gaps[i]);
+  }
+  await sleep(PREFETCH_AFTER_MS + 20);
+  await page.keyboard.insertText(` ${words.slice(2).join(' ')}`);
+  await page.keyboard.press('Enter');
+  return awaitShown(page);
+}
+
+/** Pastes `text` into the box (one input event) and presses Enter at once. */
+async function pasteThenEnter(page: Page, text: string): Promise<ShownTimings> {
+  await armShown(page, text);
+  await focusBox(page);
+  await page.keyboard.insertText(text);
+  await page.keyboard.press('Enter');
+  return awaitShown(page);
+}
+
+/** No typing: sets the box and submits its form in the page, as the measurement before typed queries did. */
+async function submitDirectly(page: Page, text: string): Promise<ShownTimings> {
+  await armShown(page, text);
+  await page.evaluate((text) => {
+    const app = document.querySelector('papersift-app')!;
+    const input = app.shadowRoot!.querySelector('ps-search-bar')!.shadowRoot!.querySelector<HTMLInputElement>('input[type="search"]')!;
+    input.value = text;
+    (window as unknown as { __warmStart: () => void }).__warmStart();
+    input.form!.requestSubmit();
+  }, text);
+  return awaitShown(page);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Warm queries in each variant's page, the variants taking turns query by query: first warm-up (JIT, allocator, the
+ * ORT wasm's tier-up, which runs for seconds after a page load on 2 cores), then per round one text typed and another
+ * pasted, each new to the page; then the typed and pasted texts again, submitted directly (the vector re-used).
+ */
+async function measureWarm(variants: Variant[]): Promise<Map<Variant, WarmTimings>> {
+  const out = new Map<Variant, WarmTimings>(variants.map((v) => [v, { typed: [], typedQuick: [], fresh: [], interrupted: [], again: [] }]));
+  const warmup = 3 * QUERIES.length;
+  // Every text new to the page: a round number makes the same query another text.
+  const texts = Array.from({ length: 4 * ROUNDS + warmup }, (_, i) => `${QUERIES[i % QUERIES.length]} ${Math.floor(i / QUERIES.length) + 1}`);
+  for (const [i, text] of texts.slice(0, warmup).entries()) {
+    for (const v of variants) await (i % 2 ? pasteThenEnter(v.profile.page, text) : submitDirectly(v.profile.page, text));
+  }
+  const measured = texts.slice(warmup);
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate which build goes first, so neither always follows the other.
+    for (const v of round % 2 ? [...variants].reverse() : variants) {
+      const page = v.profile.page;
+      out.get(v)!.typed.push(await typeThenEnter(page, measured[4 * round], round + 1));
+      out.get(v)!.fresh.push(await pasteThenEnter(page, measured[4 * round + 1]));
+      out.get(v)!.interrupted.push(await interruptedThenEnter(page, measured[4 * round + 2], round + 101));
+      out.get(v)!.typedQuick.push(await typeThenEnter(page, measured[4 * round + 3], round + 201, QUICK_ENTER_AFTER_MS));
+    }
+  }
+  // As Back steps through them: the latest first (fewer than the 64 vectors the worker keeps; in order, all of them
+  // would push each other out of a least-recently-used cache).
+  for (const text of measured.slice(-ROUNDS).reverse()) for (const v of variants) out.get(v)!.again.push(await submitDirectly(v.profile.page, text));
+  return out;
+}
+
+/** --only warm: one visit per build to load everything, then warm queries and the raw ORT run of the same texts. */
+async function warmOnly(variants: Variant[], open: (label: string, site: RunningSite, phases: boolean) => Promise<void>): Promise<void> {
+  if (values.baseline) {
+    const root = await checkoutBaseline(values.baseline);
+    await open(`before (${values.baseline})`, await startSite(join(REPO_ROOT, '.cache', 'bench-site-baseline'), [], { root }), false);
+  }
+  await open('now', await startSite(join(REPO_ROOT, '.cache', 'bench-site'), ['bench/browser-compare.html']), true);
+  const current = variants.find((v) => v.label === 'now')!;
+  for (const variant of variants) {
+    const { page } = variant.profile;
+    await visit(page, `${variant.site.url}?q=${encodeURIComponent(QUERIES[0])}`, false);
+    await page.waitForFunction(() => document.querySelector('papersift-app')?.getAttribute('data-status') === 'ready');
+    // The idle warm-up's 16 runs (workers/code-warm-up.ts) would land among the measured queries.
+    await page
+      .waitForFunction(async () => (await window.__papersift.stats()).loadPhases?.codeWarmedUp !== undefined, undefined, { timeout: 120_000, polling: 500 })
+      .catch(() => {});
+  }
+  const warm = await measureWarm(variants);
+  const spec = getModel(DEFAULT_MODEL_ID);
+  const comparison = await compareWithRawOrt(current.profile.page, current.site.url, spec.defaultDtype);
+  const againstBefore = await vectorsAgainstBefore(current.profile.page, current.site.url);
+  const report = formatWarmReport(current.profile.version, variants, warm, comparison, againstBefore);
+  console.log(report);
+  if (values.write) {
+    await writeSection(join(REPO_ROOT, 'docs', 'BENCHMARKS.md'), report, WARM_START_MARK, WARM_END_MARK);
+    console.log('wrote docs/BENCHMARKS.md');
+  }
 }
 
 async function compareWithRawOrt(page: Page, siteUrl: string, dtype: Dtype): Promise<CompareResult> {
@@ -343,14 +526,16 @@ async function measureOtherModels(page: Page, siteUrl: string): Promise<OtherMod
 
 const START_MARK = '<!-- bench/browser.ts: generated from here -->';
 const END_MARK = '<!-- bench/browser.ts: generated up to here -->';
+const WARM_START_MARK = '<!-- bench/browser.ts --only warm: generated from here -->';
+const WARM_END_MARK = '<!-- bench/browser.ts --only warm: generated up to here -->';
 
 /** Replaces the generated part of the file and keeps what people wrote around it. */
-async function writeSection(path: string, report: string): Promise<void> {
+async function writeSection(path: string, report: string, startMark = START_MARK, endMark = END_MARK): Promise<void> {
   const old = await readFile(path, 'utf8').catch(() => '');
-  const start = old.indexOf(START_MARK);
-  const end = old.indexOf(END_MARK);
-  const generated = `${START_MARK}\n${report.trimEnd()}\n${END_MARK}`;
-  const next = start >= 0 && end > start ? old.slice(0, start) + generated + old.slice(end + END_MARK.length) : `${generated}\n${old}`;
+  const start = old.indexOf(startMark);
+  const end = old.indexOf(endMark);
+  const generated = `${startMark}\n${report.trimEnd()}\n${endMark}`;
+  const next = start >= 0 && end > start ? old.slice(0, start) + generated + old.slice(end + endMark.length) : `${generated}\n${old}`;
   await writeFile(path, next.endsWith('\n') ? next : `${next}\n`);
 }
 
@@ -431,10 +616,6 @@ function formatReport(
   const current = variants.find((v) => v.label === 'now')!;
   const baseline = variants.find((v) => v.label.startsWith('before'));
   const now = visits.get(current)!;
-  const split = (timings: ShownTimings[], key: keyof ShownTimings) =>
-    `${fmt(percentile(timings.map((t) => t[key]), 50))} / ${fmt(percentile(timings.map((t) => t[key]), 95))}`;
-  const warmRow = (label: string, timings: ShownTimings[]) =>
-    `| ${label} | ${split(timings, 'embedMs')} | ${split(timings, 'searchMs')} | ${split(timings, 'renderMs')} | ${split(timings, 'queueMs')} | ${split(timings, 'totalMs')} |`;
 
   const keyword = median(now.repeats.map((v) => v.anyMs));
   const hybrid = median(now.repeats.map((v) => v.finalMs));
@@ -443,7 +624,6 @@ function formatReport(
   const visitBound = 1.3 * (keyword + create + firstRun);
   const defaultDtype = comparisons.find((c) => c.dtype === spec.defaultDtype) ?? comparisons[0];
   const rawRun = defaultDtype ? median(defaultDtype.rawMs) : Number.NaN;
-  const warmNow = median(warm.get(current)!.fresh.map((t) => t.totalMs));
   const met = (ok: boolean) => (ok ? 'met' : '**missed**');
 
   const lines = [
@@ -468,8 +648,7 @@ function formatReport(
     '|---|---|---|---|',
     `| Repeat visit → hybrid results, p50 ≤ 1.5 s | ${fmt(hybrid)} | 1.5 s | ${met(hybrid <= 1500)} |`,
     `| … ≤ 1.3 × (keyword results + raw ORT create + first run) | ${fmt(hybrid)} | 1.3 × (${fmt(keyword)} + ${fmt(create)} + ${fmt(firstRun)}) = ${fmt(visitBound)} | ${met(hybrid <= visitBound)} |`,
-    `| Warm query end to end, p50 ≤ 50 ms | ${fmt(warmNow)} | 50 ms | ${met(warmNow <= 50)} |`,
-    `| … ≤ 2.5 × a raw ORT run of the same queries in the same page | ${fmt(warmNow)} | 2.5 × ${fmt(rawRun)} = ${fmt(2.5 * rawRun)} | ${met(warmNow <= 2.5 * rawRun)} |`,
+    ...warmTargetRows(warm.get(current)!, rawRun),
     `| Query vectors unchanged: lowest cosine, the app against the path it replaced (asyncify build, original graph), ${againstBefore.texts} judged query texts | ${againstBefore.lowest.toFixed(6)} | ≥ 0.9999 | ${met(againstBefore.lowest >= 0.9999)} |`,
     ...(baseline
       ? [
@@ -477,22 +656,9 @@ function formatReport(
         ]
       : []),
     '',
-    `Warm queries (${ROUNDS} texts, each new to the page, submitted 150 ms after the previous answer was painted; then the`,
-    'same texts again, as Back and Forward ask them), p50 / p95:',
+    ...warmTables(warm),
     '',
-    '| Build, queries | Query embed | Search (hybrid: BM25 + vectors, full dims) | Render (Lit update) | Queue | End to end (submit → frame with the cards) |',
-    '|---|---|---|---|---|---|',
-    ...[...warm.entries()].flatMap(([v, t]) => [warmRow(`${v.label}, new texts`, t.fresh), warmRow(`${v.label}, asked again`, t.again)]),
-    '',
-    'Query embedding, the app worker against raw onnxruntime-web in another worker of the same page (same ORT build,',
-    'wasm, model file and tokenizer; each timed inside its worker; the two take turns per query):',
-    '',
-    '| dtype | App worker p50 / p95 | Raw onnxruntime-web p50 / p95 | Raw ÷ app (p50) | App round trip p50 | Lowest cosine app vs raw | Target |',
-    '|---|---|---|---|---|---|---|',
-    ...comparisons.map(
-      (c) =>
-        `| ${c.dtype} | ${fmt(percentile(c.appMs, 50))} / ${fmt(percentile(c.appMs, 95))} | ${fmt(percentile(c.rawMs, 50))} / ${fmt(percentile(c.rawMs, 95))} | ${(median(c.rawMs) / median(c.appMs)).toFixed(2)} | ${fmt(median(c.appRoundTripMs))} | ${c.minCosine.toFixed(6)} | ≥ 0.9 |`,
-    ),
+    ...compareTable(comparisons),
     '',
     `Choosing the dtype: the app's worker embeds each query with every ${spec.id} dtype in turn (same page, same moment):`,
     '',
@@ -512,6 +678,122 @@ function formatReport(
     '',
   ];
   return lines.join('\n');
+}
+
+/** The two warm-query targets, for typed and for pasted queries (the measurement before typed ones existed). */
+function warmTargetRows(warm: WarmTimings, rawRun: number): string[] {
+  const met = (ok: boolean) => (ok ? 'met' : '**missed**');
+  return [
+    [`typed, Enter ${ENTER_AFTER_MS} ms after the last key`, warm.typed],
+    [`typed, Enter ${QUICK_ENTER_AFTER_MS} ms after the last key`, warm.typedQuick],
+    ['pasted, Enter at once', warm.fresh],
+  ].flatMap(([how, timings]) => {
+    const p50 = median((timings as ShownTimings[]).map((t) => t.totalMs));
+    return [
+      `| Warm query end to end (${how}), p50 ≤ 50 ms | ${fmt(p50)} | 50 ms | ${met(p50 <= 50)} |`,
+      `| … ≤ 2.5 × a raw ORT run of the same queries in the same browser | ${fmt(p50)} | 2.5 × ${fmt(rawRun)} = ${fmt(2.5 * rawRun)} | ${met(p50 <= 2.5 * rawRun)} |`,
+    ];
+  });
+}
+
+function split(timings: ShownTimings[], key: keyof ShownTimings): string {
+  const values = timings.map((t) => t[key]).filter((x): x is number => typeof x === 'number');
+  return values.length ? `${fmt(percentile(values, 50))} / ${fmt(percentile(values, 95))}` : '—';
+}
+
+function warmTables(warm: Map<Variant, WarmTimings>): string[] {
+  const row = (label: string, t: ShownTimings[]) =>
+    `| ${label} | ${split(t, 'embedMs')} | ${split(t, 'searchMs')} | ${split(t, 'renderMs')} | ${split(t, 'queueMs')} | ${split(t, 'domMs')} | ${split(t, 'firstFrameMs')} | ${split(t, 'totalMs')} |`;
+  const vectorRow = ([v, t]: [Variant, WarmTimings]) => {
+    const counts = (samples: ShownTimings[]) => {
+      const by = new Map<string, number>();
+      for (const s of samples) by.set(s.vector ?? 'not reported', (by.get(s.vector ?? 'not reported') ?? 0) + 1);
+      return [...by].map(([k, n]) => `${k} ${n}`).join(', ');
+    };
+    const overhead = (samples: ShownTimings[]) =>
+      split(
+        samples.filter((s) => s.requestMs !== undefined).map((s) => ({ ...s, totalMs: s.requestMs! - s.queueMs - s.embedMs - s.searchMs })),
+        'totalMs',
+      );
+    return `| ${v.label} | ${counts(t.typed)} | ${counts(t.typedQuick)} | ${counts(t.fresh)} | ${counts(t.interrupted)} | ${overhead(t.typed)} | ${overhead(t.typedQuick)} | ${overhead(t.fresh)} | ${overhead(t.interrupted)} |`;
+  };
+  return [
+    `Warm queries, p50 / p95. Each round one text is typed key by key with real key events (${KEY_GAP_MS[0]}–${KEY_GAP_MS[1]} ms between`,
+    `keys, seeded, the same for every build; Enter ${ENTER_AFTER_MS} ms after the last key, and for another text ${QUICK_ENTER_AFTER_MS} ms, before the`,
+    `as-you-type search at 250 ms) and another is pasted into the box and Enter pressed at once; ${ROUNDS} rounds, every text`,
+    `new to the page, 150 ms between an answer's frame and the next query, the builds taking turns. The worst case for embedding ahead: two words typed, a pause of ${PREFETCH_AFTER_MS + 20} ms (their embedding starts), the`,
+    'rest pasted and Enter at once: the search waits for that run (as round-trip overhead below: the run holds the worker\'s',
+    `thread, so the message is read when it ends). Then the last ${ROUNDS} texts again, latest first, submitted with no typing`,
+    '(as Back asks them: the vector is re-used).',
+    'The clock starts at Enter (keydown) and stops at the first results for that text after it: "DOM" when the cards are in',
+    'the document, "first frame" when a task queued from the next animation frame runs (that frame has been rendered), and',
+    '"end to end" at the second animation frame (the definition used before; the target figure).',
+    '',
+    '| Build, queries | Query embed | Search (hybrid: BM25 + vectors, full dims) | Render (Lit update) | Queue | Enter → DOM | Enter → first frame | End to end (Enter → second frame) |',
+    '|---|---|---|---|---|---|---|---|',
+    ...[...warm.entries()].flatMap(([v, t]) => [
+      row(`${v.label}, typed, Enter after ${ENTER_AFTER_MS} ms`, t.typed),
+      row(`${v.label}, typed, Enter after ${QUICK_ENTER_AFTER_MS} ms`, t.typedQuick),
+      row(`${v.label}, pasted`, t.fresh),
+      row(`${v.label}, worst case: typing paused, then the rest pasted and Enter`, t.interrupted),
+      row(`${v.label}, asked again`, t.again),
+    ]),
+    '',
+    "Where the queries' vectors came from (builds that report it), and the page → worker → page overhead of the search",
+    'request (round trip less queue, embedding and search inside the worker; for a typed query whose as-you-type search',
+    'was on its way at Enter, that request was sent before Enter), p50 / p95:',
+    '',
+    `| Build | Vector from: typed, ${ENTER_AFTER_MS} ms | typed, ${QUICK_ENTER_AFTER_MS} ms | pasted | worst case | Round-trip overhead: typed, ${ENTER_AFTER_MS} ms | typed, ${QUICK_ENTER_AFTER_MS} ms | pasted | worst case |`,
+    '|---|---|---|---|---|---|---|---|---|',
+    ...[...warm.entries()].map(vectorRow),
+  ];
+}
+
+function compareTable(comparisons: CompareResult[]): string[] {
+  return [
+    'Query embedding, the app worker against raw onnxruntime-web in another worker of the same page (same ORT build,',
+    'wasm, model file and tokenizer; each timed inside its worker; the two take turns per query):',
+    '',
+    '| dtype | App worker p50 / p95 | Raw onnxruntime-web p50 / p95 | Raw ÷ app (p50) | App round trip p50 | Lowest cosine app vs raw | Target |',
+    '|---|---|---|---|---|---|---|',
+    ...comparisons.map(
+      (c) =>
+        `| ${c.dtype} | ${fmt(percentile(c.appMs, 50))} / ${fmt(percentile(c.appMs, 95))} | ${fmt(percentile(c.rawMs, 50))} / ${fmt(percentile(c.rawMs, 95))} | ${(median(c.rawMs) / median(c.appMs)).toFixed(2)} | ${fmt(median(c.appRoundTripMs))} | ${c.minCosine.toFixed(6)} | ≥ 0.9 |`,
+    ),
+  ];
+}
+
+function formatWarmReport(
+  version: string,
+  variants: Variant[],
+  warm: Map<Variant, WarmTimings>,
+  comparison: CompareResult,
+  againstBefore: { texts: number; lowest: number },
+): string {
+  const current = variants.find((v) => v.label === 'now')!;
+  const rawRun = median(comparison.rawMs);
+  return [
+    '```',
+    ['npx tsx bench/browser.ts', ...process.argv.slice(2)].join(' '),
+    '```',
+    '',
+    `Headless Chromium ${version} (Debian, \`--disable-gpu\`), WASM backend, ${cpus().length} cores, one ORT thread; each build served by`,
+    `\`vite preview\` on its own origin in its own fresh profile, visited once (the model loaded, the idle warm-up done) before`,
+    `the warm queries. Model ${getModel(DEFAULT_MODEL_ID).id}. Load average ${loadBefore.toFixed(1)} when the run began (the machine is shared):`,
+    'read the ratios within the run.',
+    '',
+    '| Target | Measured | Bound | |',
+    '|---|---|---|---|',
+    ...warmTargetRows(warm.get(current)!, rawRun),
+    `| Query vectors unchanged: lowest cosine, the app against the path it replaced (asyncify build, original graph), ${againstBefore.texts} judged query texts | ${againstBefore.lowest.toFixed(6)} | ≥ 0.9999 | ${againstBefore.lowest >= 0.9999 ? 'met' : '**missed**'} |`,
+    '',
+    ...warmTables(warm),
+    '',
+    ...compareTable([comparison]),
+    '',
+    `(Run took ${Math.round((Date.now() - started) / 1000)} s; load average at the end ${loadavg()[0].toFixed(1)}.)`,
+    '',
+  ].join('\n');
 }
 
 await main();
