@@ -94,6 +94,37 @@ describe('chunk store', () => {
     expect(listings).toBe(2);
   });
 
+  it('reads the kept files asked for together in one IndexedDB read, and fetches them when that read fails', async () => {
+    const { files, entries } = await setup();
+    const kept = new Map<string, unknown>();
+    const reads: string[][] = [];
+    let failing = false;
+    const storage: ChunkStorage = {
+      get: async (key) => (reads.push([key]), kept.get(key)),
+      set: async (key, value) => void kept.set(key, value),
+      del: async (key) => void kept.delete(key),
+      keys: async () => [...kept.keys()],
+      getMany: async (wanted) => {
+        reads.push(wanted);
+        if (failing) throw new DOMException('gone', 'UnknownError');
+        return wanted.map((key) => kept.get(key));
+      },
+    };
+    const names = [...entries.keys()];
+    const first = new ChunkStore({ base: BASE, fetch: fakeFetch(files).fetch, storage });
+    await Promise.all(names.map((name) => first.read(name, entries.get(name)!)));
+    await first.flush();
+    const next = new ChunkStore({ base: BASE, fetch: fakeFetch(files).fetch, storage });
+    const got = await Promise.all(names.map((name) => next.read(name, entries.get(name)!)));
+    expect(got).toEqual(names.map((name) => files.get(name)));
+    expect(reads).toEqual([names.map((name) => entries.get(name)!.sha256)]);
+    expect(next.stats.stored.files).toBe(names.length);
+    failing = true;
+    const third = new ChunkStore({ base: BASE, fetch: fakeFetch(files).fetch, storage });
+    expect(await third.read(names[0], entries.get(names[0])!)).toEqual(files.get(names[0]));
+    expect(third.stats.network.files).toBe(1);
+  });
+
   it('gives a fetched file to the search before its IndexedDB write ends; flush waits for the write', async () => {
     const { files, entries, fetch } = await setup();
     const kept = new Map<string, unknown>();

@@ -13,7 +13,7 @@
  * idb-keyval (already the app's IndexedDB layer) rather than Cache Storage: Cache Storage keys by URL,
  * where a content-addressed key is what makes old and new builds share records safely.
  */
-import { createStore, del, get, keys, set, type UseStore } from 'idb-keyval';
+import { createStore, del, get, getMany, keys, set, type UseStore } from 'idb-keyval';
 import { isPapersiftError, PapersiftError } from '../core/errors';
 import { checkFile, type FileEntry, type FileSource } from '../core/format3/sharded-files';
 
@@ -24,6 +24,8 @@ export interface ChunkStorage {
   del(key: string): Promise<void>;
   /** Every key stored; without it, every read asks storage first. */
   keys?(): Promise<string[]>;
+  /** Several records in one read (one IndexedDB transaction); without it, `get` one by one. */
+  getMany?(keys: string[]): Promise<unknown[]>;
 }
 
 export interface ChunkStoreOptions {
@@ -78,6 +80,7 @@ export function idbChunkStorage(database = 'papersift-chunks'): ChunkStorage {
     set: (key, value) => set(key, value, idb()),
     del: (key) => del(key, idb()),
     keys: async () => (await keys(idb())).map(String),
+    getMany: (wanted) => getMany(wanted, idb()),
   };
 }
 
@@ -95,6 +98,11 @@ export class ChunkStore {
    * Undefined when storage cannot list its keys.
    */
   private readonly kept: Promise<Set<number> | undefined>;
+  /**
+   * Stored records asked for in the same turn (a shortlist's row shards are asked for at once), read in one
+   * IndexedDB transaction instead of one each.
+   */
+  private lookups?: Map<string, { resolve: (record: unknown) => void; reject: (error: unknown) => void }[]>;
   readonly stats: ChunkStats = { network: { files: 0, bytes: 0 }, stored: { files: 0, bytes: 0 }, corrupt: 0, ms: { storageGet: 0, fetch: 0, hash: 0 } };
   /** Why files are not being kept, once storing has failed; undefined while all is well. */
   storageProblem?: PapersiftError;
@@ -183,7 +191,7 @@ export class ChunkStore {
     const kept = await this.kept;
     if (kept && !kept.has(keyBits(entry.sha256))) return undefined;
     try {
-      record = (await this.storage.get(entry.sha256)) as ChunkRecord | undefined;
+      record = (await this.lookup(entry.sha256)) as ChunkRecord | undefined;
     } catch {
       // An unreadable database is as good as an empty one: the network has every file.
       return undefined;
@@ -201,6 +209,30 @@ export class ChunkStore {
       await this.storage.del(entry.sha256).catch(() => undefined);
       return undefined;
     }
+  }
+
+  /** One stored record: with the others asked for in this turn, in one read when storage can. */
+  private lookup(key: string): Promise<unknown> {
+    const { storage } = this;
+    if (!storage.getMany) return storage.get(key);
+    if (!this.lookups) {
+      const batch = new Map<string, { resolve: (record: unknown) => void; reject: (error: unknown) => void }[]>();
+      this.lookups = batch;
+      queueMicrotask(() => {
+        this.lookups = undefined;
+        const wanted = [...batch.keys()];
+        storage.getMany!(wanted).then(
+          (records) => wanted.forEach((k, i) => batch.get(k)!.forEach((waiter) => waiter.resolve(records[i]))),
+          (error: unknown) => batch.forEach((waiters) => waiters.forEach((waiter) => waiter.reject(error))),
+        );
+      });
+    }
+    const batch = this.lookups;
+    return new Promise((resolve, reject) => {
+      const waiters = batch.get(key) ?? [];
+      waiters.push({ resolve, reject });
+      batch.set(key, waiters);
+    });
   }
 
   private async download(name: string, entry: FileEntry): Promise<Uint8Array> {
