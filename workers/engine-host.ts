@@ -106,6 +106,12 @@ export class EngineHost {
   private modelFailed = false;
   /** When each part of start-up ended (epoch ms, comparable with the page's clock), for bench/browser.ts. */
   private readonly phases: Record<string, number> = { workerStart: performance.timeOrigin, workerScriptRun: performance.timeOrigin + performance.now() };
+  /**
+   * Searches begun and not yet answered. On a first visit the model can be ready before the first keyword
+   * answer has gone out (a big format-3 set, an idle machine): the vector side then opens after that answer,
+   * not beside it, so the answer neither shares the network and the thread with it nor arrives after 'ready'.
+   */
+  private readonly searchesRunning = new Set<Promise<void>>();
   /** Why a format-3 set's files are not being kept for offline use (quota, private mode), once storing failed. */
   private storageProblem?: string;
 
@@ -133,7 +139,18 @@ export class EngineHost {
     return run;
   }
 
-  async search(params: SearchParams, queueMs: number): Promise<SearchReply> {
+  search(params: SearchParams, queueMs: number): Promise<SearchReply> {
+    const answer = this.answerSearch(params, queueMs);
+    const settled = answer.then(
+      () => {},
+      () => {},
+    );
+    this.searchesRunning.add(settled);
+    void settled.then(() => this.searchesRunning.delete(settled));
+    return answer;
+  }
+
+  private async answerSearch(params: SearchParams, queueMs: number): Promise<SearchReply> {
     const current = await this.whenEngine();
     const text = checkQueryText(params.text);
     const wanted = params.mode ?? DEFAULT_MODE;
@@ -316,7 +333,9 @@ export class EngineHost {
         this.settleWaiters();
       }
       const { embedder, backend, reason } = await model();
-      // With the model ready a hybrid search can run: have a format-3 set's vector side open for it.
+      // With the model ready a hybrid search can run: have a format-3 set's vector side open for it, once the
+      // keyword answers asked for meanwhile have gone out (each search opens it too, right after answering).
+      if (this.current.format3 && !this.current.embedder) await Promise.all([...this.searchesRunning]);
       await this.current.format3?.vectors.open().catch(() => {});
       const replaced = this.current.embedder;
       this.current = { settings, asked, decision, ...index, embedder, activeBackend: backend, backendReason: reason, loadTimings };

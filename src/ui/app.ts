@@ -326,9 +326,15 @@ export class PapersiftApp extends LitElement {
       } else if (view.similar) reply = await this.engine.request('similar', { paperId: view.similar, ...options }, signal);
       else if (view.q) {
         reply = await this.engine.request('search', { text: view.q, ...options }, signal);
-        // The model may have become ready while this keyword answer was on its way (the status
-        // listener re-runs searches only for answers that arrived before).
-        if (reply.modelPending && this.status.phase === 'ready') reply = await this.engine.request('search', { text: view.q, ...options }, signal);
+        // The model may have become ready while this keyword answer was on its way (the status listener
+        // re-runs searches only for answers shown before): show it, then ask again. Not asked again at once
+        // in its place: on a first visit the keyword answer would then never be seen.
+        if (reply.modelPending && this.status.phase === 'ready') {
+          const shown = reply;
+          setTimeout(() => {
+            if (this.searchTask.value?.reply === shown) void this.searchTask.run();
+          });
+        }
       } else return initialState;
       this.replyAt = performance.now();
       this.requestMs = this.replyAt - sentAt;
