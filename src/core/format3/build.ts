@@ -32,8 +32,8 @@ export const DEFAULT_VECTOR_PARAMS: VectorSetParams = { prefixDims: 64, m: 12, e
  * corpora of the realistic generator (docs/BENCHMARKS.md, "How real the synthetic vectors are"): 100k 0.955 at
  * 400, 0.978 at 1000, 0.984 at 2000. 10k stays at 400 (0.973; 800 gives 0.982 but reads 5.6 MB before the first
  * hybrid result, over issue #13's 5 MB, and the bench's ten queries lose the same near-ties to the 8-bit codes at
- * any shortlist). Above 500k, 4000: on the isotropic 1M corpus 2000 rows gave 0.90 and 4000 0.94; the realistic
- * 1M corpus is still to be measured.
+ * any shortlist). Above 500k, 4000: on the realistic 1M corpus 0.933 at 2000, 0.958 at 4000 (0.980 for the bench's
+ * ten queries), 0.962 at 8000, at ~50 MB of row shards per cold re-rank.
  */
 export function searchDefaultsFor(count: number): Pick<VectorSetParams, 'ef' | 'shortlist'> {
   const shortlist = count <= 20_000 ? DEFAULT_VECTOR_PARAMS.shortlist : count <= 500_000 ? 2000 : 4000;
