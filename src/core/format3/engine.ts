@@ -52,6 +52,7 @@ import type { Paper } from '../types';
 import { dot, normaliseInPlace } from '../vectors';
 import type { PapersReader } from './papers';
 import { PhaseClock } from './phases';
+import type { VectorSearchOptions } from './reader';
 
 /** What the engine needs of the vector side (format3/reader.ts's VectorSet has this shape). */
 export interface VectorReader {
@@ -63,19 +64,7 @@ export interface VectorReader {
   /** A model embedding rotated into the rows' space (not re-normalised). */
   rotate(embedding: Float32Array): Float32Array;
   /** The k rows nearest a rotated unit query: shortlist on the prefix, re-rank at full dims. */
-  search(
-    query: Float32Array,
-    k: number,
-    options?: {
-      shortlist?: number;
-      ef?: number;
-      keep?: (row: number) => boolean;
-      dims?: number;
-      phases?: PhaseClock;
-      candidates?: readonly number[];
-      onShortlist?: (rows: readonly number[]) => void;
-    },
-  ): Promise<{ row: number; score: number }[]>;
+  search(query: Float32Array, k: number, options?: VectorSearchOptions): Promise<{ row: number; score: number }[]>;
   /** A row's rotated unit vector (fetches its row shard). */
   vector(row: number): Promise<Float32Array>;
 }
