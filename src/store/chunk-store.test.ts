@@ -94,6 +94,27 @@ describe('chunk store', () => {
     expect(listings).toBe(2);
   });
 
+  it('offline, finds a file another tab kept after this store listed its keys', async () => {
+    const { files, entries } = await setup();
+    const kept = new Map<string, unknown>();
+    const storage: ChunkStorage = {
+      get: async (key) => kept.get(key),
+      set: async (key, value) => void kept.set(key, value),
+      del: async (key) => void kept.delete(key),
+      keys: async () => [...kept.keys()],
+    };
+    const { fetch, state } = fakeFetch(files);
+    const tab = new ChunkStore({ base: BASE, fetch, storage });
+    const name = 'lexical/b-3.bin';
+    // Another tab keeps the file once this one has listed the keys (its "available offline").
+    await new ChunkStore({ base: BASE, fetch: fakeFetch(files).fetch, storage }).makeAllAvailableOffline([[name, entries.get(name)!]]);
+    state.offline = true;
+    expect(await tab.read(name, entries.get(name)!)).toEqual(files.get(name));
+    expect(tab.stats).toMatchObject({ stored: { files: 1 }, network: { files: 0 } });
+    // A file kept nowhere still fails offline, in visitor words.
+    await expect(tab.read('lexical/b-4.bin', entries.get('lexical/b-4.bin')!)).rejects.toMatchObject({ code: 'offline' });
+  });
+
   it('reads the kept files asked for together in one IndexedDB read, and fetches them when that read fails', async () => {
     const { files, entries } = await setup();
     const kept = new Map<string, unknown>();

@@ -171,7 +171,18 @@ export class ChunkStore {
       this.stats.stored.bytes += stored.byteLength;
       return stored;
     }
-    const bytes = await this.download(name, entry);
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.download(name, entry);
+    } catch (error) {
+      // The key listing is this store's own, taken at open: another tab may have kept the file since (its
+      // "available offline"). Before a failed download is final, storage is asked after all.
+      const late = await this.storedIntact(name, entry, { listed: false });
+      if (!late) throw error;
+      this.stats.stored.files++;
+      this.stats.stored.bytes += late.byteLength;
+      return late;
+    }
     // Not awaited: the search has its checked bytes now, and an IndexedDB write (a transaction's commit)
     // took longer than the download itself; `flush` waits for the writes begun so far.
     const write: Promise<void> = this.keep(name, entry, bytes, { required: false }).finally(() => this.writes.delete(write));
@@ -185,11 +196,12 @@ export class ChunkStore {
   }
 
   /** The stored bytes if there are any and they match the entry; a damaged record is deleted. */
-  private async storedIntact(name: string, entry: FileEntry): Promise<Uint8Array | undefined> {
+  private async storedIntact(name: string, entry: FileEntry, { listed = true } = {}): Promise<Uint8Array | undefined> {
     let record: ChunkRecord | undefined;
     const asked = performance.now();
     const kept = await this.kept;
-    if (kept && !kept.has(keyBits(entry.sha256))) return undefined;
+    // `listed: false` asks storage even for a key the listing lacks.
+    if (listed && kept && !kept.has(keyBits(entry.sha256))) return undefined;
     try {
       record = (await this.lookup(entry.sha256)) as ChunkRecord | undefined;
     } catch {
@@ -202,6 +214,7 @@ export class ChunkStore {
     try {
       if (!(record.data instanceof Uint8Array)) throw new PapersiftError('storage', `Stored ${name} is not bytes`);
       await this.checked(name, record.data, entry);
+      kept?.add(keyBits(entry.sha256));
       return record.data;
     } catch {
       this.stats.corrupt++;
