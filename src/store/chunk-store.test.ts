@@ -19,10 +19,11 @@ async function serverFiles(count = 6) {
 
 /** A fetch over a Map of files, counting requests; `offline` makes every request fail as a dropped network does. */
 function fakeFetch(files: Map<string, Uint8Array>) {
-  const state = { requests: [] as string[], offline: false };
-  const fetch = (async (input: URL | RequestInfo) => {
+  const state = { requests: [] as string[], offline: false, caches: [] as (RequestCache | undefined)[] };
+  const fetch = (async (input: URL | RequestInfo, init?: RequestInit) => {
     const url = String(input);
     state.requests.push(url.slice(BASE.length));
+    state.caches.push(init?.cache);
     if (state.offline) throw new TypeError('Failed to fetch');
     const bytes = files.get(url.slice(BASE.length));
     return bytes ? new Response(bytes.slice()) : new Response('not found', { status: 404 });
@@ -52,6 +53,15 @@ describe('chunk store', () => {
     expect(await nextVisit.read(name, entries.get(name)!)).toEqual(files.get(name));
     expect(nextVisit.stats.stored.files).toBe(1);
     expect(state.requests).toEqual([name]);
+  });
+
+  it('downloads past the browser HTTP cache, for searches and for making the collection available offline', async () => {
+    const { entries, state, open } = await setup();
+    const store = open();
+    await store.read('lexical/b-0.bin', entries.get('lexical/b-0.bin')!);
+    await store.makeAllAvailableOffline(entries);
+    expect(state.requests.length).toBe(entries.size);
+    expect(state.caches).toEqual(state.requests.map(() => 'no-store'));
   });
 
   it('counts the time its reads waited for IndexedDB, the network and the sha256 checks', async () => {

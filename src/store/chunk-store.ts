@@ -253,7 +253,9 @@ export class ChunkStore {
     let response: Response;
     const asked = performance.now();
     try {
-      response = await this.fetchFn(url);
+      // Not through the browser's HTTP cache: this store keeps the file itself (by its sha256), and a cache entry
+      // looked up and written per file only delayed the answer (docs/BENCHMARKS.md, search time by part).
+      response = await this.fetchFn(url, { cache: 'no-store' });
     } catch (e) {
       // fetch rejects only when no answer came at all: offline, or the server unreachable.
       throw new PapersiftError('offline', NOT_KEPT_OFFLINE, { file: name }, { cause: e });
