@@ -734,7 +734,8 @@ export function nameParts(name: string): string[] {
 /**
  * A typed query's hits with what the reader sees beside the ranking: query coverage, the full-dim cosine
  * (`cosines[i]` for hit i; null before the model has loaded), calibrated relevance, the words to highlight,
- * and whether anything matches well. Shared by both engines (search.ts, format3/engine.ts).
+ * and whether anything matches well. Shared by both engines (search.ts, format3/engine.ts). `termsOf` gives a
+ * paper's index terms (paperTerms; the format-3 engine passes a memo of it, the analysis being most of this step).
  */
 export function annotatedTyped<R extends { mode: SearchMode; hits: SearchHit[] }>(
   result: R,
@@ -742,9 +743,10 @@ export function annotatedTyped<R extends { mode: SearchMode; hits: SearchHit[] }
   cosines: readonly number[] | null,
   share: (term: string) => number,
   calibrations: ModelCalibrations | undefined,
+  termsOf: (paper: Paper) => ReadonlySet<string> = paperTerms,
 ): R & { noCloseMatch: boolean } {
   const hits = result.hits.map((hit, i) => {
-    const terms = paperTerms(hit.paper);
+    const terms = termsOf(hit.paper);
     const coverage = coverageOf(weights, terms);
     const cosine = cosines ? cosines[i] : null;
     return {
@@ -766,12 +768,13 @@ export function annotatedByPaper<R extends { hits: SearchHit[] }>(
   cosines: readonly number[],
   share: (term: string) => number,
   calibrations: ModelCalibrations | undefined,
+  termsOf: (paper: Paper) => ReadonlySet<string> = paperTerms,
 ): R & { noCloseMatch: boolean } {
   const hits = result.hits.map((hit, i) => ({
     ...hit,
     cosine: cosines[i],
     relevance: relevanceOf(calibrations, 'paper', { cosine: cosines[i], coverage: 0 }),
-    terms: sharedRareTerms(sourceTerms, paperTerms(hit.paper), share),
+    terms: sharedRareTerms(sourceTerms, termsOf(hit.paper), share),
   }));
   return { ...result, hits, noCloseMatch: noneClose(hits) };
 }

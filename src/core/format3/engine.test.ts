@@ -1,22 +1,29 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { exactVectors } from '../../../test/helpers/exact-vectors';
 import { SITE_ARTIFACTS_DIR } from '../../cli/node-env';
 import { readArtifactsDir } from '../../cli/open-engine';
+import { paperTerms } from '../lexical/analyzer';
 import { ChunkedLexicalIndex, ChunkedLexicalWriter } from '../lexical/chunked';
 import { DEFAULT_MODEL_ID, getModel } from '../models';
 import { SearchEngine, type SearchOptions, type SearchResult } from '../search';
 import type { Paper } from '../types';
-import { Format3Engine, type VectorReader } from './engine';
+import { Format3Engine, type Format3Readers, type VectorReader } from './engine';
 import { encodeVectors, DEFAULT_VECTOR_PARAMS } from './build';
 import type { Format3Manifest } from './manifest';
 import { openFormat3Engine, openFormat3KeywordFirst } from './open';
 import { PapersReader, PapersWriter } from './papers';
 import { fileRef, verifiedSource } from './sharded-files';
 
+// Counted, not changed: the engine keeps the terms of recent hits instead of analysing their papers again.
+vi.mock('../lexical/analyzer', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../lexical/analyzer')>();
+  return { ...actual, paperTerms: vi.fn(actual.paperTerms) };
+});
 
 const CATEGORIES = ['cs.LG', 'cs.CL', 'stat.ML', 'cs.IR'];
 let format2: SearchEngine;
 let format3: Format3Engine;
+let format3Readers: Format3Readers;
 let papers: Paper[];
 let paperFilesRead: string[];
 let vectors: ReturnType<typeof exactVectors>;
@@ -56,12 +63,13 @@ beforeAll(async () => {
     return files.get(name);
   });
   vectors = exactVectors(format2.vectors.slice(), model.dims, artifacts.rotation);
-  format3 = new Format3Engine({
+  format3Readers = {
     modelId: model.id,
     papers: await PapersReader.open(paperSection, source),
     lexical: await ChunkedLexicalIndex.open(lexicalSection, source),
     vectors,
-  });
+  };
+  format3 = new Format3Engine(format3Readers);
 });
 
 const ids = (r: SearchResult) => r.hits.map((h) => h.paper.id);
@@ -158,6 +166,32 @@ describe('format-3 engine: what it fetches and what it refuses', () => {
     for (const shard of textShards) expect(hitShards).toContain(shard);
     // Rocchio's 3 feedback papers and the 5 hits' cosines.
     expect(vectors.rowsRead.length).toBe(3 + 5);
+  });
+
+  it("keeps the index terms of recent hits' papers: a query searched again analyses none, and answers as before", async () => {
+    const analysed = vi.mocked(paperTerms);
+    const engine = new Format3Engine(format3Readers);
+    const embedding = format2.embeddingOf(papers[120].id);
+    const search = () => engine.searchText('contrastive sentence embeddings', embedding, { k: 12 });
+    analysed.mockClear();
+    const first = await search();
+    expect(analysed).toHaveBeenCalledTimes(12);
+    analysed.mockClear();
+    const again = await search();
+    expect(analysed).not.toHaveBeenCalled();
+    expect({ ...again, phases: undefined }).toEqual({ ...first, phases: undefined });
+    expect(shown(again)).toEqual(shown(format2.searchText('contrastive sentence embeddings', embedding, { ...EXACT, k: 12 })));
+  });
+
+  it('keeps the terms of a bounded number of papers', async () => {
+    const analysed = vi.mocked(paperTerms);
+    const engine = new Format3Engine(format3Readers, { termsMemoPapers: 5 });
+    const search = () => engine.searchText('language models', null, { k: 8 });
+    await search();
+    analysed.mockClear();
+    // Eight hits through a memo of five, least recent first out: each is analysed again.
+    await search();
+    expect(analysed).toHaveBeenCalledTimes(8);
   });
 
   it('refuses dims outside 1..full, as format 2 does', async () => {

@@ -52,6 +52,7 @@ import type { Paper } from '../types';
 import { dot, normaliseInPlace } from '../vectors';
 import type { PapersReader } from './papers';
 import { PhaseClock } from './phases';
+import { Lru } from './sharded-files';
 import type { VectorSearchOptions } from './reader';
 
 /** What the engine needs of the vector side (format3/reader.ts's VectorSet has this shape). */
@@ -96,12 +97,17 @@ export interface AuthorReader {
 
 type Ranked = Omit<SearchResult, 'sort' | 'matching'>;
 
+/** Papers whose index terms the engine keeps (Format3Engine.termsOf): ~50 searches' hits, a few MB. */
+export const TERMS_MEMO_PAPERS = 512;
+
 export interface Format3EngineOptions {
   /**
    * Hybrid search walks the graph again for the query moved towards its first results (the feedback step), as
    * it did before 2 December 2026; by default it re-ranks the first query's shortlist instead (see the class comment).
    */
   walkForFeedback?: boolean;
+  /** Papers whose index terms are kept for annotating hits (default TERMS_MEMO_PAPERS). */
+  termsMemoPapers?: number;
 }
 
 /** What ranks the vector side: the first `dims` rotated dims, or (undefined) the prefix shortlist re-ranked at full dims. */
@@ -117,6 +123,20 @@ interface Scope {
 
 export class Format3Engine {
   private scopeCache?: Scope;
+  /**
+   * The index terms (paperTerms) of the papers of recent hits: analysing a hit's title and abstract was most of
+   * annotating a search (~0.1 ms a paper), and a refined query's hits are mostly the last ones. Keyed by the
+   * paper object the papers reader keeps decoded, bounded by count (a paper's terms are a few KB).
+   */
+  private readonly termsMemo: Lru<Paper, ReadonlySet<string>>;
+  private readonly termsOf = (paper: Paper): ReadonlySet<string> => {
+    let terms = this.termsMemo.get(paper);
+    if (!terms) {
+      terms = paperTerms(paper);
+      this.termsMemo.set(paper, terms);
+    }
+    return terms;
+  };
   private facetCache?: { revision: number; facets: Facets };
   private readonly calibrations: ModelCalibrations | undefined;
 
@@ -132,6 +152,7 @@ export class Format3Engine {
       );
     }
     this.calibrations = calibrationsFor(readers.modelId);
+    this.termsMemo = new Lru(options.termsMemoPapers ?? TERMS_MEMO_PAPERS);
   }
 
   get count(): number {
@@ -359,7 +380,7 @@ export class Format3Engine {
       phases.wait('text', this.readers.papers.papers(rows)),
       rotated ? phases.wait('hitRows', this.cosines(rotated, rows)) : null,
     ]);
-    return phases.time('annotate', () => annotatedTyped(this.withPapers(result, papers), weights, cosines, share, this.calibrations));
+    return phases.time('annotate', () => annotatedTyped(this.withPapers(result, papers), weights, cosines, share, this.calibrations, this.termsOf));
   }
 
   private withPapers(result: Ranked, papers: Paper[]): Ranked {
@@ -372,7 +393,7 @@ export class Format3Engine {
     const share = await this.shares(sourceTerms);
     const rows = result.hits.map((h) => h.row);
     const [papers, cosines] = await Promise.all([this.readers.papers.papers(rows), this.cosines(rotated, rows)]);
-    return annotatedByPaper(this.withPapers(result, papers), sourceTerms, cosines, share, this.calibrations);
+    return annotatedByPaper(this.withPapers(result, papers), sourceTerms, cosines, share, this.calibrations, this.termsOf);
   }
 
   private async cosines(rotated: Float32Array, rows: readonly number[]): Promise<number[]> {
