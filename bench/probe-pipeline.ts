@@ -55,3 +55,54 @@ export function probeRow(name: string, queries: readonly JudgedQuery[], rank: (q
 export function probeHeader(first: string): string {
   return `| ${first} | ${QUERY_KINDS.join(' | ')} | overall | half A | half B | flagship: Matryoshka's rank |\n| --- | ${QUERY_KINDS.map(() => '---:').join(' | ')} | ---: | ---: | ---: | ---: |`;
 }
+
+// ---- The shipped default, step by step, for the third-round probes (bench/query-precision-probe.ts,
+// bench/clause-probe.ts, bench/doc-expansion-probe.ts, bench/feedback-probe.ts): typed queries fuse the
+// coverage-weighted lexical list with an exact semantic list, feed the top 3 back (Rocchio) and fuse again;
+// "similar" is the engine's own (fused once, then smoothed). Every piece can be swapped.
+
+/** The exact semantic list for a rotated unit query vector over an engine's vectors, FUSION_DEPTH deep. */
+export function exactSemantic(engine: SearchEngine, qv: Float32Array, exclude = -1, depth = FUSION_DEPTH): Scored[] {
+  const D = engine.dims;
+  const vectors = engine.vectors;
+  const list: Scored[] = [];
+  for (let r = 0; r < engine.papers.length; r++) {
+    if (r === exclude) continue;
+    let s = 0;
+    for (let i = 0; i < D; i++) s += qv[i] * vectors[r * D + i];
+    list.push({ row: r, score: s });
+  }
+  return list.sort((a, b) => b.score - a.score || a.row - b.row).slice(0, depth);
+}
+
+/** The shipped ranking of a judged query as paper ids; `qv` the rotated query vector of a typed query. */
+export function shippedIds(engine: SearchEngine, lexicalIndex: LexicalIndex, q: JudgedQuery, qv?: Float32Array): string[] {
+  if (q.kind === 'similar') return engine.similar(q.source, { k: FUSION_DEPTH, mode: 'hybrid' }).hits.map((h) => engine.papers[h.row].id);
+  const lexical = searchLexical(lexicalIndex, q.text, FUSION_DEPTH);
+  const first = fuseHybrid(lexical, exactSemantic(engine, qv as Float32Array));
+  const moved = rocchio(qv as Float32Array, engine.vectors, engine.dims, first.slice(0, PRF_DOCS).map((s) => s.row), PRF_WEIGHT);
+  return fuseHybrid(lexical, exactSemantic(engine, moved)).map((s) => engine.papers[s.row].id);
+}
+
+/**
+ * Paired comparison of each ranking with the first over `queries` (bootstrap over queries, 10,000
+ * resamples, fixed seed): mean Δ nDCG@10, better / worse, 95% CI, and Δ per kind.
+ */
+export function pairedTable(title: string, queries: readonly JudgedQuery[], rankings: { name: string; rank: (q: JudgedQuery) => string[] }[]): string {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const base = queries.map((q) => ndcgAt(rankings[0].rank(q), q.judgments, 10));
+  const sign = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
+  const lines = [
+    `| ${title} | mean Δ nDCG@10 | better / worse | bootstrap 95% CI | ${QUERY_KINDS.map((k) => `Δ ${k}`).join(' | ')} |`,
+    `| --- | ---: | ---: | --- | ${QUERY_KINDS.map(() => '---:').join(' | ')} |`,
+  ];
+  for (const r of rankings.slice(1)) {
+    const d = queries.map((q, i) => ndcgAt(r.rank(q), q.judgments, 10) - base[i]);
+    let seed = 15;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const means = Array.from({ length: 10000 }, () => mean(d.map(() => d[Math.floor(rnd() * d.length)]))).sort((a, b) => a - b);
+    const kinds = QUERY_KINDS.map((k) => sign(mean(d.filter((_, i) => queries[i].kind === k))));
+    lines.push(`| ${r.name} | ${sign(mean(d))} | ${d.filter((x) => x > 1e-9).length} / ${d.filter((x) => x < -1e-9).length} | ${means[250].toFixed(3)}…${means[9750].toFixed(3)} | ${kinds.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
