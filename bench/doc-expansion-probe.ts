@@ -147,3 +147,50 @@ console.log('\n' + probeHeader('lexical document'));
 for (const r of rows) console.log(probeRow(r.name, queries, r.rank));
 console.log('\nPaired over the 60 queries, against shipped:\n');
 console.log(pairedTable('lexical document', queries, rows));
+
+// ---- The same idea on the vector side: each paper's stored vector expanded by its nearest papers' at build time
+// (αDBA, database-side augmentation: x' = normalise(x + Σ_{j ≤ k} cos(x, x_j)^3 · x_j); Radenović et al., TPAMI 2019).
+// No runtime cost; the query side is untouched; PRF, Similar and its smoothing read the expanded vectors.
+function dba(k: number): Float32Array {
+  const out = new Float32Array(N * D);
+  for (let r = 0; r < N; r++) {
+    for (let i = 0; i < D; i++) out[r * D + i] = engine.vectors[r * D + i];
+    for (const s of nearest[r].slice(0, k)) {
+      const w = Math.max(0, sims[r][s]) ** 3;
+      for (let i = 0; i < D; i++) out[r * D + i] += w * engine.vectors[s * D + i];
+    }
+    normaliseInPlace(out, r * D, D);
+  }
+  return out;
+}
+function exactOver(vectors: Float32Array, qv: Float32Array, exclude = -1): Scored[] {
+  const list: Scored[] = [];
+  for (let r = 0; r < N; r++) {
+    if (r === exclude) continue;
+    let s = 0;
+    for (let i = 0; i < D; i++) s += qv[i] * vectors[r * D + i];
+    list.push({ row: r, score: s });
+  }
+  return list.sort((a, b) => b.score - a.score || a.row - b.row).slice(0, FUSION_DEPTH);
+}
+function dbaRanker(k: number) {
+  const vectors = k > 0 ? dba(k) : engine.vectors;
+  return (q: JudgedQuery): string[] => {
+    if (q.kind === 'similar') {
+      const source = engine.rowOf(q.source);
+      const lexical = similarLexical(artifacts.lexical, engine.papers[source], FUSION_DEPTH).filter((h) => h.row !== source);
+      const fused = fuseHybrid(lexical, exactOver(vectors, vectors.slice(source * D, (source + 1) * D), source));
+      return smoothOverNeighbours(fused, candidateVectors(fused, vectors, D, FUSION_DEPTH), D, FUSION_DEPTH).map((s) => engine.papers[s.row].id);
+    }
+    const qv = queryVectors.get(q.id) as Float32Array;
+    const lexical = lexicalHits(artifacts.lexical, engine.papers.map(() => new Set<string>()), q.text, 0);
+    const first = fuseHybrid(lexical, exactOver(vectors, qv));
+    const moved = rocchio(qv, vectors, D, first.slice(0, PRF_DOCS).map((s) => s.row), PRF_WEIGHT);
+    return fuseHybrid(lexical, exactOver(vectors, moved)).map((s) => engine.papers[s.row].id);
+  };
+}
+const dbaRows = [rows[0], ...[0, 1, 3, 5].map((k) => ({ name: k === 0 ? 'the same, rebuilt here (no expansion)' : `αDBA, ${k} nearest papers`, rank: dbaRanker(k) }))];
+console.log('\nVector side (αDBA):\n');
+console.log(probeHeader('stored vectors'));
+for (const r of dbaRows) console.log(probeRow(r.name, queries, r.rank));
+console.log('\n' + pairedTable('stored vectors', queries, dbaRows));

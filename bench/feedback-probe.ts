@@ -129,6 +129,26 @@ const variants: { name: string; second: Second | null }[] = [
     },
   ]),
   {
+    name: 'feedback only from fused top-3 papers also in the semantic top 10 (none: no feedback)',
+    second: (c) => {
+      const near = new Set(rowsOf(c.semantic, 0, 10));
+      return rocchio(c.q, engine.vectors, D, positive(c).filter((r) => near.has(r)), PRF_WEIGHT);
+    },
+  },
+  {
+    name: 'αQE: toward the fused top 10, each weighted by its cosine³ with the query',
+    second: (c) => {
+      const top = rowsOf(c.first, 0, 10);
+      const w = top.map((r) => Math.max(0, c.q.reduce((s, x, i) => s + x * engine.vectors[r * D + i], 0)) ** 3);
+      const total = w.reduce((a, b) => a + b, 0) || 1;
+      const out = c.q.slice();
+      top.forEach((r, j) => {
+        for (let i = 0; i < D; i++) out[i] += (PRF_WEIGHT * w[j] * engine.vectors[r * D + i]) / total;
+      });
+      return unit(out);
+    },
+  },
+  {
     name: 'two rounds of Rocchio (fuse, move, fuse, move, fuse)',
     second: (c) => {
       const m1 = rocchio(c.q, engine.vectors, D, positive(c), PRF_WEIGHT);
