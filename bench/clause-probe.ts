@@ -9,7 +9,9 @@
  * and the clauses' cosines; the lexical side, the fusion and the feedback step stay as shipped (the
  * feedback moves the whole query's vector; the clauses' vectors stay). Two split rules: "clauses"
  * (punctuation, conjunctions, subordinators, "without" / "using" / "via" / "instead") and
- * "phrases" (also every preposition but "of"). `--show` prints each query's split.
+ * "phrases" (also every preposition but "of"). `--show` prints each query's split. Also a query
+ * rewrite of the same family: the query embedded from its content words only (the lexical analyzer's
+ * stopwords dropped: "embeddings shorten retraining"), instead of or averaged with the whole query.
  * First row of each table: `npm run eval`'s default.
  */
 import '../src/cli/node-env';
@@ -22,7 +24,7 @@ import { parseJudgedQueries, type JudgedQuery } from '../src/core/eval/queries';
 import type { Scored } from '../src/core/hybrid/fuse';
 import { FUSION_DEPTH, fuseHybrid, PRF_DOCS, PRF_WEIGHT } from '../src/core/hybrid/hybrid';
 import { rocchio } from '../src/core/hybrid/prf';
-import { analyze } from '../src/core/lexical/analyzer';
+import { analyze, processTerm } from '../src/core/lexical/analyzer';
 import { searchLexical } from '../src/core/lexical/index';
 import { rotateVector } from '../src/core/matryoshka/rotation';
 import { normaliseInPlace } from '../src/core/vectors';
@@ -79,6 +81,14 @@ const rotate = (v: Float32Array) => {
 const whole = new Map([...(await embedQueries(embedder, queries))].map(([id, v]) => [id, rotate(v)]));
 const clauseVectors = new Map<string, Float32Array>();
 for (const m of split.values()) for (const cs of m.values()) if (cs.length > 1) for (const c of cs) if (!clauseVectors.has(c)) clauseVectors.set(c, rotate(await embedder.embedQuery(c)));
+// Content words only: the words the lexical analyzer keeps, in order, as typed.
+const contentForm = (text: string) => text.split(/\s+/).filter((w) => w.split(/[^\p{L}\p{N}]+/u).some((t) => t && processTerm(t) !== null)).join(' ');
+const contentVectors = new Map<string, Float32Array>();
+for (const q of typed) {
+  const c = contentForm(q.text);
+  contentVectors.set(q.id, c === q.text ? (whole.get(q.id) as Float32Array) : rotate(await embedder.embedQuery(c)));
+}
+console.log(`Typed queries whose content-word form differs: ${typed.filter((q) => contentForm(q.text) !== q.text).length} / ${typed.length} (flagship: "${contentForm('embeddings you can shorten without retraining')}").`);
 await embedder.dispose();
 const multi = Object.fromEntries([...split].map(([r, m]) => [r, [...m.values()].filter((cs) => cs.length > 1).length]));
 console.log(`Typed queries with more than one part: ${Object.entries(multi).map(([r, n]) => `${r} ${n} / ${typed.length}`).join(', ')}.`);
@@ -169,6 +179,18 @@ const semanticRows = [
   { name: 'shipped', rank: semantic(null, null) },
   ...Object.keys(rules).flatMap((rule) => Object.entries(combiners).map(([name, c]) => ({ name: `${rule}: ${name}`, rank: semantic(rule, c) }))),
 ];
+const rewrite = (form: (q: JudgedQuery) => Float32Array) => ({
+  hybrid: (q: JudgedQuery) => shippedIds(engine, artifacts.lexical, q, q.kind === 'similar' ? undefined : form(q)),
+  semantic: (q: JudgedQuery) => (q.kind === 'similar' ? semantic(null, null)(q) : exactSemantic(engine, form(q)).map((s) => engine.papers[s.row].id)),
+});
+const contentOnly = rewrite((q) => contentVectors.get(q.id) as Float32Array);
+const meanForm = rewrite((q) => {
+  const v = (whole.get(q.id) as Float32Array).map((x, i) => x + (contentVectors.get(q.id) as Float32Array)[i]);
+  normaliseInPlace(v);
+  return v;
+});
+hybridRows.push({ name: 'query embedded from its content words only', rank: contentOnly.hybrid }, { name: 'mean of the whole query and its content words', rank: meanForm.hybrid });
+semanticRows.push({ name: 'query embedded from its content words only', rank: contentOnly.semantic }, { name: 'mean of the whole query and its content words', rank: meanForm.semantic });
 console.log('\n' + probeHeader('hybrid'));
 for (const r of hybridRows) console.log(probeRow(r.name, queries, r.rank));
 console.log('\n' + probeHeader('semantic'));
