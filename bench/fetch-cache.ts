@@ -4,10 +4,14 @@
  * in batches (a search's hits land on ~10 shards, asked at once), the two ways alternating batch by batch, each
  * file fetched once (a search's shards are new to the page). Headless Chromium, bench host as bench/search-ab.ts.
  *
- *   npx tsx bench/fetch-cache.ts [--set .cache/scale/10000/artifacts-f3] [--files 400] [--batch 10] [--offset 0]
+ *   npx tsx bench/fetch-cache.ts [--set .cache/scale/10000/artifacts-f3] [--files 400] [--batch 10] [--offset 0] [--host static|memory]
+ *
+ * --host memory: the files served from memory by a bare Node server (no stat, no file read per request) instead of
+ * the bench's static host, to see how much of a batch's time is the host's.
  */
 import '../src/cli/node-env';
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,6 +24,7 @@ const { values } = parseArgs({
     files: { type: 'string', default: '400' },
     batch: { type: 'string', default: '10' },
     offset: { type: 'string', default: '0' },
+    host: { type: 'string', default: 'static' },
   },
 });
 const root = mkdtempSync(join(tmpdir(), 'fetch-cache-'));
@@ -43,7 +48,7 @@ writeFileSync(
 };`,
 );
 const load = [loadavg()[0]];
-const host = await startStaticHost({ root });
+const host = values.host === 'memory' ? await memoryHost(root) : await startStaticHost({ root });
 const profile = await launchProfile();
 try {
   await profile.page.goto(host.siteUrl);
@@ -68,4 +73,30 @@ try {
 } finally {
   await profile.close();
   await host.close();
+}
+
+/** Every file a run asks for, read once into memory and answered from there. */
+async function memoryHost(root: string): Promise<{ siteUrl: string; close: () => Promise<void> }> {
+  const held = new Map<string, Buffer>();
+  const server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://host').pathname.slice(1) || 'index.html';
+    let bytes = held.get(path);
+    if (!bytes) {
+      try {
+        bytes = readFileSync(join(root, path));
+      } catch {
+        response.writeHead(404).end();
+        return;
+      }
+      held.set(path, bytes);
+    }
+    const type = path.endsWith('.html') ? 'text/html' : path.endsWith('.js') ? 'text/javascript' : 'application/json';
+    response.writeHead(200, { 'Content-Type': type, 'Content-Length': String(bytes.byteLength), 'Cache-Control': 'no-cache' }).end(bytes);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  if (typeof address !== 'object' || !address) throw new Error('no port');
+  // Held before the run: the timed requests cost the host nothing but the answer.
+  for (let i = 0; i < Number(values.files); i++) held.set(`set/papers/p-${Number(values.offset) + i}.json`, readFileSync(join(root, `set/papers/p-${Number(values.offset) + i}.json`)));
+  return { siteUrl: `http://127.0.0.1:${address.port}/`, close: () => (server.closeAllConnections(), new Promise<void>((done) => server.close(() => done()))) };
 }
