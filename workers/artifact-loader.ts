@@ -37,11 +37,14 @@ export interface LoaderContext {
   onFileFetched: () => void;
   /** A format-3 set's files cannot be kept (quota, private mode): search goes on from the network. */
   onStorageProblem: (problem: PapersiftError) => void;
+  /** The end of a part of opening (bench/browser.ts and bench/repeat-visit.ts read them from loadPhases). */
+  onPhase?: (name: string) => void;
 }
 
 export async function loadArtifacts(ctx: LoaderContext): Promise<LoadedArtifacts | LoadedFormat3> {
   ctx.onStep({ message: 'Checking the search index…', done: false });
   const shippedManifest = await fetchFile(ctx, FILES.manifest);
+  ctx.onPhase?.('manifestFetched');
   // Format 3 keeps its own files (the chunk store): nothing here is stored whole nor rebuilt.
   if (shippedManifest && isFormat3Manifest(shippedManifest)) {
     const format3 = await openFormat3Site(shippedManifest, ctx);
@@ -56,7 +59,9 @@ export async function loadArtifacts(ctx: LoaderContext): Promise<LoadedArtifacts
     if (shippedOrigin === undefined || storedOrigin === shippedOrigin) {
       try {
         ctx.onStep({ message: 'Reading the stored search index…', done: false });
-        return { artifacts: await decodeArtifacts((name) => ctx.store.read(name), ctx.expected), source: 'indexeddb' };
+        const artifacts = await decodeArtifacts((name) => ctx.store.read(name), ctx.expected);
+        ctx.onPhase?.('storedIndexRead');
+        return { artifacts, source: 'indexeddb' };
       } catch (e) {
         if (!isPapersiftError(e)) throw e;
         notices.push(`The stored index could not be used (${describeError(e)}), so it was replaced.`);

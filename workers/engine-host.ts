@@ -152,6 +152,7 @@ export class EngineHost {
 
   private async answerSearch(params: SearchParams, queueMs: number): Promise<SearchReply> {
     const current = await this.whenEngine();
+    this.phase('firstSearchStarted');
     const text = checkQueryText(params.text);
     const wanted = params.mode ?? DEFAULT_MODE;
     const t0 = performance.now();
@@ -175,6 +176,7 @@ export class EngineHost {
     const before = current.format3 && structuredClone(current.format3.store.stats);
     const result = await current.engine.searchText(text, embedding, { ...rankingOptions(params), mode: wanted });
     const t2 = performance.now();
+    this.phase('firstSearchDone');
     const reads = before && readsSince(before, current.format3!.store.stats);
     // After the first keyword answer, the vector side opens for the hybrid one (a failure shows on that search).
     current.format3?.vectors.open().catch(() => {});
@@ -408,10 +410,12 @@ export class EngineHost {
       onIndexing: this.emit,
       onFileFetched: () => this.counters.artifactFilesFetched++,
       onStorageProblem: (problem) => (this.storageProblem = problem.message),
+      onPhase: (name) => this.phase(name),
     });
     if ('format3' in loaded) {
       const { format3 } = loaded;
       const restored = await this.restoreYourPapers({ engine: format3.yours, expected: { model: spec, dtype: settings.dtype } }, embedder);
+      this.phase('yourPapersRestored');
       this.step('index', { message: `Ready: ${format3.engine.count} papers; keyword search works already`, done: true });
       return { engine: format3.engine, format3, source: loaded.source, notice: [loaded.notice, restored].filter(Boolean).join(' ') || undefined };
     }
@@ -420,7 +424,9 @@ export class EngineHost {
     // leaving them out skips loading hnswlib and its IndexedDB file sync, the slowest part of opening.
     const { artifacts } = loaded;
     const engine = await SearchEngine.open(artifacts.papers.length < EXACT_SEARCH_BELOW ? { ...artifacts, hnsw: new Map() } : artifacts);
+    this.phase('engineOpened');
     const restored = await this.restoreYourPapers({ engine, expected: { model: spec, dtype: settings.dtype } }, embedder);
+    this.phase('yourPapersRestored');
     this.step('index', { message: `Ready: ${engine.papers.length} papers; keyword search works already`, done: true });
     const notice = [loaded.notice, restored].filter(Boolean).join(' ') || undefined;
     return { engine, source: loaded.source, notice };

@@ -52,7 +52,13 @@ export function isFormat3Manifest(bytes: Uint8Array | undefined): boolean {
 
 export async function openFormat3Site(
   manifestBytes: Uint8Array,
-  ctx: { artifactsUrl: string; expected: Expectation; onStep: (step: LoadStep) => void; onStorageProblem: (problem: PapersiftError) => void },
+  ctx: {
+    artifactsUrl: string;
+    expected: Expectation;
+    onStep: (step: LoadStep) => void;
+    onStorageProblem: (problem: PapersiftError) => void;
+    onPhase?: (name: string) => void;
+  },
 ): Promise<Format3Site> {
   const manifest = parseFormat3Manifest(manifestBytes);
   const { model, dtype } = ctx.expected;
@@ -64,9 +70,10 @@ export async function openFormat3Site(
       { found: manifest.model, expected: { id: model.id, dtype } },
     );
   }
-  const store = new ChunkStore({ base: ctx.artifactsUrl, onStorageProblem: ctx.onStorageProblem });
+  const store = new ChunkStore({ base: ctx.artifactsUrl, onStorageProblem: ctx.onStorageProblem, onListed: () => ctx.onPhase?.('chunkKeysListed') });
   ctx.onStep({ message: 'Opening the search index…', done: false });
   const { papers, lexical, vectors, authors, files, bytes } = await openFormat3KeywordFirst(manifest, store.read);
+  ctx.onPhase?.('keywordSideOpened');
   const yours = new YourPapers({ papers, lexical, vectors }, manifest);
   // The author index covers the set's rows; the user's own papers are not in it.
   const engine = new Format3Engine({ ...yours.readers(manifest.model.id), ...(authors ? { authors } : {}) });

@@ -36,6 +36,8 @@ export interface ChunkStoreOptions {
   storage?: ChunkStorage;
   /** Told once when storing fails (quota, private mode); search continues from the network. */
   onStorageProblem?: (problem: PapersiftError) => void;
+  /** Told when the key listing taken at open has come back (a start-up mark for the benches). */
+  onListed?: () => void;
 }
 
 /** A stored file. */
@@ -113,7 +115,10 @@ export class ChunkStore {
     const listing = this.storage.keys?.();
     this.kept = listing
       ? listing.then(
-          (all) => new Set(all.map(keyBits)),
+          (all) => {
+            options.onListed?.();
+            return new Set(all.map(keyBits));
+          },
           () => undefined,
         )
       : Promise.resolve(undefined);

@@ -70,13 +70,15 @@ export interface BuildOptions {
   buildId?: string;
   /** PAPERSIFT_ARTIFACTS: ship this artifact folder instead of public/artifacts. */
   artifacts?: string;
+  /** Another checkout of the site to build (a bench's baseline); default this one. */
+  root?: string;
 }
 
 /**
  * `npm run build` with these environment variables: vite.config.ts reads them when the build loads it.
  * Builds one at a time (the variables are process-wide).
  */
-export async function buildSite({ outDir, base = '/', buildId = 'local', artifacts }: BuildOptions): Promise<void> {
+export async function buildSite({ outDir, base = '/', buildId = 'local', artifacts, root = REPO_ROOT }: BuildOptions): Promise<void> {
   checkSiteInputs();
   const saved = { base: process.env.PAPERSIFT_BASE, buildId: process.env.PAPERSIFT_BUILD_ID, artifacts: process.env.PAPERSIFT_ARTIFACTS };
   process.env.PAPERSIFT_BASE = base;
@@ -84,7 +86,7 @@ export async function buildSite({ outDir, base = '/', buildId = 'local', artifac
   if (artifacts) process.env.PAPERSIFT_ARTIFACTS = artifacts;
   else delete process.env.PAPERSIFT_ARTIFACTS;
   try {
-    await build({ root: REPO_ROOT, configFile: join(REPO_ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
   } finally {
     restoreEnv('PAPERSIFT_BASE', saved.base);
     restoreEnv('PAPERSIFT_BUILD_ID', saved.buildId);

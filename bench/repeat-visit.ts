@@ -1,0 +1,169 @@
+/**
+ * Where a repeat visit's time to the first keyword and first hybrid result goes (issue #13's last row): the seed
+ * site (format 2) and format-3 sets of `bench/scale.ts` visited in turn in headless Chromium, each on its own
+ * origin and profile, with the worker's start-up marks (EngineInfo.loadPhases), the page's own (scripts run, init
+ * and the first search posted to the worker) and the first answer's searchMs by part, medians over the repeats.
+ *
+ *   npx tsx bench/repeat-visit.ts [--sizes 10000,100000] [--repeats 7] [--baseline <git ref>]
+ *
+ * --baseline builds the same sites from that commit too (`git archive` into .cache/repeat-visit-baseline, sharing
+ * this checkout's node_modules, public/models and public/ort), visited in the same rounds: a ratio in one run.
+ * The sets are read from .cache/scale/<N>/artifacts-f3 (bench/scale.ts builds them); the seed set from public/artifacts.
+ * Prints a table; writes nothing.
+ */
+import '../src/cli/node-env';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, symlink, cp } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SITE_ARTIFACTS_DIR } from '../src/cli/node-env';
+import type { EngineInfo } from '../src/protocol';
+import { QUERIES } from './queries';
+import { launchProfile, type Profile } from '../test/e2e/browser';
+import { buildSite, REPO_ROOT, startStaticHost, type StaticHost } from '../test/e2e/site-server';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '10000' },
+    repeats: { type: 'string', default: '7' },
+    baseline: { type: 'string' },
+  },
+});
+const SIZES = values.sizes.split(',').filter(Boolean).map(Number);
+const REPEATS = Number(values.repeats);
+const SCRATCH = join(REPO_ROOT, '.cache', 'repeat-visit');
+
+/** Page-side marks: scripts run, the worker's init and first search posted, the first keyword / hybrid results shown. */
+const PROBE = `
+  globalThis.__name = (fn) => fn;
+  window.__marks = {};
+  const post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (message, ...rest) {
+    const command = message && message.command;
+    if (command === 'init' || command === 'search') window.__marks[command + 'Posted'] ??= performance.now();
+    return post.call(this, message, ...rest);
+  };
+  window.addEventListener('papersift:results', (event) => {
+    if (window.__marks.keywordShown === undefined) { window.__marks.keywordShown = performance.now(); window.__firstTimings = event.detail.timings; }
+    if (!event.detail.modelPending && window.__marks.hybridShown === undefined) window.__marks.hybridShown = performance.now();
+  });
+`;
+
+interface Site {
+  label: string;
+  host: StaticHost;
+  profile: Profile;
+  visits: Record<string, number>[];
+}
+
+async function checkoutBaseline(ref: string): Promise<string> {
+  const dir = join(REPO_ROOT, '.cache', 'repeat-visit-baseline');
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  execFileSync('sh', ['-c', 'git archive --format=tar "$0" | tar -x -C "$1"', ref, dir], { cwd: REPO_ROOT, stdio: 'inherit' });
+  await symlink(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
+  for (const folder of ['public/models', 'public/ort']) await cp(join(REPO_ROOT, folder), join(dir, folder), { recursive: true });
+  return dir;
+}
+
+async function openSite(label: string, artifacts: string, root: string): Promise<Site> {
+  const outDir = join(SCRATCH, label.replace(/\W+/g, '-'));
+  await buildSite({ outDir, artifacts, buildId: `repeat-${label.replace(/\W+/g, '-')}`, root });
+  const host = await startStaticHost({ root: outDir, isolation: true });
+  const profile = await launchProfile();
+  await profile.context.addInitScript(PROBE);
+  return { label, host, profile, visits: [] };
+}
+
+async function visit(site: Site, query: string): Promise<Record<string, number>> {
+  const { page } = site.profile;
+  await page.goto(`${site.host.siteUrl}?q=${encodeURIComponent(query)}`, { waitUntil: 'commit', timeout: 600_000 });
+  await page.waitForFunction(() => (window as unknown as { __marks: Record<string, number> }).__marks.hybridShown !== undefined, undefined, {
+    timeout: 600_000,
+    polling: 20,
+  });
+  const { marks, timings, origin, scriptsRun } = await page.evaluate(() => {
+    const w = window as unknown as { __marks: Record<string, number>; __firstTimings: Record<string, unknown> };
+    const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+    return { marks: w.__marks, timings: w.__firstTimings, origin: performance.timeOrigin, scriptsRun: navigation?.domContentLoadedEventStart ?? Number.NaN };
+  });
+  const info = (await page.evaluate(() => window.__papersift.stats())) as EngineInfo;
+  const out: Record<string, number> = { pageScriptsRun: scriptsRun, ...marks };
+  for (const [name, at] of Object.entries(info.loadPhases ?? {})) out[name] = at - origin;
+  const t = timings as { queueMs?: number; searchMs?: number; renderMs?: number; requestMs?: number; phases?: Record<string, number>; reads?: Record<string, number> };
+  for (const key of ['queueMs', 'searchMs', 'renderMs', 'requestMs'] as const) if (typeof t[key] === 'number') out[`first.${key}`] = t[key];
+  for (const [part, ms] of Object.entries(t.phases ?? {})) out[`first.phase.${part}`] = ms;
+  for (const [part, n] of Object.entries(t.reads ?? {})) out[`first.reads.${part}`] = n;
+  const stats = info.counters.format3Files;
+  if (stats) {
+    out['store.storedFiles'] = stats.stored.files;
+    out['store.storedMB'] = stats.stored.bytes / 1e6;
+    out['store.networkFiles'] = stats.network.files;
+    out['store.corrupt'] = stats.corrupt;
+  }
+  out['source.indexeddb'] = info.source === 'indexeddb' ? 1 : 0;
+  return out;
+}
+
+const median = (xs: number[]) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : Number.NaN;
+};
+
+async function main(): Promise<void> {
+  const loadBefore = loadavg()[0];
+  const started = Date.now();
+  const roots: [string, string][] = [['now', REPO_ROOT]];
+  if (values.baseline) roots.unshift([`before (${values.baseline})`, await checkoutBaseline(values.baseline)]);
+  const sites: Site[] = [];
+  try {
+    for (const [version, root] of roots) {
+      sites.push(await openSite(`seed ${version}`, SITE_ARTIFACTS_DIR, root));
+      for (const n of SIZES) {
+        const artifacts = join(REPO_ROOT, '.cache', 'scale', String(n), 'artifacts-f3');
+        if (!existsSync(join(artifacts, 'manifest.json'))) throw new Error(`${artifacts} has no set: run bench/scale.ts --sizes ${n} --format 3 first`);
+        sites.push(await openSite(`${n} f3 ${version}`, artifacts, root));
+      }
+    }
+    // First visits: each fills its profile's storage, then settles as a reader of the first results would.
+    for (const site of sites) {
+      await visit(site, QUERIES[0]);
+      await site.profile.page.waitForFunction(() => document.querySelector('papersift-app')?.getAttribute('data-status') === 'ready', undefined, { timeout: 600_000 });
+      await site.profile.page.evaluate(() => navigator.serviceWorker?.ready.then(() => undefined));
+      await site.profile.page.waitForTimeout(4000);
+    }
+    for (let i = 0; i < REPEATS; i++) {
+      for (const site of sites) site.visits.push(await visit(site, QUERIES[0]));
+    }
+  } finally {
+    for (const site of sites) {
+      await site.profile.close();
+      await site.host.close();
+    }
+  }
+  const names = [...new Set(sites.flatMap((s) => s.visits.flatMap((v) => Object.keys(v))))];
+  const timeline = names.filter((n) => !n.includes('.')).sort((a, b) => median(sites[0].visits.map((v) => v[a] ?? NaN)) - median(sites[0].visits.map((v) => v[b] ?? NaN)));
+  const rest = names.filter((n) => n.includes('.')).sort();
+  const cell = (s: Site, name: string) => {
+    const m = median(s.visits.map((v) => v[name] ?? NaN));
+    return Number.isNaN(m) ? '' : m.toFixed(name.startsWith('store.') || name.startsWith('source.') || name.startsWith('first.reads.network') || name.startsWith('first.reads.stored') ? 2 : 1);
+  };
+  console.log(['npx tsx bench/repeat-visit.ts', ...process.argv.slice(2)].join(' '));
+  console.log(`Load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end; ${Math.round((Date.now() - started) / 1000)} s; medians of ${REPEATS} repeat visits (ms from navigation start, query "${QUERIES[0]}").`);
+  console.log(`| | ${sites.map((s) => s.label).join(' | ')} |`);
+  console.log(`|---|${sites.map(() => '---').join('|')}|`);
+  for (const name of [...timeline, ...rest]) console.log(`| ${name} | ${sites.map((s) => cell(s, name)).join(' | ')} |`);
+  for (const version of roots.map(([v]) => v)) {
+    const seed = sites.find((s) => s.label === `seed ${version}`)!;
+    for (const n of SIZES) {
+      const site = sites.find((s) => s.label === `${n} f3 ${version}`)!;
+      const ratio = (name: string) => (median(site.visits.map((v) => v[name])) / median(seed.visits.map((v) => v[name]))).toFixed(2);
+      console.log(`${site.label}: ratio to the seed site keyword ${ratio('keywordShown')} / hybrid ${ratio('hybridShown')}`);
+    }
+  }
+  console.log(JSON.stringify(sites.map((s) => ({ label: s.label, visits: s.visits }))));
+}
+
+await main();
