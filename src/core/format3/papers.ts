@@ -193,15 +193,17 @@ export class PapersReader {
       throw new PapersiftError('artifacts-format', `The papers section is format ${String(section?.formatVersion)}; this build reads ${PAPERS_FORMAT}`);
     }
     const { count, catalog: ref } = section;
-    const catalog = (await source(ref.name, ref)).slice();
-    if (catalog.byteLength !== count * 3 + ref.links * 2) {
-      throw new PapersiftError('artifacts-format', `${ref.name} does not hold ${count} papers' years and categories`, { file: ref.name });
-    }
-    const [shards, idBuckets, titleShards] = await Promise.all([
+    // Read together: from IndexedDB on a repeat visit they come in one transaction (the chunk store's getMany).
+    const [catalogBytes, shards, idBuckets, titleShards] = await Promise.all([
+      source(ref.name, ref),
       ShardedFilesReader.open(section.shards, source),
       ShardedFilesReader.open(section.ids, source),
       ShardedFilesReader.open(section.titles.shards, source),
     ]);
+    const catalog = catalogBytes.slice();
+    if (catalog.byteLength !== count * 3 + ref.links * 2) {
+      throw new PapersiftError('artifacts-format', `${ref.name} does not hold ${count} papers' years and categories`, { file: ref.name });
+    }
     const reader = new PapersReader(
       section,
       new Uint16Array(catalog.buffer, 0, count),

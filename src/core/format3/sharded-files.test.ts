@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AsyncLru, Lru } from './sharded-files';
+import { sha256Hex } from '../hash';
+import { AsyncLru, encodeTable, FileTable, Lru } from './sharded-files';
 
 describe('Lru weighed by bytes', () => {
   it('drops the least recently used values until the kept bytes fit the budget', () => {
@@ -49,5 +50,24 @@ describe('AsyncLru', () => {
     const cache = new AsyncLru<number, string>(4);
     await expect(cache.get(1, async () => Promise.reject(new Error('bad download')))).rejects.toThrow('bad download');
     expect(await cache.get(1, async () => 'good')).toBe('good');
+  });
+});
+
+describe('FileTable', () => {
+  it('gives each file its size and digest as written, made when asked for, and nothing past the end', async () => {
+    const entries = await Promise.all(
+      ['a', 'bb', ''].map(async (text, i) => ({ bytes: 1000 * i + text.length, sha256: await sha256Hex(text) })),
+    );
+    const table = new FileTable(encodeTable(entries), entries.length, 't-table.bin');
+    expect(entries.map((_, i) => table.entry(i))).toEqual(entries);
+    expect(table.bytesOf(1)).toBe(1002);
+    for (const outside of [-1, 3, 1.5, Number.NaN]) {
+      expect(table.entry(outside)).toBeUndefined();
+      expect(table.bytesOf(outside)).toBe(0);
+    }
+  });
+
+  it('refuses a table whose length does not match the count', () => {
+    expect(() => new FileTable(new Uint8Array(36 * 2 + 1), 2, 'p-table.bin')).toThrow(/p-table\.bin lists/);
   });
 });

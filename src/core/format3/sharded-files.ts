@@ -113,27 +113,55 @@ export function encodeTable(entries: readonly FileEntry[]): Uint8Array {
 }
 
 export function decodeTable(bytes: Uint8Array, count: number, name: string): FileEntry[] {
-  if (bytes.byteLength !== count * TABLE_ROW_BYTES) {
-    throw new PapersiftError('artifacts-format', `${name} lists ${bytes.byteLength / TABLE_ROW_BYTES} files; the manifest says ${count}`, { file: name });
+  const table = new FileTable(bytes, count, name);
+  return Array.from({ length: count }, (_, i) => table.entry(i)!);
+}
+
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/**
+ * A decoded table file, its entries made when asked for: at a million papers a set's tables list ~70k files, and
+ * turning every digest into hex at open took longer than reading the tables (a repeat visit opens them all).
+ */
+export class FileTable {
+  private readonly view: DataView;
+  constructor(
+    private readonly bytes: Uint8Array,
+    readonly count: number,
+    name: string,
+  ) {
+    if (bytes.byteLength !== count * TABLE_ROW_BYTES) {
+      throw new PapersiftError('artifacts-format', `${name} lists ${bytes.byteLength / TABLE_ROW_BYTES} files; the manifest says ${count}`, { file: name });
+    }
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return Array.from({ length: count }, (_, i) => ({
-    bytes: view.getUint32(i * TABLE_ROW_BYTES, true),
-    sha256: Array.from(bytes.subarray(i * TABLE_ROW_BYTES + 4, (i + 1) * TABLE_ROW_BYTES), (b) => b.toString(16).padStart(2, '0')).join(''),
-  }));
+
+  /** File `index`'s entry; undefined past the end. */
+  entry(index: number): FileEntry | undefined {
+    if (!(index >= 0 && index < this.count && Number.isInteger(index))) return undefined;
+    const start = index * TABLE_ROW_BYTES;
+    let sha256 = '';
+    for (let b = start + 4; b < start + TABLE_ROW_BYTES; b++) sha256 += HEX[this.bytes[b]];
+    return { bytes: this.view.getUint32(start, true), sha256 };
+  }
+
+  /** File `index`'s size in bytes (0 past the end). */
+  bytesOf(index: number): number {
+    return index >= 0 && index < this.count && Number.isInteger(index) ? this.view.getUint32(index * TABLE_ROW_BYTES, true) : 0;
+  }
 }
 
 /** The files of an opened set, read through a FileSource. */
 export class ShardedFilesReader {
   private constructor(
     readonly set: ShardedFiles,
-    private readonly entries: FileEntry[],
+    private readonly entries: FileTable,
     private readonly source: FileSource,
   ) {}
 
   static async open(set: ShardedFiles, source: FileSource): Promise<ShardedFilesReader> {
     const table = await source(set.table.name, set.table);
-    return new ShardedFilesReader(set, decodeTable(table, set.count, set.table.name), source);
+    return new ShardedFilesReader(set, new FileTable(table, set.count, set.table.name), source);
   }
 
   get count(): number {
@@ -142,11 +170,11 @@ export class ShardedFilesReader {
 
   /** File `index`'s size in bytes (what a decoded copy of it is weighed by in a cache). */
   bytesOf(index: number): number {
-    return this.entries[index]?.bytes ?? 0;
+    return this.entries.bytesOf(index);
   }
 
   read(index: number): Promise<Uint8Array> {
-    const entry = this.entries[index];
+    const entry = this.entries.entry(index);
     if (!entry) throw new PapersiftError('artifacts-format', `${this.set.prefix} has no file ${index} (it has ${this.set.count})`);
     return this.source(shardName(this.set, index), entry);
   }
@@ -154,7 +182,7 @@ export class ShardedFilesReader {
   /** Every file of the set with its entry, the table first: what "available offline" fetches. */
   *files(): Iterable<[string, FileEntry]> {
     yield [this.set.table.name, this.set.table];
-    for (let i = 0; i < this.entries.length; i++) yield [shardName(this.set, i), this.entries[i]];
+    for (let i = 0; i < this.entries.count; i++) yield [shardName(this.set, i), this.entries.entry(i)!];
   }
 }
 

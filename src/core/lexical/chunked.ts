@@ -402,15 +402,16 @@ export class ChunkedLexicalIndex {
       fetched.bytes += bytes.byteLength;
       return bytes;
     };
-    const lengthBytes = await counted(section.lengths.name, section.lengths);
-    if (lengthBytes.byteLength !== section.documentCount * 4) {
-      throw new PapersiftError('artifacts-format', `${section.lengths.name} has lengths for ${lengthBytes.byteLength / 4} papers; the index has ${section.documentCount}`);
-    }
-    const [buckets, bigTerms, vocabulary] = await Promise.all([
+    // Read together: from IndexedDB on a repeat visit they come in one transaction (the chunk store's getMany).
+    const [lengthBytes, buckets, bigTerms, vocabulary] = await Promise.all([
+      counted(section.lengths.name, section.lengths),
       ShardedFilesReader.open(section.buckets, counted),
       ShardedFilesReader.open(section.bigTerms, counted),
       ShardedFilesReader.open(section.vocabulary, counted),
     ]);
+    if (lengthBytes.byteLength !== section.documentCount * 4) {
+      throw new PapersiftError('artifacts-format', `${section.lengths.name} has lengths for ${lengthBytes.byteLength / 4} papers; the index has ${section.documentCount}`);
+    }
     const lengths = new Uint16Array(lengthBytes.slice().buffer);
     return new ChunkedLexicalIndex(section, lengths, buckets, bigTerms, vocabulary, options.cacheBytes ?? LEXICAL_CACHE_BYTES, fetched);
   }
