@@ -71,9 +71,7 @@ describe('chunk store', () => {
     expect(first.stats.ms).toEqual({ storageGet: 0, fetch: 0, hash: 0 });
     await first.read(name, entries.get(name)!);
     await first.flush();
-    const { storageGet, fetch, hash } = first.stats.ms;
-    // A file the store never kept is not looked for in IndexedDB (its keys were listed at open).
-    expect(storageGet).toBe(0);
+    const { fetch, hash } = first.stats.ms;
     expect(Math.min(fetch, hash)).toBeGreaterThan(0);
     const nextVisit = open();
     await nextVisit.read(name, entries.get(name)!);
@@ -93,6 +91,8 @@ describe('chunk store', () => {
       keys: async () => (listings++, [...kept.keys()]),
     };
     const first = new ChunkStore({ base: BASE, fetch: fakeFetch(files).fetch, storage });
+    // Once the listing is back (before it, a read looks its file up at once: the next test).
+    await new Promise((resolve) => setTimeout(resolve, 0));
     for (const name of ['lexical/b-0.bin', 'lexical/b-1.bin']) await first.read(name, entries.get(name)!);
     await first.flush();
     expect(asked).toEqual([]);
@@ -102,6 +102,32 @@ describe('chunk store', () => {
     expect(asked).toEqual([entries.get('lexical/b-1.bin')!.sha256]);
     expect(next.stats).toMatchObject({ stored: { files: 1 }, network: { files: 1 } });
     expect(listings).toBe(2);
+  });
+
+  it('does not wait for its key listing: a kept file is read at once, an unkept one fetched once the listing says so', async () => {
+    const { files, entries } = await setup();
+    const [keptName, otherName] = ['lexical/b-1.bin', 'lexical/b-2.bin'];
+    const kept = new Map<string, unknown>([[entries.get(keptName)!.sha256, { name: keptName, data: files.get(keptName)!.slice() }]]);
+    let releaseListing!: () => void;
+    const listingHeld = new Promise<void>((resolve) => (releaseListing = resolve));
+    const storage: ChunkStorage = {
+      get: async (key) => kept.get(key),
+      set: async (key, value) => void kept.set(key, value),
+      del: async (key) => void kept.delete(key),
+      keys: async () => (await listingHeld, [...kept.keys()]),
+      // A lookup of a file not kept that IndexedDB is slow to answer (it waits behind writes): never, here.
+      getMany: (wanted) => (wanted.every((key) => kept.has(key)) ? Promise.resolve(wanted.map((key) => kept.get(key))) : new Promise(() => {})),
+    };
+    const { fetch, state } = fakeFetch(files);
+    const store = new ChunkStore({ base: BASE, fetch, storage });
+    expect(await store.read(keptName, entries.get(keptName)!)).toEqual(files.get(keptName));
+    expect(store.stats).toMatchObject({ stored: { files: 1 }, network: { files: 0 } });
+    const other = store.read(otherName, entries.get(otherName)!);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(state.requests).toEqual([]);
+    releaseListing();
+    expect(await other).toEqual(files.get(otherName));
+    expect(state.requests).toEqual([otherName]);
   });
 
   it('offline, finds a file another tab kept after this store listed its keys', async () => {
@@ -143,6 +169,7 @@ describe('chunk store', () => {
     };
     const names = [...entries.keys()];
     const first = new ChunkStore({ base: BASE, fetch: fakeFetch(files).fetch, storage });
+    await new Promise((resolve) => setTimeout(resolve, 0));
     await Promise.all(names.map((name) => first.read(name, entries.get(name)!)));
     await first.flush();
     const next = new ChunkStore({ base: BASE, fetch: fakeFetch(files).fetch, storage });

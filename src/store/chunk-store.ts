@@ -100,6 +100,8 @@ export class ChunkStore {
    * Undefined when storage cannot list its keys.
    */
   private readonly kept: Promise<Set<number> | undefined>;
+  /** `kept` once it has come back: reads made before then look their file up at once instead of waiting for it. */
+  private listing: { done: false } | { done: true; set: Set<number> | undefined } = { done: false };
   /**
    * Stored records asked for in the same turn (a shortlist's row shards are asked for at once), read in one
    * IndexedDB transaction instead of one each.
@@ -116,12 +118,15 @@ export class ChunkStore {
     this.kept = listing
       ? listing.then(
           (all) => {
+            const set = new Set(all.map(keyBits));
+            this.listing = { done: true, set };
             options.onListed?.();
-            return new Set(all.map(keyBits));
+            return set;
           },
-          () => undefined,
+          () => ((this.listing = { done: true, set: undefined }), undefined),
         )
       : Promise.resolve(undefined);
+    if (!listing) this.listing = { done: true, set: undefined };
   }
 
   /** A file's checked bytes, from IndexedDB when kept there intact, else from the network (then kept). */
@@ -204,11 +209,21 @@ export class ChunkStore {
   private async storedIntact(name: string, entry: FileEntry, { listed = true } = {}): Promise<Uint8Array | undefined> {
     let record: ChunkRecord | undefined;
     const asked = performance.now();
-    const kept = await this.kept;
+    const bits = keyBits(entry.sha256);
+    const { listing } = this;
     // `listed: false` asks storage even for a key the listing lacks.
-    if (listed && kept && !kept.has(keyBits(entry.sha256))) return undefined;
+    if (listed && listing.done && listing.set && !listing.set.has(bits)) return undefined;
     try {
-      record = (await this.lookup(entry.sha256)) as ChunkRecord | undefined;
+      const lookup = this.lookup(entry.sha256);
+      if (listed && !listing.done) {
+        // The listing is not back yet (a repeat visit's first reads): the file is looked up now rather than after
+        // it, and fetched as soon as the listing says it is not kept.
+        lookup.catch(() => {});
+        const unlisted = this.kept.then((set) => (set && !set.has(bits) ? NOT_LISTED : lookup));
+        const found = await Promise.race([lookup, unlisted]);
+        if (found === NOT_LISTED) return undefined;
+        record = found as ChunkRecord | undefined;
+      } else record = (await lookup) as ChunkRecord | undefined;
     } catch {
       // An unreadable database is as good as an empty one: the network has every file.
       return undefined;
@@ -219,14 +234,21 @@ export class ChunkStore {
     try {
       if (!(record.data instanceof Uint8Array)) throw new PapersiftError('storage', `Stored ${name} is not bytes`);
       await this.checked(name, record.data, entry);
-      kept?.add(keyBits(entry.sha256));
+      this.listed(bits, true);
       return record.data;
     } catch {
       this.stats.corrupt++;
-      kept?.delete(keyBits(entry.sha256));
+      this.listed(bits, false);
       await this.storage.del(entry.sha256).catch(() => undefined);
       return undefined;
     }
+  }
+
+  /** Marks a key kept or not in the listing, now or (while the listing is not back) once it is: never waited for. */
+  private listed(bits: number, kept: boolean): void {
+    const mark = (set: Set<number> | undefined) => (kept ? set?.add(bits) : set?.delete(bits));
+    if (this.listing.done) mark(this.listing.set);
+    else void this.kept.then(mark);
   }
 
   /** One stored record: with the others asked for in this turn, in one read when storage can. */
@@ -311,6 +333,9 @@ export class ChunkStore {
     }
   }
 }
+
+/** What a lookup raced against the key listing gives when the listing says the file is not kept. */
+const NOT_LISTED = Symbol('not listed');
 
 /** A stored key (a sha256 in hex) as the number the store lists it by: its first 32 bits. */
 function keyBits(key: string): number {
