@@ -2,7 +2,7 @@ import { clear, createStore, get, set } from 'idb-keyval';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../core/hash';
 import type { FileEntry } from '../core/format3/sharded-files';
-import { ChunkStore, idbChunkStorage, type ChunkStorage, type OfflineProgress } from './chunk-store';
+import { ChunkStore, idbChunkStorage, keepsAnyFile, type ChunkStorage, type OfflineProgress } from './chunk-store';
 
 const BASE = 'https://papersift.test/artifacts/';
 
@@ -62,6 +62,18 @@ describe('chunk store', () => {
     await store.makeAllAvailableOffline(entries);
     expect(state.requests.length).toBe(entries.size);
     expect(state.caches).toEqual(state.requests.map(() => 'no-store'));
+  });
+
+  it('tells whether this browser keeps any file (a repeat visit) without listing them', async () => {
+    const { entries, database, open } = await setup();
+    expect(await keepsAnyFile(database)).toBe(false);
+    const store = open();
+    const name = 'lexical/b-0.bin';
+    await store.read(name, entries.get(name)!);
+    await store.flush();
+    expect(await keepsAnyFile(database)).toBe(true);
+    await clear(createStore(database, 'chunks'));
+    expect(await keepsAnyFile(database)).toBe(false);
   });
 
   it('counts the time its reads waited for IndexedDB, the network and the sha256 checks', async () => {

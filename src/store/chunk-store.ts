@@ -13,7 +13,7 @@
  * idb-keyval (already the app's IndexedDB layer) rather than Cache Storage: Cache Storage keys by URL,
  * where a content-addressed key is what makes old and new builds share records safely.
  */
-import { createStore, del, get, getMany, keys, set, type UseStore } from 'idb-keyval';
+import { createStore, del, get, getMany, keys, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import { isPapersiftError, PapersiftError } from '../core/errors';
 import { checkFile, type FileEntry, type FileSource } from '../core/format3/sharded-files';
 
@@ -84,6 +84,16 @@ export function idbChunkStorage(database = 'papersift-chunks'): ChunkStorage {
     keys: async () => (await keys(idb())).map(String),
     getMany: (wanted) => getMany(wanted, idb()),
   };
+}
+
+/**
+ * Whether this browser keeps any file of a format-3 set (a repeat visit, or a set kept offline): one key read,
+ * not a listing. The worker asks it before it opens a set, to know whether the set's eager part will come from
+ * IndexedDB (the model then loads after the first keyword answer) or from the network (beside it).
+ */
+export async function keepsAnyFile(database = 'papersift-chunks'): Promise<boolean> {
+  const store = createStore(database, 'chunks');
+  return (await store('readonly', (chunks) => promisifyRequest(chunks.getAllKeys(null, 1)))).length > 0;
 }
 
 export class ChunkStore {
