@@ -136,13 +136,25 @@ export class FileTable {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
-  /** File `index`'s entry; undefined past the end. */
+  /**
+   * File `index`'s entry; undefined past the end. Its digest is turned into hex when first read: listing every
+   * file of a set (what "available offline" fetches, the set's size) reads none of them.
+   */
   entry(index: number): FileEntry | undefined {
     if (!(index >= 0 && index < this.count && Number.isInteger(index))) return undefined;
+    const { bytes: table } = this;
     const start = index * TABLE_ROW_BYTES;
-    let sha256 = '';
-    for (let b = start + 4; b < start + TABLE_ROW_BYTES; b++) sha256 += HEX[this.bytes[b]];
-    return { bytes: this.view.getUint32(start, true), sha256 };
+    let hex: string | undefined;
+    return {
+      bytes: this.view.getUint32(start, true),
+      get sha256() {
+        if (hex === undefined) {
+          hex = '';
+          for (let b = start + 4; b < start + TABLE_ROW_BYTES; b++) hex += HEX[table[b]];
+        }
+        return hex;
+      },
+    };
   }
 
   /** File `index`'s size in bytes (0 past the end). */
