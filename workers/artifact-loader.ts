@@ -39,6 +39,8 @@ export interface LoaderContext {
   onStorageProblem: (problem: PapersiftError) => void;
   /** The end of a part of opening (bench/browser.ts and bench/repeat-visit.ts read them from loadPhases). */
   onPhase?: (name: string) => void;
+  /** Texts of the searches waiting for the index (a format-3 set reads their keyword files while it opens). */
+  waitingQueries?: () => Iterable<string>;
 }
 
 export async function loadArtifacts(ctx: LoaderContext): Promise<LoadedArtifacts | LoadedFormat3> {

@@ -112,6 +112,8 @@ export class EngineHost {
    * not beside it, so the answer neither shares the network and the thread with it nor arrives after 'ready'.
    */
   private readonly searchesRunning = new Set<Promise<void>>();
+  /** Texts of the searches waiting for the first engine to open. */
+  private readonly waitingQueries = new Set<string>();
   /** Why a format-3 set's files are not being kept for offline use (quota, private mode), once storing failed. */
   private storageProblem?: string;
 
@@ -151,7 +153,17 @@ export class EngineHost {
   }
 
   private async answerSearch(params: SearchParams, queueMs: number): Promise<SearchReply> {
-    const current = await this.whenEngine();
+    let current: Current;
+    if (this.current) current = this.current;
+    else {
+      const waiting = params.text.slice(0, MAX_QUERY_CHARS);
+      this.waitingQueries.add(waiting);
+      try {
+        current = await this.whenEngine();
+      } finally {
+        this.waitingQueries.delete(waiting);
+      }
+    }
     this.phase('firstSearchStarted');
     const text = checkQueryText(params.text);
     const wanted = params.mode ?? DEFAULT_MODE;
@@ -417,6 +429,7 @@ export class EngineHost {
       onFileFetched: () => this.counters.artifactFilesFetched++,
       onStorageProblem: (problem) => (this.storageProblem = problem.message),
       onPhase: (name) => this.phase(name),
+      waitingQueries: () => this.waitingQueries,
     });
     if ('format3' in loaded) {
       const { format3 } = loaded;

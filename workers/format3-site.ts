@@ -58,6 +58,8 @@ export async function openFormat3Site(
     onStep: (step: LoadStep) => void;
     onStorageProblem: (problem: PapersiftError) => void;
     onPhase?: (name: string) => void;
+    /** Texts of the searches waiting for the set to open: their keyword files are read while it opens. */
+    waitingQueries?: () => Iterable<string>;
   },
 ): Promise<Format3Site> {
   const manifest = parseFormat3Manifest(manifestBytes);
@@ -72,7 +74,11 @@ export async function openFormat3Site(
   }
   const store = new ChunkStore({ base: ctx.artifactsUrl, onStorageProblem: ctx.onStorageProblem, onListed: () => ctx.onPhase?.('chunkKeysListed') });
   ctx.onStep({ message: 'Opening the search index…', done: false });
-  const { papers, lexical, vectors, authors, files, bytes } = await openFormat3KeywordFirst(manifest, store.read);
+  const { papers, lexical, vectors, authors, files, bytes } = await openFormat3KeywordFirst(manifest, store.read, {
+    onKeywordIndex: (index) => {
+      for (const text of ctx.waitingQueries?.() ?? []) void index.warm(text);
+    },
+  });
   ctx.onPhase?.('keywordSideOpened');
   const yours = new YourPapers({ papers, lexical, vectors }, manifest);
   // The author index covers the set's rows; the user's own papers are not in it.

@@ -37,13 +37,18 @@ export type OpenedFormat3 = OpenedParts<VectorSet>;
 export type OpenedFormat3KeywordFirst = OpenedParts<DeferredVectors>;
 
 export function openFormat3Engine(manifest: Format3Manifest, source: FileSource): Promise<OpenedFormat3> {
-  return openWith(manifest, source, () => openFormat3(manifest, listedSource(manifest, source)));
+  return openWith(manifest, source, {}, () => openFormat3(manifest, listedSource(manifest, source)));
+}
+
+export interface OpenOptions {
+  /** Told as soon as the keyword index has opened, before the rest of the set (the worker warms it for queries waiting). */
+  onKeywordIndex?: (lexical: ChunkedLexicalIndex) => void;
 }
 
 /** As openFormat3Engine, the vector side (but its rotation) left unopened until `vectors.open()` or a search that needs it. */
-export function openFormat3KeywordFirst(manifest: Format3Manifest, source: FileSource): Promise<OpenedFormat3KeywordFirst> {
+export function openFormat3KeywordFirst(manifest: Format3Manifest, source: FileSource, options: OpenOptions = {}): Promise<OpenedFormat3KeywordFirst> {
   const listed = listedSource(manifest, source);
-  return openWith(manifest, source, async () => {
+  return openWith(manifest, source, options, async () => {
     const rotationBytes = await listed(manifest.rotation.file);
     // The set opens with the rotation already read, not read twice.
     const rest = (name: string) => (name === manifest.rotation.file ? Promise.resolve(rotationBytes) : listed(name));
@@ -51,14 +56,14 @@ export function openFormat3KeywordFirst(manifest: Format3Manifest, source: FileS
   });
 }
 
-async function openWith<V extends VectorReader>(manifest: Format3Manifest, source: FileSource, openVectors: () => Promise<V>): Promise<OpenedParts<V>> {
+async function openWith<V extends VectorReader>(manifest: Format3Manifest, source: FileSource, options: OpenOptions, openVectors: () => Promise<V>): Promise<OpenedParts<V>> {
   if (!manifest.papers || !manifest.lexical) {
     throw new PapersiftError('artifacts-format', 'This format-3 index has no papers or keyword section: build it again with build-index --format 3');
   }
   const [vectors, papers, lexical, authors] = await Promise.all([
     openVectors(),
     PapersReader.open(manifest.papers as PapersSection, source),
-    ChunkedLexicalIndex.open(manifest.lexical as LexicalSection, source),
+    ChunkedLexicalIndex.open(manifest.lexical as LexicalSection, source).then((lexical) => (options.onKeywordIndex?.(lexical), lexical)),
     manifest.authors ? AuthorIndex.open(manifest.authors as AuthorSection, source) : undefined,
   ]);
   const files = new Map<string, FileEntry>([...Object.entries(manifest.files), ...papers.files(), ...lexical.files(), ...(authors?.files() ?? [])]);

@@ -143,6 +143,21 @@ describe('chunked lexical index', () => {
     expect(read, 'a repeated query is served from the cache').toEqual([]);
   });
 
+  it('warms a query: its buckets and big terms read ahead, the search after reads nothing, and ranks the same', async () => {
+    const { section, files } = await writeIndex();
+    const read: string[] = [];
+    const source: FileSource = verifiedSource(async (name) => (read.push(name), files.get(name)));
+    const query = 'language models for protein structure';
+    const cold = await (await ChunkedLexicalIndex.open(section, verifiedSource(async (name) => files.get(name)))).search(query, 10);
+    const index = await ChunkedLexicalIndex.open(section, source);
+    read.length = 0;
+    await index.warm(query);
+    expect(read.filter((name) => name.startsWith(section.buckets.prefix)).length).toBeGreaterThanOrEqual(1);
+    read.length = 0;
+    expect(await index.search(query, 10)).toEqual(cold);
+    expect(read).toEqual([]);
+  });
+
   it('refuses a corrupt bucket, naming it, and reads it again next time', async () => {
     const { section, files } = await writeIndex();
     let corrupt = true;

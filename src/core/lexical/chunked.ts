@@ -428,6 +428,15 @@ export class ChunkedLexicalIndex {
     yield* this.vocabulary.files();
   }
 
+  /**
+   * Reads (and keeps in this reader's caches) the files a typed query's search will read: its terms' buckets and
+   * big terms. The worker asks it for a query that arrived while the set was opening, so that those reads overlap
+   * the rest of the opening; a failure is left to the search itself.
+   */
+  async warm(query: string): Promise<void> {
+    await Promise.all(typedTerms(query).map((t) => this.termData(t.term).catch(() => undefined)));
+  }
+
   /** How many papers contain an index term (0 when none). */
   async documentFrequency(term: string): Promise<number> {
     return (await this.entry(term))?.entry.documents ?? 0;
