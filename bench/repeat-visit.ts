@@ -47,7 +47,7 @@ const PROBE = `
   };
   window.addEventListener('papersift:results', (event) => {
     if (window.__marks.keywordShown === undefined) { window.__marks.keywordShown = performance.now(); window.__firstTimings = event.detail.timings; }
-    if (!event.detail.modelPending && window.__marks.hybridShown === undefined) window.__marks.hybridShown = performance.now();
+    if (!event.detail.modelPending && window.__marks.hybridShown === undefined) { window.__marks.hybridShown = performance.now(); window.__hybridTimings = event.detail.timings; }
   });
 `;
 
@@ -84,18 +84,27 @@ async function visit(site: Site, query: string): Promise<Record<string, number>>
     timeout: 600_000,
     polling: 20,
   });
-  const { marks, timings, origin, scriptsRun } = await page.evaluate(() => {
-    const w = window as unknown as { __marks: Record<string, number>; __firstTimings: Record<string, unknown> };
+  const { marks, timings, hybridTimings, origin, scriptsRun } = await page.evaluate(() => {
+    const w = window as unknown as { __marks: Record<string, number>; __firstTimings: Record<string, unknown>; __hybridTimings: Record<string, unknown> };
     const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-    return { marks: w.__marks, timings: w.__firstTimings, origin: performance.timeOrigin, scriptsRun: navigation?.domContentLoadedEventStart ?? Number.NaN };
+    return {
+      marks: w.__marks,
+      timings: w.__firstTimings,
+      hybridTimings: w.__hybridTimings,
+      origin: performance.timeOrigin,
+      scriptsRun: navigation?.domContentLoadedEventStart ?? Number.NaN,
+    };
   });
   const info = (await page.evaluate(() => window.__papersift.stats())) as EngineInfo;
   const out: Record<string, number> = { pageScriptsRun: scriptsRun, ...marks };
   for (const [name, at] of Object.entries(info.loadPhases ?? {})) out[name] = at - origin;
-  const t = timings as { queueMs?: number; searchMs?: number; renderMs?: number; requestMs?: number; phases?: Record<string, number>; reads?: Record<string, number> };
-  for (const key of ['queueMs', 'searchMs', 'renderMs', 'requestMs'] as const) if (typeof t[key] === 'number') out[`first.${key}`] = t[key];
-  for (const [part, ms] of Object.entries(t.phases ?? {})) out[`first.phase.${part}`] = ms;
-  for (const [part, n] of Object.entries(t.reads ?? {})) out[`first.reads.${part}`] = n;
+  type Timings = { queueMs?: number; embedMs?: number; searchMs?: number; renderMs?: number; requestMs?: number; phases?: Record<string, number>; reads?: Record<string, number> };
+  // The first answer (keyword-only while the model loads) and the first hybrid one.
+  for (const [label, t] of [['first', timings as Timings], ['hybrid', hybridTimings as Timings]] as const) {
+    for (const key of ['queueMs', 'embedMs', 'searchMs', 'renderMs', 'requestMs'] as const) if (typeof t[key] === 'number') out[`${label}.${key}`] = t[key];
+    for (const [part, ms] of Object.entries(t.phases ?? {})) out[`${label}.phase.${part}`] = ms;
+    for (const [part, n] of Object.entries(t.reads ?? {})) out[`${label}.reads.${part}`] = n;
+  }
   const stats = info.counters.format3Files;
   if (stats) {
     out['store.storedFiles'] = stats.stored.files;
@@ -148,7 +157,7 @@ async function main(): Promise<void> {
   const rest = names.filter((n) => n.includes('.')).sort();
   const cell = (s: Site, name: string) => {
     const m = median(s.visits.map((v) => v[name] ?? NaN));
-    return Number.isNaN(m) ? '' : m.toFixed(name.startsWith('store.') || name.startsWith('source.') || name.startsWith('first.reads.network') || name.startsWith('first.reads.stored') ? 2 : 1);
+    return Number.isNaN(m) ? '' : m.toFixed(name.startsWith('store.') || name.startsWith('source.') || /\.reads\.(network|stored)$/.test(name) ? 2 : 1);
   };
   console.log(['npx tsx bench/repeat-visit.ts', ...process.argv.slice(2)].join(' '));
   console.log(`Load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end; ${Math.round((Date.now() - started) / 1000)} s; medians of ${REPEATS} repeat visits (ms from navigation start, query "${QUERIES[0]}").`);
