@@ -4,6 +4,7 @@ import { buildCorpus } from '../corpus';
 import { isPapersiftError } from '../errors';
 import { verifiedSource, type FileSource } from '../format3/sharded-files';
 import { QUERIES } from '../../../bench/queries';
+import { analyze } from './analyzer';
 import { ChunkedLexicalIndex, ChunkedLexicalWriter, type ChunkedHit, type LexicalSection } from './chunked';
 import { buildLexicalIndex, searchLexicalCounted, similarLexical, suggestCorrections, type LexicalHit } from './index';
 
@@ -176,6 +177,51 @@ describe('chunked lexical index', () => {
     expect(String((error as Error).message)).toMatch(new RegExp(`${section.buckets.prefix}\\d+\\.bin`));
     corrupt = false;
     expect((await index.search('sparse', 10)).hits.length).toBeGreaterThan(0);
+  });
+
+  it("lists the big terms, file i's at i, and reads a common term's postings beside its bucket, not after it", async () => {
+    const { section, files } = await writeIndex();
+    const names = section.bigTermNames ?? [];
+    expect(names.length).toBe(section.bigTerms.count);
+    // Each listed term's own search reads the file the list gives it (terms a query analyses to themselves).
+    let checked = 0;
+    for (const [file, term] of names.entries()) {
+      if (analyze(term).join(' ') !== term) continue;
+      checked++;
+      const read: string[] = [];
+      const index = await ChunkedLexicalIndex.open(section, verifiedSource(async (name) => (read.push(name), files.get(name))));
+      await index.search(term, 5);
+      expect(read, term).toContain(`${section.bigTerms.prefix}${file}${section.bigTerms.ext}`);
+    }
+    expect(checked).toBeGreaterThan(names.length / 2);
+    // Buckets held back: the big term's file is asked for while its bucket is still on its way.
+    const held: (() => void)[] = [];
+    const asked: string[] = [];
+    const index = await ChunkedLexicalIndex.open(section, verifiedSource(async (name) => {
+      asked.push(name);
+      if (name.startsWith(section.buckets.prefix) && name !== section.buckets.table.name) await new Promise<void>((release) => held.push(release));
+      return files.get(name);
+    }));
+    asked.length = 0;
+    const term = names.find((name) => analyze(name).join(' ') === name) as string;
+    const searching = index.search(term, 5);
+    await new Promise((done) => setTimeout(done, 10));
+    expect(held.length).toBeGreaterThan(0);
+    expect(asked).toContain(`${section.bigTerms.prefix}${names.indexOf(term)}${section.bigTerms.ext}`);
+    held.forEach((release) => release());
+    expect((await searching).hits.length).toBeGreaterThan(0);
+  });
+
+  it('reads a set without the big-term list as before, with the same answers', async () => {
+    const { section, files } = await writeIndex();
+    const { bigTermNames, ...older } = section;
+    expect(bigTermNames?.length).toBeGreaterThan(0);
+    const source = verifiedSource(async (name) => files.get(name));
+    const [listed, unlisted] = await Promise.all([ChunkedLexicalIndex.open(section, source), ChunkedLexicalIndex.open(older, source)]);
+    for (const query of queries.slice(0, 40)) expect(await unlisted.search(query, 10), query).toEqual(await listed.search(query, 10));
+    await expect(ChunkedLexicalIndex.open({ ...section, bigTermNames: bigTermNames!.slice(1) }, source)).rejects.toSatisfy(
+      (e) => isPapersiftError(e) && e.code === 'artifacts-format',
+    );
   });
 
   it('refuses an index from another analyzer', async () => {

@@ -68,6 +68,11 @@ export interface LexicalSection {
   buckets: ShardedFiles;
   /** Postings of terms too common to share a bucket, one file each. */
   bigTerms: ShardedFiles;
+  /**
+   * The term of each big-term file (file i's at i), so that a query reads a common term's postings beside its
+   * bucket instead of after it. Absent from sets built before 2 December 2026, which are read as before.
+   */
+  bigTermNames?: string[];
   /** Every term with its document frequency, one JSON file per term length (1..VOCABULARY_LENGTHS, the last for longer). */
   vocabulary: ShardedFiles;
 }
@@ -181,6 +186,7 @@ export class ChunkedLexicalWriter {
     const bigTerms = new ShardedFilesWriter(sink, `${prefix}t-`, '.bin');
     const bucket = new ByteWriter();
     const big = new ByteWriter();
+    const bigTermNames: string[] = [];
     for (let b = 0; b < bucketCount; b++) {
       bucket.reset();
       bucket.varint(bucketStarts[b + 1] - bucketStarts[b]);
@@ -195,6 +201,7 @@ export class ChunkedLexicalWriter {
           big.reset();
           writePostings(big, term);
           bucket.varint((await bigTerms.add(big.take())) + 1);
+          bigTermNames.push(this.terms[term]);
         } else {
           bucket.varint(0);
           writePostings(bucket, term);
@@ -227,6 +234,7 @@ export class ChunkedLexicalWriter {
       lengths: await fileRef(lengthsName, lengthBytes),
       buckets: await buckets.finish(),
       bigTerms: await bigTerms.finish(),
+      bigTermNames,
       vocabulary: await vocabulary.finish(),
     };
   }
@@ -348,6 +356,8 @@ export class ChunkedLexicalIndex {
   private readonly stamp: Uint32Array;
   /** Rows a query touched, in the order first touched (the first `count` are this query's). */
   private readonly touched: Uint32Array;
+  /** Big-term file by term, from the section's list (empty for a set without one). */
+  private readonly bigFileOf: Map<string, number>;
   /** Per field, BM25's length part k·(1 − b + b·length/average) by field length: one lookup a posting, not a division. */
   private readonly lengthNorms: [Float64Array, Float64Array];
   private queries = 0;
@@ -365,6 +375,7 @@ export class ChunkedLexicalIndex {
     // Weighed by their files' sizes; the big terms' postings share the same budget's size again.
     this.bucketCache = new AsyncLru(cacheBytes, (_, bucket) => buckets.bytesOf(bucket));
     this.bigCache = new AsyncLru(cacheBytes, (_, file) => bigTerms.bytesOf(file));
+    this.bigFileOf = new Map((section.bigTermNames ?? []).map((term, file) => [term, file]));
     const n = section.documentCount;
     this.scores = new Float64Array(n);
     this.matched = new Uint16Array(n);
@@ -402,6 +413,9 @@ export class ChunkedLexicalIndex {
       fetched.bytes += bytes.byteLength;
       return bytes;
     };
+    if (section.bigTermNames !== undefined && (!Array.isArray(section.bigTermNames) || section.bigTermNames.length !== section.bigTerms.count)) {
+      throw new PapersiftError('artifacts-format', `The lexical section names ${String(section.bigTermNames?.length)} big terms for ${section.bigTerms.count} big-term files`);
+    }
     // Read together: from IndexedDB on a repeat visit they come in one transaction (the chunk store's getMany).
     const [lengthBytes, buckets, bigTerms, vocabulary] = await Promise.all([
       counted(section.lengths.name, section.lengths),
@@ -451,8 +465,8 @@ export class ChunkedLexicalIndex {
 
   /** As searchLexicalCounted: the top k rows and how many papers match all / any of the query's terms. */
   async search(query: string, k: number, exclude?: Set<number>, keep?: (row: number) => boolean): Promise<ChunkedSearchResult> {
-    const weights = await this.queryTermWeights(query);
-    const scored = await this.score(typedTerms(query));
+    // Together: scoring reads the terms' buckets and (listed big terms) their postings files at once.
+    const [weights, scored] = await Promise.all([this.queryTermWeights(query), this.score(typedTerms(query))]);
     let any = 0;
     let all = 0;
     scored.rows.forEach((row, i) => {
@@ -691,20 +705,28 @@ export class ChunkedLexicalIndex {
   }
 
   private async termData(term: string): Promise<TermData | undefined> {
+    // A listed big term's postings are read beside its bucket, not once the bucket has said where they are.
+    const listed = this.bigFileOf.get(term);
+    const early = listed === undefined ? undefined : this.bigPostings(listed);
+    early?.catch(() => {});
     const found = await this.entry(term);
     if (!found) return undefined;
     const { entry, bucket } = found;
     if (entry.at < 0) {
       const file = -entry.at - 1;
-      const fields = await this.bigCache.get(file, async () => {
-        const reader = new ByteReader(await this.bigTerms.read(file), `${this.section.bigTerms.prefix}${file}`);
-        return [readPostings(reader), readPostings(reader)] as TermData['fields'];
-      });
+      const fields = await (file === listed && early ? early : this.bigPostings(file));
       return { documents: entry.documents, fields };
     }
     const reader = new ByteReader(bucket.bytes, bucket.name);
     reader.offset = entry.at;
     return { documents: entry.documents, fields: [readPostings(reader), readPostings(reader)] };
+  }
+
+  private bigPostings(file: number): Promise<TermData['fields']> {
+    return this.bigCache.get(file, async () => {
+      const reader = new ByteReader(await this.bigTerms.read(file), `${this.section.bigTerms.prefix}${file}`);
+      return [readPostings(reader), readPostings(reader)] as TermData['fields'];
+    });
   }
 
   private vocabularyGroup(group: number): Promise<[string, number][]> {
