@@ -28,8 +28,8 @@ export async function openFormat3InMemory(rotated: Float32Array, dims: number, r
       if (eager) return eager;
       let bytes = shards.get(name);
       if (!bytes) {
-        bytes = encoded.rowShard(Number(/\d+/.exec(name)?.[0])).bytes;
-        shards.set(name, bytes);
+        for (const [file, made] of encoded.shardFiles(Number(/\d+/.exec(name)?.[0]))) shards.set(file, made);
+        bytes = shards.get(name) as Uint8Array;
       }
       return bytes;
     },

@@ -54,6 +54,7 @@ const recorded = parseFormat3Manifest(readFileSync(join(dir, 'manifest.json')));
 const manifest = {
   ...recorded,
   search: {
+    ...recorded.search,
     ef: values.ef ? Number(values.ef) : recorded.search.ef,
     shortlist: values.shortlist ? Number(values.shortlist) : recorded.search.shortlist,
   },

@@ -9,7 +9,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, ren
 import { dirname, join } from 'node:path';
 import { CorpusHasher } from '../core/corpus';
 import { PapersiftError } from '../core/errors';
-import { encodeVectors, DEFAULT_VECTOR_PARAMS, searchDefaultsFor, type VectorSetParams } from '../core/format3/build';
+import { encodeVectors, vectorParamsFor, type VectorSetParams } from '../core/format3/build';
+import { roundToFloat16 } from '../core/format3/float16';
 import { FORMAT3_FILES, FORMAT3_VERSION, type Format3Manifest } from '../core/format3/manifest';
 import { AuthorIndexWriter } from '../core/format3/authors';
 import { PapersWriter } from '../core/format3/papers';
@@ -82,11 +83,12 @@ export async function mergeShardsFormat3(paths: readonly string[], options: Form
 
   log(`Merging ${total} papers from ${shards.length} shard${shards.length > 1 ? 's' : ''}; building format 3`);
   const indexStarted = performance.now();
-  const rotation = fitRotation(sampleRows(vectors, dims), dims);
-  rotateInPlace(vectors, rotation.matrix, dims);
-  const params = options.params ?? { ...DEFAULT_VECTOR_PARAMS, ...searchDefaultsFor(total) };
+  // Stored as float16: the rows are rotated by the values the reader will rotate queries by.
+  const rotation = roundToFloat16(fitRotation(sampleRows(vectors, dims), dims).matrix);
+  rotateInPlace(vectors, rotation, dims);
+  const params = options.params ?? vectorParamsFor(total);
   let lastLog = 0;
-  const encoded = encodeVectors(vectors, dims, rotation.matrix, params, (stage, done, count) => {
+  const encoded = encodeVectors(vectors, dims, rotation, params, (stage, done, count) => {
     if (performance.now() - lastLog > 30_000) {
       lastLog = performance.now();
       log(`  ${stage}: ${done} of ${count}`);
@@ -95,10 +97,7 @@ export async function mergeShardsFormat3(paths: readonly string[], options: Form
 
   const writer = new SetWriter(options.out);
   for (const [name, bytes] of encoded.files) writer.write(name, bytes);
-  for (let i = 0; i < encoded.shardCount; i++) {
-    const { name, bytes } = encoded.rowShard(i);
-    writer.write(name, bytes);
-  }
+  for (let i = 0; i < encoded.shardCount; i++) for (const [name, bytes] of encoded.shardFiles(i)) writer.write(name, bytes);
   // Papers and the keyword index in row order, through their own writers (format3/papers.ts,
   // lexical/chunked.ts): their many small files are listed in their sections' tables, not in "files".
   const sink = (name: string, bytes: Uint8Array) => writer.write(name, bytes, { listed: false });

@@ -9,14 +9,14 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../../src/cli/node-env';
-import { FORMAT3_VERSION } from '../../src/core/format3/manifest';
+import { FORMAT3_VECTORS_VERSION, FORMAT3_VERSION } from '../../src/core/format3/manifest';
 import { PAPERS_FORMAT } from '../../src/core/format3/papers';
 import { ANALYZER } from '../../src/core/lexical/analyzer';
 import { CHUNKED_LEXICAL_FORMAT } from '../../src/core/lexical/chunked';
 import { launchProfile, watchProblems, type Page, type PageProblems, type Profile } from './browser';
 import { buildSite, startStaticHost, variantDir, type StaticHost } from './site-server';
 
-const FORMATS = `f${FORMAT3_VERSION}-p${PAPERS_FORMAT}-l${CHUNKED_LEXICAL_FORMAT}-${ANALYZER}`;
+const FORMATS = `f${FORMAT3_VERSION}-v${FORMAT3_VECTORS_VERSION}-p${PAPERS_FORMAT}-l${CHUNKED_LEXICAL_FORMAT}-${ANALYZER}`;
 
 async function cli(args: string[]): Promise<void> {
   try {

@@ -5,10 +5,11 @@
  */
 import { floatsToBytes } from '../artifacts';
 import { prefixRows } from '../vectors';
+import { encodeFloat16 } from './float16';
 import { GraphBuilder, encodeGraph, type GraphParams } from './graph';
-import { FORMAT3_FILES, type Format3Manifest } from './manifest';
+import { FORMAT3_FILES, FORMAT3_VECTORS_VERSION, type Format3Manifest } from './manifest';
 import { localityOrder } from './order';
-import { fitScales, quantiseRow, type Scales } from './quantize';
+import { fitScales, quantiseRow, refineRow, refineRowBytes, type Scales } from './quantize';
 
 export interface VectorSetParams extends GraphParams {
   prefixDims: number;
@@ -16,6 +17,8 @@ export interface VectorSetParams extends GraphParams {
   /** Search defaults recorded in the manifest. */
   ef: number;
   shortlist: number;
+  /** The re-rank's best rows ranked again at 12 bits (their refine files read): 0 for none. */
+  refine: number;
 }
 
 /**
@@ -24,7 +27,7 @@ export interface VectorSetParams extends GraphParams {
  * float32 search at 10k (0.992) and 100k (0.982; 200 rows give 0.93 there); 256-row shards keep the bytes a
  * query's re-rank reads near 3 MB at 100k.
  */
-export const DEFAULT_VECTOR_PARAMS: VectorSetParams = { prefixDims: 64, m: 12, efConstruction: 100, seed: 1, rowsPerShard: 256, ef: 400, shortlist: 400 };
+export const DEFAULT_VECTOR_PARAMS: VectorSetParams = { prefixDims: 64, m: 12, efConstruction: 100, seed: 1, rowsPerShard: 256, ef: 400, shortlist: 400, refine: 20 };
 
 /**
  * The shortlist (= ef) a set of `count` papers records: a topic holds more papers as a set grows, and typed
@@ -40,6 +43,21 @@ export function searchDefaultsFor(count: number): Pick<VectorSetParams, 'ef' | '
   return { ef: shortlist, shortlist };
 }
 
+/**
+ * Rows a row shard holds in a set of `count` papers. A 400-row shortlist is 4% of a 10k set but fell in 24–32 of its
+ * 40 shards of 256 rows (2.4–3.1 MB read by a cold re-rank, most of it rows the re-rank never looks at); in shards of
+ * 64 rows it falls in ~80 (2.0 MB in Node, bench/format3-bytes.ts). Above 20k papers the shortlist grows and the
+ * bytes budget with it (40 MB at 100k), so the shards stay at 256 rows, a quarter as many requests.
+ */
+export function rowsPerShardFor(count: number): number {
+  return count <= 20_000 ? 64 : DEFAULT_VECTOR_PARAMS.rowsPerShard;
+}
+
+/** What the merge builds a set of `count` papers with. */
+export function vectorParamsFor(count: number): VectorSetParams {
+  return { ...DEFAULT_VECTOR_PARAMS, ...searchDefaultsFor(count), rowsPerShard: rowsPerShardFor(count) };
+}
+
 export interface EncodedVectors {
   /** order[row] = index of that row's vector in the input (id order): the papers go in the same order. */
   order: Int32Array;
@@ -49,13 +67,18 @@ export interface EncodedVectors {
   shardCount: number;
   /** Row shard i's file name and bytes, made on demand from the input vectors. */
   rowShard(index: number): { name: string; bytes: Uint8Array };
-  manifest: Pick<Format3Manifest, 'prefix' | 'graph' | 'rows' | 'scales' | 'rotation' | 'search'>;
+  /** Row shard i and its refine file (same rows), names and bytes: what a writer writes for shard i. */
+  shardFiles(index: number): [string, Uint8Array][];
+  manifest: Pick<Format3Manifest, 'vectorsFormat' | 'prefix' | 'graph' | 'rows' | 'scales' | 'rotation' | 'search'>;
   seconds: { graph: number; order: number };
 }
 
 export type VectorBuildStage = 'graph' | 'order' | 'rows';
 
-/** `rotated`: count × dims, unit rows, already rotated by `rotation` (D × D). */
+/**
+ * `rotated`: count × dims, unit rows, already rotated by `rotation` (D × D). The rotation is stored as float16: pass
+ * one that float16 holds exactly (roundToFloat16) so that the reader rotates queries by the matrix the rows were.
+ */
 export function encodeVectors(
   rotated: Float32Array,
   dims: number,
@@ -92,7 +115,7 @@ export function encodeVectors(
   scales.set(rowScales.min, 2 * p);
   scales.set(rowScales.step, 2 * p + dims);
   const files = new Map<string, Uint8Array>([
-    [FORMAT3_FILES.rotation, floatsToBytes(rotation)],
+    [FORMAT3_FILES.rotation, encodeFloat16(rotation)],
     [FORMAT3_FILES.scales, floatsToBytes(scales)],
     [FORMAT3_FILES.prefix, orderedPrefix],
     [FORMAT3_FILES.graph, graphBytes],
@@ -106,14 +129,28 @@ export function encodeVectors(
     onProgress?.('rows', to, count);
     return { name: FORMAT3_FILES.rowShard(index), bytes };
   };
+  const shardFiles = (index: number): [string, Uint8Array][] => {
+    const { name, bytes } = rowShard(index);
+    const from = index * params.rowsPerShard;
+    const rows = bytes.length / dims;
+    const width = refineRowBytes(dims);
+    const refine = new Uint8Array(rows * width);
+    for (let r = 0; r < rows; r++) refineRow(rotated, order[from + r] * dims, rowScales, bytes, r * dims, refine, r * width);
+    return [
+      [name, bytes],
+      [FORMAT3_FILES.refineShard(index), refine],
+    ];
+  };
   return {
     order,
     files,
     rowScales,
     shardCount,
     rowShard,
+    shardFiles,
     manifest: {
-      rotation: { file: FORMAT3_FILES.rotation, method: 'pca-uncentred' },
+      vectorsFormat: FORMAT3_VECTORS_VERSION,
+      rotation: { file: FORMAT3_FILES.rotation, method: 'pca-uncentred', encoding: 'f16' },
       scales: { file: FORMAT3_FILES.scales },
       prefix: { file: FORMAT3_FILES.prefix, dims: p, encoding: 'u8-range' },
       graph: { file: FORMAT3_FILES.graph, kind: 'hnsw', m: params.m, efConstruction: params.efConstruction, seed: params.seed },
@@ -123,8 +160,9 @@ export function encodeVectors(
         rowsPerShard: params.rowsPerShard,
         shards: Array.from({ length: shardCount }, (_, i) => FORMAT3_FILES.rowShard(i)),
         order: 'pca-tree',
+        refine: { encoding: 'u4-residual', shards: Array.from({ length: shardCount }, (_, i) => FORMAT3_FILES.refineShard(i)) },
       },
-      search: { ef: params.ef, shortlist: params.shortlist },
+      search: { ef: params.ef, shortlist: params.shortlist, refine: params.refine },
     },
     seconds: { graph: graphSeconds, order: orderSeconds },
   };

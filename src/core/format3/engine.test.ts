@@ -215,10 +215,7 @@ describe('format-3 engine over a real format-3 vector set (8-bit rows, prefix gr
     const model = getModel(DEFAULT_MODEL_ID);
     const encoded = encodeVectors(format2.vectors.slice(), model.dims, rotation, { ...DEFAULT_VECTOR_PARAMS, rowsPerShard: 32 });
     const files = new Map<string, Uint8Array>(encoded.files);
-    for (let i = 0; i < encoded.shardCount; i++) {
-      const { name, bytes } = encoded.rowShard(i);
-      files.set(name, bytes);
-    }
+    for (let i = 0; i < encoded.shardCount; i++) for (const [name, bytes] of encoded.shardFiles(i)) files.set(name, bytes);
     const listed: Format3Manifest['files'] = {};
     for (const [name, bytes] of files) listed[name] = await fileRef(name, bytes);
     // The papers go in the vector set's row order, as build-index --format 3 writes them.

@@ -6,10 +6,11 @@ import { fitRotation, rotateRows } from '../matryoshka/rotation';
 import { getModel } from '../models';
 import { mulberry32 } from '../random';
 import { generatePapers, type SourcePaper } from '../synthetic/generate';
-import { DEFAULT_VECTOR_PARAMS, encodeVectors, searchDefaultsFor, type VectorSetParams } from './build';
+import { DEFAULT_VECTOR_PARAMS, encodeVectors, rowsPerShardFor, searchDefaultsFor, type VectorSetParams } from './build';
+import { decodeFloat16, encodeFloat16, fromFloat16Bits, roundToFloat16, toFloat16Bits } from './float16';
 import { CompactGraph, GraphBuilder, encodeGraph } from './graph';
-import { FORMAT3_VERSION, parseFormat3Manifest, type Format3Manifest } from './manifest';
-import { codeDot, codeNormSquared, codeQuery, dequantiseRow, fitScales, quantiseRows } from './quantize';
+import { FORMAT3_VECTORS_VERSION, FORMAT3_VERSION, parseFormat3Manifest, type Format3Manifest } from './manifest';
+import { codeDot, codeNormSquared, codeQuery, dequantiseRow, fitScales, quantiseRows, refinedRow, refineRow, refineRowBytes } from './quantize';
 import { checkedFetch, openFormat3 } from './reader';
 
 const DIMS = 96;
@@ -36,7 +37,8 @@ function clustered(count: number, queries: number): { rotated: Float32Array; que
     if (n === count + queries) break;
     all.set(p.vector, n++ * DIMS);
   }
-  const rotation = fitRotation(all.subarray(0, count * DIMS), DIMS).matrix;
+  // As the merge: the rows rotated by the float16 values the set stores.
+  const rotation = roundToFloat16(fitRotation(all.subarray(0, count * DIMS), DIMS).matrix);
   const rotated = rotateRows(rotation, DIMS, all);
   return { rotated: rotated.slice(0, count * DIMS), queries: rotated.slice(count * DIMS), rotation };
 }
@@ -59,10 +61,7 @@ async function manifestFor(files: Map<string, Uint8Array>, encoded: ReturnType<t
 
 function allFiles(encoded: ReturnType<typeof encodeVectors>): Map<string, Uint8Array> {
   const files = new Map(encoded.files);
-  for (let i = 0; i < encoded.shardCount; i++) {
-    const { name, bytes } = encoded.rowShard(i);
-    files.set(name, bytes);
-  }
+  for (let i = 0; i < encoded.shardCount; i++) for (const [name, bytes] of encoded.shardFiles(i)) files.set(name, bytes);
   return files;
 }
 
@@ -83,6 +82,85 @@ describe('8-bit codes with per-dimension ranges', () => {
     const q = Float32Array.from({ length: 24 }, (_, d) => Math.sin(d));
     const back = dequantiseRow(codes, 7 * 24, scales);
     expect(codeDot(codeQuery(q, scales), codes, 7 * 24)).toBeCloseTo(q.reduce((s, x, d) => s + x * back[d], 0), 4);
+  });
+});
+
+describe('refine codes: 4-bit residuals under the 8-bit codes', () => {
+  it('give every component back within a 32nd of its step (8-bit codes alone: half a step)', () => {
+    const rows = data.rotated.subarray(0, 500 * DIMS);
+    const scales = fitScales(rows, DIMS);
+    const codes = quantiseRows(rows, scales);
+    const width = refineRowBytes(DIMS);
+    const refine = new Uint8Array(500 * width);
+    for (let r = 0; r < 500; r++) refineRow(rows, r * DIMS, scales, codes, r * DIMS, refine, r * width);
+    let worst8 = 0;
+    let worst12 = 0;
+    for (let r = 0; r < 500; r++) {
+      const coarse = dequantiseRow(codes, r * DIMS, scales);
+      const fine = refinedRow(codes, r * DIMS, refine, r * width, scales);
+      for (let d = 0; d < DIMS; d++) {
+        const x = rows[r * DIMS + d];
+        expect(Math.abs(fine[d] - x)).toBeLessThanOrEqual(scales.step[d] / 32 + 1e-6);
+        worst8 = Math.max(worst8, Math.abs(coarse[d] - x) / scales.step[d]);
+        worst12 = Math.max(worst12, Math.abs(fine[d] - x) / scales.step[d]);
+      }
+    }
+    // The bound is met with room, not by accident: the 8-bit error reaches near half a step, the refined one a 32nd.
+    expect(worst8).toBeGreaterThan(0.45);
+    expect(worst12).toBeLessThan(worst8 / 14);
+  });
+
+  it('pack an odd number of components, the last high nibble left zero', () => {
+    const row = Float32Array.from([0.1, -0.2, 0.3]);
+    const scales = fitScales(Float32Array.from([0, -1, 0, 1, 1, 1]), 3);
+    const codes = quantiseRows(row, scales);
+    const out = new Uint8Array(refineRowBytes(3));
+    expect(out.length).toBe(2);
+    refineRow(row, 0, scales, codes, 0, out, 0);
+    expect(out[1] >> 4).toBe(0);
+    const back = refinedRow(codes, 0, out, 0, scales);
+    for (let d = 0; d < 3; d++) expect(Math.abs(back[d] - row[d])).toBeLessThanOrEqual(scales.step[d] / 32 + 1e-7);
+  });
+});
+
+describe('float16', () => {
+  it('keeps what float16 holds exactly, rounds the rest to nearest (ties to even), within 2^-11 relative', () => {
+    for (const x of [0, 1, -2, 0.5, 65504, -65504, 2 ** -14, 2 ** -24, 1 + 2 ** -10]) expect(fromFloat16Bits(toFloat16Bits(x))).toBe(x);
+    expect(fromFloat16Bits(toFloat16Bits(1 + 2 ** -11))).toBe(1); // tie: to the even mantissa
+    expect(fromFloat16Bits(toFloat16Bits(1 + 3 * 2 ** -11))).toBe(1 + 2 ** -9); // tie: up to the even one
+    expect(fromFloat16Bits(toFloat16Bits(70000))).toBe(Infinity);
+    expect(Number.isNaN(fromFloat16Bits(toFloat16Bits(Number.NaN)))).toBe(true);
+    const random = mulberry32(4);
+    const values = Float32Array.from({ length: 10_000 }, () => (random() - 0.5) * 2 ** Math.floor(random() * 20 - 10));
+    const back = decodeFloat16(encodeFloat16(values));
+    for (let i = 0; i < values.length; i++) {
+      if (Math.abs(values[i]) >= 2 ** -14) expect(Math.abs(back[i] - values[i])).toBeLessThanOrEqual(Math.abs(values[i]) * 2 ** -11);
+      else expect(Math.abs(back[i] - values[i])).toBeLessThanOrEqual(2 ** -25);
+    }
+    expect(Array.from(roundToFloat16(back))).toEqual(Array.from(back));
+  });
+
+  it('rotates queries as the float32 rotation does: cosine ≥ 0.9999 (bge-small: 384 dims)', () => {
+    const random = mulberry32(9);
+    const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const dims = 384;
+    const rows = Float32Array.from({ length: 1000 * dims }, gaussian);
+    const exact = fitRotation(rows, dims).matrix;
+    const half = roundToFloat16(exact);
+    expect(encodeFloat16(exact).byteLength).toBe(dims * dims * 2);
+    for (let q = 0; q < 20; q++) {
+      const query = rows.subarray(q * dims, (q + 1) * dims);
+      const [a, b] = [rotateRows(exact, dims, query), rotateRows(half, dims, query)];
+      let ab = 0;
+      let aa = 0;
+      let bb = 0;
+      for (let d = 0; d < dims; d++) {
+        ab += a[d] * b[d];
+        aa += a[d] * a[d];
+        bb += b[d] * b[d];
+      }
+      expect(ab / Math.sqrt(aa * bb)).toBeGreaterThanOrEqual(0.9999);
+    }
   });
 });
 
@@ -181,11 +259,44 @@ describe('format 3 vectors', () => {
     expect(even.every((h) => h.row % 2 === 0)).toBe(true);
   });
 
+  it('ranks the best rows of the re-rank again from refine files: their scores near exact cosines, as the 8-bit ones are not', async () => {
+    const encoded = encodeVectors(data.rotated, DIMS, data.rotation, PARAMS);
+    const files = allFiles(encoded);
+    const manifest = await manifestFor(files, encoded, COUNT);
+    expect(manifest.search.refine).toBe(20);
+    const set = await openFormat3(manifest, checkedFetch(manifest, async (name) => files.get(name)));
+    const exactCosine = (query: Float32Array, row: number) => {
+      const at = encoded.order[row] * DIMS;
+      let s = 0;
+      for (let d = 0; d < DIMS; d++) s += query[d] * data.rotated[at + d];
+      return s; // unit rows
+    };
+    let worstCoarse = 0;
+    let worstFine = 0;
+    for (let q = 0; q < 20; q++) {
+      const query = data.queries.subarray(q * DIMS, (q + 1) * DIMS);
+      const coarse = await set.search(query, 10, { refine: 0 });
+      const fine = await set.search(query, 10);
+      for (const h of coarse) worstCoarse = Math.max(worstCoarse, Math.abs(h.score - exactCosine(query, h.row)));
+      for (const h of fine) worstFine = Math.max(worstFine, Math.abs(h.score - exactCosine(query, h.row)));
+      // Best first, by the refined scores.
+      for (let i = 1; i < fine.length; i++) expect(fine[i - 1].score).toBeGreaterThanOrEqual(fine[i].score);
+    }
+    expect(set.refineFetched).toBeGreaterThan(0);
+    expect(worstFine).toBeLessThan(worstCoarse / 8);
+    // At a prefix's dims (format 2's truncated search) nothing is refined.
+    const fetched = set.refineFetched;
+    await set.search(data.queries.subarray(0, DIMS), 10, { dims: 48 });
+    expect(set.refineFetched).toBe(fetched);
+  });
+
   it('records a longer shortlist (= ef) for larger sets, never shorter than the default', () => {
     const sizes = [364, 10_000, 20_000, 20_001, 100_000, 500_000, 1_000_000];
     const shortlists = sizes.map((n) => searchDefaultsFor(n).shortlist);
     expect(shortlists).toEqual([400, 400, 400, 2000, 2000, 2000, 4000]);
     for (const n of sizes) expect(searchDefaultsFor(n).ef).toBe(searchDefaultsFor(n).shortlist);
+    // Smaller row shards where the shortlist is a larger share of the set.
+    expect(sizes.map(rowsPerShardFor)).toEqual([64, 64, 64, 256, 256, 256, 256]);
   });
 
   it('writes the same bytes from the same input', () => {
@@ -218,6 +329,35 @@ describe('format 3 vectors', () => {
     const short = await openFormat3(manifest, async (name) => (name.startsWith('rows-') ? (files.get(name) as Uint8Array).subarray(1) : (files.get(name) as Uint8Array)));
     await expect(short.vector(0)).rejects.toThrow(/Row shard rows-00000\.u8 has \d+ bytes/);
   });
+
+  it('names a corrupted refine file, keeps nothing of it, and reads it again on the next search', async () => {
+    const small = data.rotated.slice(0, 800 * DIMS);
+    const encoded = encodeVectors(small, DIMS, data.rotation, PARAMS);
+    const files = allFiles(encoded);
+    const manifest = await manifestFor(files, encoded, 800);
+    const query = data.queries.subarray(0, DIMS);
+    let corrupt = true;
+    const reads = new Map<string, number>();
+    const set = await openFormat3(
+      manifest,
+      checkedFetch(manifest, async (name) => {
+        reads.set(name, (reads.get(name) ?? 0) + 1);
+        const bytes = files.get(name) as Uint8Array;
+        if (!corrupt || !name.startsWith('refine-')) return bytes;
+        const bad = bytes.slice();
+        bad[0] ^= 0x11;
+        return bad;
+      }),
+    );
+    await expect(set.search(query, 10)).rejects.toThrow(/Artifact file refine-\d{5}\.u4 is corrupted/);
+    const tried = [...reads].filter(([name]) => name.startsWith('refine-'));
+    expect(tried.length).toBeGreaterThan(0);
+    corrupt = false;
+    const hits = await set.search(query, 10);
+    expect(hits).toHaveLength(10);
+    // Each refine file the failed search tried was fetched again, not served from a cache of the bad bytes.
+    for (const [name] of tried) expect(reads.get(name)).toBe(2);
+  });
 });
 
 describe('format versions', () => {
@@ -235,6 +375,24 @@ describe('format versions', () => {
     }
     expect(isPapersiftError(error, 'artifacts-format')).toBe(true);
     expect((error as Error).message).toMatch(/format 3; this build reads format 2: rebuild/);
+  });
+
+  it('the format-3 reader refuses a set of the first vector side (float32 rotation, no refine files) and says to rebuild', async () => {
+    const encoded = encodeVectors(data.rotated.slice(0, 200 * DIMS), DIMS, data.rotation, PARAMS);
+    const current = await manifestFor(allFiles(encoded), encoded, 200);
+    expect(parseFormat3Manifest(JSON.stringify(current)).vectorsFormat).toBe(FORMAT3_VECTORS_VERSION);
+    // What a set merged before the vector side had a version looked like.
+    const { vectorsFormat: _, ...old } = current;
+    const v1 = { ...old, rotation: { file: 'rotation.f32', method: 'pca-uncentred' }, files: { ...old.files, 'rotation.f32': { bytes: DIMS * DIMS * 4, sha256: '0' } } };
+    let error: unknown;
+    try {
+      parseFormat3Manifest(JSON.stringify(v1));
+    } catch (e) {
+      error = e;
+    }
+    expect(isPapersiftError(error, 'artifacts-format')).toBe(true);
+    expect((error as Error).message).toMatch(/vector side of this format-3 index is version 1; this reader reads version 2 .*: rebuild the index with build-index --merge … --format 3/);
+    expect(() => parseFormat3Manifest(JSON.stringify({ ...current, vectorsFormat: 3 }))).toThrow(/version 3; this reader reads version 2: rebuild/);
   });
 
   it('the format-3 reader refuses a format-2 manifest and says to rebuild', () => {

@@ -12,27 +12,48 @@ import type { Dtype, Pooling } from '../models';
 
 export const FORMAT3_VERSION = 3;
 
+/**
+ * The vector side's own version (as the papers and keyword sections have theirs). 2 (December 2026): the rotation
+ * as float16 (`rotation.f16`), refine files of 4-bit residuals beside the row shards, and row shards whose size
+ * depends on the set's. A set without it is the first vector side (float32 rotation, no refine files): refused,
+ * with a message to rebuild it, never read with the wrong shapes.
+ */
+export const FORMAT3_VECTORS_VERSION = 2;
+
 export const FORMAT3_FILES = {
   manifest: 'manifest.json',
-  rotation: 'rotation.f32',
+  rotation: 'rotation.f16',
   scales: 'scales.f32',
   prefix: 'prefix.u8',
   graph: 'graph.bin',
   rowShard: (index: number) => `rows-${String(index).padStart(5, '0')}.u8`,
+  refineShard: (index: number) => `refine-${String(index).padStart(5, '0')}.u4`,
 } as const;
 
 /** 8-bit codes with a per-dimension offset and step (see quantize.ts). */
 export type CodeEncoding = 'u8-range';
 
+/**
+ * Refine files: for the rows of row shard i, file i holds each component's rounding error under its 8-bit code as a
+ * 4-bit code (two components a byte, the even one in the low nibble): x ≈ min + code·step + (nibble − 7.5)·step/16,
+ * so 12 bits in all. Read only for the best `search.refine` rows of a re-rank (quantize.ts).
+ */
+export type RefineEncoding = 'u4-residual';
+
 export interface Format3Manifest {
   formatVersion: 3;
+  /** FORMAT3_VECTORS_VERSION: the layout of rotation, scales, prefix, graph, rows and refine. */
+  vectorsFormat: typeof FORMAT3_VECTORS_VERSION;
   model: { id: string; dims: number; pooling: Pooling; dtype: Dtype; sha256: string };
   /** corpusHash over the papers in id order: the same value a format-2 set of this corpus records. */
   corpusHash: string;
   count: number;
   collection?: { name: string };
-  /** D × D float32, row-major: rotated = R · embedding. Queries are rotated by it before search. */
-  rotation: { file: string; method: 'pca-uncentred' };
+  /**
+   * D × D, row-major, float16 (little-endian): rotated = R · embedding. Queries are rotated by it before search;
+   * the rows were rotated by the same float16 values.
+   */
+  rotation: { file: string; method: 'pca-uncentred'; encoding: 'f16' };
   /**
    * float32: the prefix's offsets then steps (prefix.dims each), then the rows' offsets then steps (model dims each).
    */
@@ -42,9 +63,20 @@ export interface Format3Manifest {
   /** One HNSW graph over the prefix (layout in graph.ts). Eager. */
   graph: { file: string; kind: 'hnsw'; m: number; efConstruction: number; seed: number };
   /** Full rotated vectors as codes, `rowsPerShard` rows per file (the last may be shorter). Fetched on demand. */
-  rows: { encoding: CodeEncoding; dims: number; rowsPerShard: number; shards: string[]; order: 'pca-tree' };
-  /** Search defaults the build measured (bench/format3.ts): how wide the walk and the re-ranked shortlist are. */
-  search: { ef: number; shortlist: number };
+  rows: {
+    encoding: CodeEncoding;
+    dims: number;
+    rowsPerShard: number;
+    shards: string[];
+    order: 'pca-tree';
+    /** One refine file per row shard, for the same rows (ceil(dims / 2) bytes a row). */
+    refine: { encoding: RefineEncoding; shards: string[] };
+  };
+  /**
+   * Search defaults the build measured (bench/format3.ts): how wide the walk and the re-ranked shortlist are, and how
+   * many of the re-rank's best rows are ranked again with their refine files.
+   */
+  search: { ef: number; shortlist: number; refine: number };
   /** Paper records by row; the section's shape belongs to the papers module. */
   papers?: unknown;
   /** Keyword index; the section's shape belongs to the lexical module. */
@@ -79,6 +111,16 @@ export function parseFormat3Manifest(bytes: Uint8Array | string, file: string = 
       { found: m.formatVersion, expected: FORMAT3_VERSION, file },
     );
   }
+  const vectorsFormat = (m as { vectorsFormat?: unknown }).vectorsFormat ?? 1;
+  if (vectorsFormat !== FORMAT3_VECTORS_VERSION) {
+    throw new PapersiftError(
+      'artifacts-format',
+      `The vector side of this format-3 index is version ${String(vectorsFormat)}; this reader reads version ${FORMAT3_VECTORS_VERSION}` +
+        (vectorsFormat === 1 ? ' (a float16 rotation and refine files)' : '') +
+        ': rebuild the index with build-index --merge … --format 3',
+      { found: vectorsFormat, expected: FORMAT3_VECTORS_VERSION, file },
+    );
+  }
   if (!m.model || typeof m.model.id !== 'string' || !Number.isInteger(m.model.dims)) fail('"model" needs id and dims');
   if (!Number.isInteger(m.count) || (m.count as number) < 0) fail('"count" must be a count');
   if (typeof m.files !== 'object' || m.files === null) fail('"files" is missing');
@@ -95,6 +137,11 @@ export function parseFormat3Manifest(bytes: Uint8Array | string, file: string = 
   const r = rows as Format3Manifest['rows'];
   if (r.shards.length !== Math.ceil((m.count as number) / r.rowsPerShard)) fail(`${r.shards.length} row shards for ${m.count} rows of ${r.rowsPerShard}`);
   for (const shard of r.shards) listed(shard, 'rows');
+  if (!r.refine || !Array.isArray(r.refine.shards) || r.refine.shards.length !== r.shards.length) fail('"rows.refine" needs one file per row shard');
+  for (const shard of r.refine.shards) listed(shard, 'rows.refine');
+  if (r.refine.encoding !== 'u4-residual') fail(`refine encoding ${String(r.refine.encoding)} is not one this build reads`);
+  if (m.rotation?.encoding !== 'f16') fail(`rotation encoding ${String(m.rotation?.encoding)} is not one this build reads`);
+  if (!m.search || !Number.isInteger(m.search.refine) || m.search.refine < 0) fail('"search.refine" must be a count');
   if (r.dims !== m.model?.dims) fail(`rows have ${r.dims} dims, the model ${m.model?.dims}`);
   if (!m.prefix || !(m.prefix.dims >= 1 && m.prefix.dims <= r.dims)) fail('"prefix" dims out of range');
   for (const encoding of [m.prefix?.encoding, r.encoding]) if (encoding !== 'u8-range') fail(`encoding ${String(encoding)} is not one this build reads`);

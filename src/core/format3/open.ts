@@ -15,7 +15,7 @@ import { AuthorIndex, type AuthorSection } from './authors';
 import { Format3Engine, type VectorReader } from './engine';
 import type { Format3Manifest } from './manifest';
 import { PapersReader, type PapersSection } from './papers';
-import { bytesToFloats } from '../artifacts';
+import { decodeFloat16 } from './float16';
 import { openFormat3, rotateBy, type VectorSearchOptions, type VectorSet } from './reader';
 import type { FileEntry, FileSource } from './sharded-files';
 
@@ -102,10 +102,10 @@ export class DeferredVectors implements VectorReader {
     this.dims = manifest.rows.dims;
     this.prefixDims = manifest.prefix.dims;
     const file = manifest.rotation.file;
-    if (rotationBytes.byteLength !== this.dims * this.dims * 4) {
-      throw new PapersiftError('artifacts-format', `${file} has ${rotationBytes.byteLength} bytes; the manifest's shapes need ${this.dims * this.dims * 4}`, { file });
+    if (rotationBytes.byteLength !== this.dims * this.dims * 2) {
+      throw new PapersiftError('artifacts-format', `${file} has ${rotationBytes.byteLength} bytes; the manifest's shapes need ${this.dims * this.dims * 2}`, { file });
     }
-    this.rotation = bytesToFloats(rotationBytes);
+    this.rotation = decodeFloat16(rotationBytes);
   }
 
   /** Whether the eager part has been read. */

@@ -118,3 +118,34 @@ export function codeNormSquared(codes: Uint8Array, offset: number, scales: Scale
   }
   return s;
 }
+
+/** Bytes a row takes in a refine file: two 4-bit residuals a byte. */
+export const refineRowBytes = (dims: number) => Math.ceil(dims / 2);
+
+/**
+ * One row's refine codes: each component's error under its 8-bit code (`codes`, as quantiseRow made them), at
+ * step/16, as the nibble n with error ≈ (n − 7.5)·step/16. An error is at most step/2, so the 12-bit value is off by
+ * at most step/32 (clipped to the range's ends like the code).
+ */
+export function refineRow(row: Float32Array, rowOffset: number, scales: Scales, codes: Uint8Array, codeOffset: number, out: Uint8Array, outOffset: number): void {
+  const { min, step } = scales;
+  const dims = min.length;
+  out.fill(0, outOffset, outOffset + refineRowBytes(dims));
+  for (let d = 0; d < dims; d++) {
+    const error = row[rowOffset + d] - (min[d] + codes[codeOffset + d] * step[d]);
+    const n = Math.round((error / step[d]) * 16 + 7.5);
+    const nibble = n > 15 ? 15 : n < 0 ? 0 : n;
+    out[outOffset + (d >> 1)] |= d & 1 ? nibble << 4 : nibble;
+  }
+}
+
+/** A row from its 8-bit codes and its refine codes: min + code·step + (nibble − 7.5)·step/16. */
+export function refinedRow(codes: Uint8Array, codeOffset: number, refine: Uint8Array, refineOffset: number, scales: Scales, out = new Float32Array(scales.min.length)): Float32Array {
+  const { min, step } = scales;
+  for (let d = 0; d < min.length; d++) {
+    const byte = refine[refineOffset + (d >> 1)];
+    const nibble = d & 1 ? byte >> 4 : byte & 15;
+    out[d] = min[d] + (codes[codeOffset + d] + (nibble - 7.5) / 16) * step[d];
+  }
+  return out;
+}
