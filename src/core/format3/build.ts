@@ -45,12 +45,14 @@ export function searchDefaultsFor(count: number): Pick<VectorSetParams, 'ef' | '
 
 /**
  * Rows a row shard holds in a set of `count` papers. A 400-row shortlist is 4% of a 10k set but fell in 24–32 of its
- * 40 shards of 256 rows (2.4–3.1 MB read by a cold re-rank, most of it rows the re-rank never looks at); in shards of
- * 64 rows it falls in ~80 (2.0 MB in Node, bench/format3-bytes.ts). Above 20k papers the shortlist grows and the
- * bytes budget with it (40 MB at 100k), so the shards stay at 256 rows, a quarter as many requests.
+ * 40 shards of 256 rows (2.4 MB of the 5.2 MB a first visit read before its first hybrid result; bench/scale.ts),
+ * most of it rows the re-rank never looks at. In shards of 128 rows it falls in ~52 (Node p50, bench/format3-bytes.ts;
+ * 1.7 MB in the browser). 64 rows read less still (~80 shards, 1.2 MB) but a cold search then waits for ~60 small
+ * files (the `rows` part of the bench's first ten searches 237 ms p50 at load ~10, against 70 ms at 128 rows). Above
+ * 20k papers the shortlist grows and so does the budget (40 MB at 100k): 256 rows, fewer requests.
  */
 export function rowsPerShardFor(count: number): number {
-  return count <= 20_000 ? 64 : DEFAULT_VECTOR_PARAMS.rowsPerShard;
+  return count <= 20_000 ? 128 : DEFAULT_VECTOR_PARAMS.rowsPerShard;
 }
 
 /** What the merge builds a set of `count` papers with. */

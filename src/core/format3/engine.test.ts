@@ -250,6 +250,27 @@ describe('format-3 engine over a real format-3 vector set (8-bit rows, prefix gr
     expect(Math.min(...overlaps)).toBeGreaterThanOrEqual(0.8);
   });
 
+  it('refines the order of semantic answers from refine files; hybrid search, whose vector ranks only feed fusion, reads none', async () => {
+    const { manifest, files } = realSet;
+    const read: string[] = [];
+    const { engine } = await openFormat3Engine(
+      manifest,
+      verifiedSource(async (name) => {
+        read.push(name);
+        return files.get(name);
+      }),
+    );
+    const embedding = format2.embeddingOf(papers[57].id);
+    await engine.searchText('language models', embedding, { mode: 'hybrid' });
+    await engine.searchText('language models', embedding, { mode: 'hybrid', filter: { yearFrom: 2000 } });
+    expect(read.some((name) => name.startsWith('rows-'))).toBe(true);
+    expect(read.filter((name) => name.startsWith('refine-'))).toEqual([]);
+    const semantic = await engine.searchText('language models', embedding, { mode: 'semantic' });
+    expect(read.filter((name) => name.startsWith('refine-')).length).toBeGreaterThan(0);
+    expect(semantic.hits[0].paper.id).toBe(papers[57].id);
+    expect(semantic.phases?.refine).toBeGreaterThanOrEqual(0);
+  });
+
   it('says where a typed search spent its time: keyword, walk, rows, re-rank, fusion, text (phases)', async () => {
     const embedding = format2.embeddingOf(papers[7].id);
     const hybrid = (await real.searchText('language models', embedding)).phases ?? {};

@@ -110,6 +110,13 @@ export interface Format3EngineOptions {
   termsMemoPapers?: number;
 }
 
+/**
+ * Vector searches whose ranks only feed fusion (hybrid) skip the refine step: it orders near-ties (cosines ~1e-4
+ * apart) that rank fusion does not tell apart, and would cost a second read of refine files per cold search.
+ * Semantic answers (typed, similar, related) are refined: their order is the answer.
+ */
+const FUSION_ONLY = { refine: 0 } as const;
+
 /** What ranks the vector side: the first `dims` rotated dims, or (undefined) the prefix shortlist re-ranked at full dims. */
 interface VectorView {
   dims: number | undefined;
@@ -208,7 +215,10 @@ export class Format3Engine {
     let firstShortlist: readonly number[] | undefined;
     const semanticFirst =
       rotated && mode !== 'lexical'
-        ? this.nearest(rotated, mode === 'semantic' ? k : depth, keep, view, phases, { onShortlist: (rows) => (firstShortlist = rows) })
+        ? this.nearest(rotated, mode === 'semantic' ? k : depth, keep, view, phases, {
+            onShortlist: (rows) => (firstShortlist = rows),
+            ...(mode === 'semantic' ? {} : FUSION_ONLY),
+          })
         : undefined;
     const authorRows = this.authorRows(typed, keep);
     // Awaited below; until then a failure must not count as unhandled.
@@ -235,7 +245,7 @@ export class Format3Engine {
         first: semanticFirst,
         vectorsOf: (rows) => phases.wait('feedback', this.vectorsOf(rows)),
         // The query moved towards its first results is ranked over the first query's shortlist, not walked for again.
-        searchVector: (v) => this.nearest(v, depth, keep, view, phases, this.options.walkForFeedback || !firstShortlist ? {} : { candidates: firstShortlist }),
+        searchVector: (v) => this.nearest(v, depth, keep, view, phases, this.options.walkForFeedback || !firstShortlist ? FUSION_ONLY : { ...FUSION_ONLY, candidates: firstShortlist }),
         fuse: (fuse) => phases.time('fusion', fuse),
       });
       ranked = this.ranked('hybrid', fused.slice(0, k), view);
@@ -313,7 +323,7 @@ export class Format3Engine {
       if (mode === 'lexical') ranked = this.ranked('lexical', lexicalHits.slice(0, k), view);
       else {
         // As SearchEngine: neighbour smoothing over the fused candidates (hybrid/smooth.ts), whose vectors are read for it.
-        const candidates = fuseHybrid(lexicalHits, await this.nearest(rotated, depth, keep, view)).slice(0, depth);
+        const candidates = fuseHybrid(lexicalHits, await this.nearest(rotated, depth, keep, view, undefined, FUSION_ONLY)).slice(0, depth);
         const smoothed = smoothOverNeighbours(candidates, await this.vectorsOf(candidates.map((s) => s.row)), this.dims, depth);
         ranked = this.ranked('hybrid', smoothed.slice(0, k), view);
       }
@@ -328,7 +338,7 @@ export class Format3Engine {
     keep: ((row: number) => boolean) | undefined,
     view: VectorView,
     phases?: PhaseClock,
-    shortlist: { candidates?: readonly number[]; onShortlist?: (rows: readonly number[]) => void } = {},
+    shortlist: Pick<VectorSearchOptions, 'candidates' | 'onShortlist' | 'refine'> = {},
   ): Promise<Scored[]> {
     return this.readers.vectors.search(rotated, k, {
       ...shortlist,

@@ -296,7 +296,7 @@ describe('format 3 vectors', () => {
     expect(shortlists).toEqual([400, 400, 400, 2000, 2000, 2000, 4000]);
     for (const n of sizes) expect(searchDefaultsFor(n).ef).toBe(searchDefaultsFor(n).shortlist);
     // Smaller row shards where the shortlist is a larger share of the set.
-    expect(sizes.map(rowsPerShardFor)).toEqual([64, 64, 64, 256, 256, 256, 256]);
+    expect(sizes.map(rowsPerShardFor)).toEqual([128, 128, 128, 256, 256, 256, 256]);
   });
 
   it('writes the same bytes from the same input', () => {

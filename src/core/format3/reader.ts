@@ -263,7 +263,7 @@ export class VectorSet {
     // Every read settles before a failure is reported, so a bad file is out of the cache when the search fails.
     const settled = await Promise.allSettled([...shards].map(async ([shard, bytes]) => loaded.set(shard, await bytes)));
     for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
-    phases?.add('rows', performance.now() - started);
+    phases?.add('refineRows', performance.now() - started);
     started = performance.now();
     const x = new Float32Array(this.dims);
     for (const hit of best) {
