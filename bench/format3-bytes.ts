@@ -4,7 +4,9 @@
  * embeddings, for the engine's answer, for the shortlist re-ranked from rows coded at 8 bits, 8 + a 4- or 8-bit
  * residual, or float32, and for the engine's top K re-ranked so; then the distinct files a shortlist (or a top K)
  * falls in per rows a file.
- *   npx tsx bench/format3-bytes.ts --set DIR --embeddings DIR [--refine 10,20,30,50]
+ *   npx tsx bench/format3-bytes.ts --set DIR --embeddings DIR [--refine 10,20,30,50] [--shortlist S] [--kmeans 20,40,100]
+ * --shortlist: another shortlist than the set's. --kmeans K,…: also count the 256-row shards a shortlist falls in if
+ * the rows were ordered by k-means cluster of their prefix instead (on the 10k set: 31–32, as the PCA tree's 32).
  * Typed queries (bench/queries.ts's ten, then the judged text queries of test/eval/queries.json: 55).
  * Measured on the first vector side (8-bit rows only) this chose the refine files and 64-row shards at 10k
  * (docs/BENCHMARKS.md, "The site at scale").
@@ -19,12 +21,15 @@ import { QUERIES } from './queries';
 import { openFormat3Dir } from '../src/cli/format3-search';
 import { findShardHeaders, readShardHeader, readShardLines, readShardVectors } from '../src/cli/shard-files';
 import { fitScales } from '../src/core/format3/quantize';
+import { mulberry32 } from '../src/core/random';
 
 const { values } = parseArgs({
   options: {
     set: { type: 'string' },
     embeddings: { type: 'string' },
     refine: { type: 'string', default: '10,20,30,50' },
+    shortlist: { type: 'string' },
+    kmeans: { type: 'string' },
   },
 });
 const { vectors: set, papers, manifest } = await openFormat3Dir(values.set!);
@@ -93,7 +98,7 @@ const queries: Float32Array[] = [];
 for (const t of texts) queries.push(await embedder.embedQuery(t));
 await embedder.dispose();
 
-const S = manifest.search.shortlist;
+const S = values.shortlist ? Number(values.shortlist) : manifest.search.shortlist;
 const refines = values.refine!.split(',').map(Number);
 const variants: [string, Float32Array][] = [
   ['8-bit', coded(0)],
@@ -115,9 +120,9 @@ for (const [q, query] of queries.entries()) {
   for (let r = 0; r < count; r++) exact.push({ r, s: cos(rotated, r, rq) });
   exact.sort((a, b) => b.s - a.s);
   const truth = new Set(exact.slice(0, 10).map((e) => e.r));
-  const shortlist = set.shortlist(rq, S, manifest.search.ef);
+  const shortlist = set.shortlist(rq, S, Math.max(S, values.shortlist ? S : manifest.search.ef));
   for (const R of shardSizes) add(touched, R, q, new Set(shortlist.map((r) => Math.floor(r / R))).size);
-  const engineTop = await set.search(rq, Math.max(...refines));
+  const engineTop = await set.search(rq, Math.max(...refines), { shortlist: S, ef: S, refine: 0 });
   add(recall, 'engine (8-bit re-rank of the shortlist)', q, engineTop.slice(0, 10).filter((h) => truth.has(h.row)).length);
   for (const [name, rows] of variants) {
     const all = shortlist.map((r) => ({ r, s: cos(rows, r, rq) })).sort((a, b) => b.s - a.s);
@@ -128,6 +133,54 @@ for (const [q, query] of queries.entries()) {
     }
   }
   for (const K of refines) for (const R of [8, 16, 32, 64]) add(refineTouched, `top ${K}, ${R} rows a file`, q, new Set(engineTop.slice(0, K).map((h) => Math.floor(h.row / R))).size);
+}
+if (values.kmeans) {
+  // Probe: rows ordered by k-means cluster of the normalised 64-d prefix (clusters in order of their first component).
+  const p = 64;
+  const pre = new Float32Array(count * p);
+  for (let r = 0; r < count; r++) {
+    let nn = 0;
+    for (let d = 0; d < p; d++) nn += rotated[r * dims + d] ** 2;
+    for (let d = 0; d < p; d++) pre[r * p + d] = rotated[r * dims + d] / Math.sqrt(nn);
+  }
+  for (const k of values.kmeans.split(',').map(Number)) {
+    const rnd = mulberry32(7);
+    const cent = new Float32Array(k * p);
+    for (let c = 0; c < k; c++) {
+      const at = Math.floor(rnd() * count) * p;
+      cent.set(pre.subarray(at, at + p), c * p);
+    }
+    const assign = new Int32Array(count);
+    for (let it = 0; it < 15; it++) {
+      for (let r = 0; r < count; r++) {
+        let best = -Infinity;
+        for (let c = 0; c < k; c++) {
+          let s = 0;
+          for (let d = 0; d < p; d++) s += pre[r * p + d] * cent[c * p + d];
+          if (s > best) (best = s), (assign[r] = c);
+        }
+      }
+      cent.fill(0);
+      for (let r = 0; r < count; r++) for (let d = 0; d < p; d++) cent[assign[r] * p + d] += pre[r * p + d];
+      for (let c = 0; c < k; c++) {
+        let nn = 0;
+        for (let d = 0; d < p; d++) nn += cent[c * p + d] ** 2;
+        if (nn > 0) for (let d = 0; d < p; d++) cent[c * p + d] /= Math.sqrt(nn);
+      }
+    }
+    const key = Array.from({ length: count }, (_, r) => r).sort((a, b) => assign[a] - assign[b] || a - b);
+    const pos = new Int32Array(count);
+    key.forEach((r, i) => (pos[r] = i));
+    const counts: number[] = [];
+    for (const query of queries) {
+      const rq = set.rotate(query);
+      const sl = set.shortlist(rq, S, Math.max(S, manifest.search.ef));
+      counts.push(new Set(sl.map((r) => Math.floor(pos[r] / 256))).size);
+    }
+    const sizes = new Int32Array(k);
+    for (const a of assign) sizes[a]++;
+    console.log(`k-means ${k}: shards of 256 rows a shortlist touches, p50 ${[...counts].sort((a, b) => a - b)[counts.length >> 1]} (cluster sizes ${Math.min(...sizes)}–${Math.max(...sizes)})`);
+  }
 }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
