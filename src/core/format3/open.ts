@@ -5,7 +5,7 @@
  * `openFormat3KeywordFirst` (the site's worker) opens the keyword index, the papers and the rotation now
  * and the rest of the vector side only when asked (DeferredVectors.open): its eager part (prefix codes and
  * graph: 0.9 MB at 10k papers, ~9 MB at 100k) is what a semantic search needs, not a keyword one, so it no
- * longer delays nor competes with the first keyword answer. The rotation (0.6 MB whatever the size) is read
+ * longer delays nor competes with the first keyword answer. The rotation (0.3 MB as float16, whatever the size) is read
  * at once so that an embedding can always be rotated into the set's space (the user's papers are, as they
  * are restored or imported).
  */
