@@ -26,12 +26,12 @@
  * --recall-only: only the recall row (in Node, no browser), for each size and format; prints it, writes nothing.
  *
  * Corpora and artifacts are kept in .cache/scale/<N>/ (or --scratch DIR/<N>/) and reused; delete that folder to
- * regenerate. A format-3 set whose vector side is an older version (FORMAT3_VECTORS_VERSION) is merged again.
+ * regenerate. Format-3 sets are in artifacts-f3-v<FORMAT3_VECTORS_VERSION>/: a new vector side is merged beside the old.
  * --write puts the tables into docs/BENCHMARKS.md between its markers.
  */
 import '../src/cli/node-env';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -119,23 +119,26 @@ function run(args: string[]): void {
   execFileSync(process.execPath, ['--import', 'tsx', ...args], { cwd: REPO_ROOT, stdio: 'inherit' });
 }
 
-/** Generates a corpus of `papers` and merges it into `format` once; later runs reuse both. */
+/**
+ * Generates a corpus of `papers` and merges it into `format` once; later runs reuse both. A format-3 set's folder
+ * names its vector side's version (artifacts-f3-v2): a set of an older version is left where it is (another
+ * checkout may still read it) and this version's is merged beside it, into a folder of its own first and then
+ * renamed, so two runs never write into one set.
+ */
 function prepare(papers: number, format: number): string {
   const dir = join(SCRATCH, String(papers));
   if (!existsSync(join(dir, 'embeddings'))) {
     run(['src/cli/generate-corpus.ts', '--papers', String(papers), '--out', dir, '--shards', '4', '--seed', '1']);
   }
-  const artifacts = join(dir, format === 2 ? 'artifacts' : `artifacts-f${format}`);
-  const manifest = join(artifacts, 'manifest.json');
-  if (format === 3 && existsSync(manifest)) {
-    const found = (JSON.parse(readFileSync(manifest, 'utf8')) as { vectorsFormat?: number }).vectorsFormat ?? 1;
-    if (found !== FORMAT3_VECTORS_VERSION) {
-      console.error(`${artifacts}: vector side version ${found}, this build reads ${FORMAT3_VECTORS_VERSION}; merging it again`);
+  const artifacts = join(dir, format === 2 ? 'artifacts' : `artifacts-f${format}-v${FORMAT3_VECTORS_VERSION}`);
+  if (!existsSync(join(artifacts, 'manifest.json'))) {
+    const writing = `${artifacts}.merging-${process.pid}`;
+    run(['src/cli/build-index.ts', '--merge', join(dir, 'embeddings'), '--out', writing, '--format', String(format), '--name', `Synthetic ${papers}`]);
+    if (existsSync(join(artifacts, 'manifest.json'))) rmSync(writing, { recursive: true, force: true });
+    else {
       rmSync(artifacts, { recursive: true, force: true });
+      renameSync(writing, artifacts);
     }
-  }
-  if (!existsSync(manifest)) {
-    run(['src/cli/build-index.ts', '--merge', join(dir, 'embeddings'), '--out', artifacts, '--format', String(format), '--name', `Synthetic ${papers}`]);
   }
   return artifacts;
 }
