@@ -4,11 +4,13 @@
  * origin and profile, with the worker's start-up marks (EngineInfo.loadPhases), the page's own (scripts run, init
  * and the first search posted to the worker) and the first answer's searchMs by part, medians over the repeats.
  *
- *   npx tsx bench/repeat-visit.ts [--sizes 10000,100000] [--repeats 7] [--baseline <git ref>]
+ *   npx tsx bench/repeat-visit.ts [--sizes 10000,100000] [--repeats 7] [--baseline <git ref>] [--set artifacts-f3-v2] [--baseline-set artifacts-f3]
  *
  * --baseline builds the same sites from that commit too (`git archive` into .cache/repeat-visit-baseline, sharing
  * this checkout's node_modules, public/models and public/ort), visited in the same rounds: a ratio in one run.
- * The sets are read from .cache/scale/<N>/artifacts-f3 (bench/scale.ts builds them); the seed set from public/artifacts.
+ * The sets are read from .cache/scale/<N>/<set> (bench/scale.ts builds them: artifacts-f3-v<vector side version>, the
+ * default), a baseline's from <baseline-set> (default the same: an older build may need the set of its own version);
+ * the seed set from public/artifacts.
  * Prints a table; writes nothing.
  */
 import '../src/cli/node-env';
@@ -19,6 +21,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SITE_ARTIFACTS_DIR } from '../src/cli/node-env';
+import { FORMAT3_VECTORS_VERSION } from '../src/core/format3/manifest';
 import type { EngineInfo } from '../src/protocol';
 import { QUERIES } from './queries';
 import { launchProfile, type Profile } from '../test/e2e/browser';
@@ -29,6 +32,8 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '10000' },
     repeats: { type: 'string', default: '7' },
     baseline: { type: 'string' },
+    set: { type: 'string', default: `artifacts-f3-v${FORMAT3_VECTORS_VERSION}` },
+    'baseline-set': { type: 'string' },
   },
 });
 const SIZES = values.sizes.split(',').filter(Boolean).map(Number);
@@ -124,14 +129,14 @@ const median = (xs: number[]) => {
 async function main(): Promise<void> {
   const loadBefore = loadavg()[0];
   const started = Date.now();
-  const roots: [string, string][] = [['now', REPO_ROOT]];
-  if (values.baseline) roots.unshift([`before (${values.baseline})`, await checkoutBaseline(values.baseline)]);
+  const roots: [string, string, string][] = [['now', REPO_ROOT, values.set]];
+  if (values.baseline) roots.unshift([`before (${values.baseline})`, await checkoutBaseline(values.baseline), values['baseline-set'] ?? values.set]);
   const sites: Site[] = [];
   try {
-    for (const [version, root] of roots) {
+    for (const [version, root, set] of roots) {
       sites.push(await openSite(`seed ${version}`, SITE_ARTIFACTS_DIR, root));
       for (const n of SIZES) {
-        const artifacts = join(REPO_ROOT, '.cache', 'scale', String(n), 'artifacts-f3');
+        const artifacts = join(REPO_ROOT, '.cache', 'scale', String(n), set);
         if (!existsSync(join(artifacts, 'manifest.json'))) throw new Error(`${artifacts} has no set: run bench/scale.ts --sizes ${n} --format 3 first`);
         sites.push(await openSite(`${n} f3 ${version}`, artifacts, root));
       }
