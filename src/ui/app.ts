@@ -696,7 +696,7 @@ export class PapersiftApp extends LitElement {
       </div>`;
   }
 
-  private onQueryInput = (event: CustomEvent<{ text: string }>): void => {
+  private onQueryInput = (event: CustomEvent<{ text: string; whole: boolean }>): void => {
     if (this.view.tab === 'related') {
       // Pasted text is searched on request (the button or Ctrl+Enter), not per keystroke.
       this.relatedDraft = event.detail.text;
@@ -704,7 +704,7 @@ export class PapersiftApp extends LitElement {
       return;
     }
     this.draft = event.detail.text;
-    this.typeahead.input(this.draft);
+    this.typeahead.input(this.draft, { whole: event.detail.whole });
     clearTimeout(this.typingTimer);
     this.typingTimer = setTimeout(() => {
       this.commit({ ...this.view, q: this.draft, similar: '' }, this.typingEntry ? 'replace' : 'push');

@@ -7,6 +7,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import type { SearchMode } from '../protocol';
 import { shared } from './theme';
+import { insertsWholeText } from './typeahead';
 
 const MODE_LABELS: [SearchMode, string, string][] = [
   ['hybrid', 'Hybrid', 'Meaning and keywords together (best on most queries)'],
@@ -15,8 +16,11 @@ const MODE_LABELS: [SearchMode, string, string][] = [
 ];
 
 export type SearchBarEvents = {
-  /** Every keystroke; the app debounces. */
-  'query-input': CustomEvent<{ text: string }>;
+  /**
+   * Every keystroke; the app debounces. `whole`: this input brought in more than one character at once (a paste, a
+   * drop, an autocompletion, dictation), so the text is likely complete rather than a word being typed.
+   */
+  'query-input': CustomEvent<{ text: string; whole: boolean }>;
   /** Enter: search now. */
   'query-submit': CustomEvent<{ text: string }>;
   'dims-change': CustomEvent<{ dims: number | null }>;
@@ -352,8 +356,8 @@ export class SearchBar extends LitElement {
     this.emit('query-submit', { text: this.input.value });
   }
 
-  private onInput(): void {
-    this.emit('query-input', { text: this.input.value });
+  private onInput(event: Event): void {
+    this.emit('query-input', { text: this.input.value, whole: insertsWholeText(event) });
   }
 
   private onPasteKeydown(event: KeyboardEvent): void {
@@ -371,7 +375,7 @@ export class SearchBar extends LitElement {
       // Browsers clear a search field on Escape without an input event everywhere; report it.
       event.preventDefault();
       this.input.value = '';
-      this.emit('query-input', { text: '' });
+      this.emit('query-input', { text: '', whole: false });
     }
   }
 
@@ -389,3 +393,4 @@ declare global {
     'ps-search-bar': SearchBar;
   }
 }
+

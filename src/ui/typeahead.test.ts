@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { PREFETCH_AFTER_MS, TypeaheadController } from './typeahead';
+import { PREFETCH_AFTER_MS, TypeaheadController, insertsWholeText } from './typeahead';
 
 function setUp(enabled = () => true) {
   const controllers: ReactiveController[] = [];
@@ -67,11 +67,49 @@ describe('TypeaheadController', () => {
     expect(sent).toEqual(['graph neural networks']);
   });
 
+  it('sends a whole text (a paste) at once, and a key typed after it waits for the pause again', () => {
+    const { typeahead, sent } = setUp();
+    type(typeahead, 'sparse', 60);
+    typeahead.input('sparse attention for long documents', { whole: true });
+    expect(sent).toEqual(['sparse attention for long documents']);
+    expect(typeahead.pending).toBe(false);
+    typeahead.input('sparse attention for long documents', { whole: true }); // the same text again: nothing
+    expect(sent).toEqual(['sparse attention for long documents']);
+    typeahead.input('sparse attention for long documents!');
+    expect(sent).toHaveLength(1);
+    vi.advanceTimersByTime(PREFETCH_AFTER_MS);
+    expect(sent).toEqual(['sparse attention for long documents', 'sparse attention for long documents!']);
+  });
+
+  it('a whole text sends nothing while prefetching cannot help', () => {
+    const { typeahead, sent } = setUp(() => false);
+    typeahead.input('graph neural networks for molecules', { whole: true });
+    vi.advanceTimersByTime(1000);
+    expect(sent).toEqual([]);
+  });
+
   it('drops a pending prefetch when its element leaves the page', () => {
     const { typeahead, sent } = setUp();
     typeahead.input('unlearning');
     typeahead.hostDisconnected();
     vi.advanceTimersByTime(1000);
     expect(sent).toEqual([]);
+  });
+});
+
+describe('insertsWholeText', () => {
+  const input = (inputType: string | undefined, data: string | null = null) => ({ inputType, data }) as unknown as Event;
+
+  it('is true for pastes, drops, autocompletions and several characters inserted at once', () => {
+    expect(insertsWholeText(input('insertFromPaste'))).toBe(true);
+    expect(insertsWholeText(input('insertFromDrop'))).toBe(true);
+    expect(insertsWholeText(input('insertReplacementText'))).toBe(true);
+    expect(insertsWholeText(input('insertText', 'graph neural networks'))).toBe(true);
+  });
+
+  it('is false for a key typed, a deletion, or an event that is not an input event', () => {
+    expect(insertsWholeText(input('insertText', 'g'))).toBe(false);
+    expect(insertsWholeText(input('deleteContentBackward'))).toBe(false);
+    expect(insertsWholeText(input(undefined))).toBe(false);
   });
 });

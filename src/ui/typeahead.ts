@@ -1,6 +1,7 @@
 /**
- * Embeds the query while the visitor types (issue #14): when the box pauses for PREFETCH_AFTER_MS, the text is sent to
- * the worker's `prefetch` (workers/query-prefetch.ts), which embeds it at low priority into its recent-vector cache.
+ * Embeds the query while the visitor types (issue #14): when the box pauses for PREFETCH_AFTER_MS, or at once when an
+ * input brings in a whole text (a paste), the text is sent to the worker's `prefetch` (workers/query-prefetch.ts), which
+ * embeds it at low priority into its recent-vector cache.
  * The search that Enter (or the as-you-type pause in app.ts) sends then finds the vector ready and costs search and
  * render only. Nothing is searched or shown by this controller: results stay what the app already shows.
  *
@@ -36,16 +37,27 @@ export class TypeaheadController implements ReactiveController {
     host.addController(this);
   }
 
-  /** Every change of the box's text. */
-  input(text: string): void {
+  /**
+   * Every change of the box's text. `whole`: the change brought in more than a character (a paste, a drop, an
+   * autocompletion): the text is sent at once, not after a pause, since Enter may follow at once and there is no
+   * typing to wait out.
+   */
+  input(text: string, { whole = false }: { whole?: boolean } = {}): void {
     this.cancel();
     const trimmed = text.trim();
     if (!trimmed || trimmed === this.lastSent) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
+    const send = () => {
       if (!this.options.enabled()) return;
       this.lastSent = trimmed;
       this.options.prefetch(trimmed);
+    };
+    if (whole) {
+      send();
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      send();
     }, this.options.delayMs ?? PREFETCH_AFTER_MS);
   }
 
@@ -63,4 +75,11 @@ export class TypeaheadController implements ReactiveController {
   hostDisconnected(): void {
     this.cancel();
   }
+}
+
+/** An input that inserted more than one character at once: pasted, dropped, autocompleted or dictated text. */
+export function insertsWholeText(event: Event): boolean {
+  const { inputType, data } = event as InputEvent;
+  if (inputType === undefined) return false;
+  return inputType === 'insertFromPaste' || inputType === 'insertFromDrop' || inputType === 'insertReplacementText' || (data?.length ?? 0) > 1;
 }
