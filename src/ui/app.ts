@@ -25,6 +25,12 @@ import { TypeaheadController } from './typeahead';
 
 const RESULTS = 10;
 const TYPING_DEBOUNCE_MS = 250;
+/**
+ * The previous results are dimmed only once a search has run this long. A warm search answers well within it, so its
+ * results replace the old ones without a dimmed frame in between; that frame cost a repaint, a new compositing layer
+ * and redraws while the worker embedded the query, on the same two cores (docs/BENCHMARKS.md, issue #14).
+ */
+const DIM_AFTER_MS = 250;
 const SETTINGS_KEY = 'papersift.settings';
 /** Pasted text for "related" lives for the session (too long for the URL). */
 const RELATED_KEY = 'papersift.related';
@@ -239,7 +245,7 @@ export class PapersiftApp extends LitElement {
         gap: 0.5rem;
         margin-top: 0.75rem;
       }
-      .stale {
+      .stale.dim {
         opacity: 0.55;
         transition: opacity 0.2s;
       }
@@ -307,8 +313,13 @@ export class PapersiftApp extends LitElement {
     args: () => [this.settings] as const,
   });
 
+  /** Whether the stale list on screen is dimmed yet (DIM_AFTER_MS into a search). */
+  private dimmed = false;
+  private dimTimer?: ReturnType<typeof setTimeout>;
+
   private searchTask = new Task(this, {
     task: async ([view, relatedText], { signal }): Promise<Shown | typeof initialState> => {
+      this.dimLater();
       const options = {
         k: RESULTS,
         mode: view.mode,
@@ -378,6 +389,7 @@ export class PapersiftApp extends LitElement {
 
   disconnectedCallback(): void {
     super.disconnectedCallback();
+    clearTimeout(this.dimTimer);
     this.unsubscribe?.();
     window.removeEventListener('popstate', this.onPopState);
     window.removeEventListener('keydown', this.onGlobalKeydown);
@@ -608,7 +620,7 @@ export class PapersiftApp extends LitElement {
     const list = (shown: Shown, stale: boolean) => html`
       <div class="summary">${this.renderSummary(shown, stale)}</div>
       <ps-result-list
-        class=${stale ? 'stale' : ''}
+        class=${stale ? (this.dimmed ? 'stale dim' : 'stale') : ''}
         .hits=${shown.reply.hits}
         .mode=${shown.reply.mode}
         aria-labelledby="results-heading"
@@ -733,6 +745,17 @@ export class PapersiftApp extends LitElement {
       if (this.searchTask.status !== TaskStatus.PENDING) void this.searchTask.run();
     } else this.commit(next, this.typingEntry ? 'replace' : 'push');
     this.typingEntry = false;
+  }
+
+  /** A search started: the list it replaces is dimmed if the search is still running DIM_AFTER_MS from now. */
+  private dimLater(): void {
+    clearTimeout(this.dimTimer);
+    this.dimmed = false;
+    this.dimTimer = setTimeout(() => {
+      if (this.searchTask.status !== TaskStatus.PENDING) return;
+      this.dimmed = true;
+      this.requestUpdate();
+    }, DIM_AFTER_MS);
   }
 
   /** Similar papers, asked for from a list: focus goes to the new list's heading once it is shown. */
