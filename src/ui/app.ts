@@ -31,6 +31,8 @@ const TYPING_DEBOUNCE_MS = 250;
  * and redraws while the worker embedded the query, on the same two cores (docs/BENCHMARKS.md, issue #14).
  */
 const DIM_AFTER_MS = 250;
+/** The longest a committed view's history entry waits for its search to answer (see commit). */
+const HISTORY_AFTER_MS = 300;
 const SETTINGS_KEY = 'papersift.settings';
 /** Pasted text for "related" lives for the session (too long for the URL). */
 const RELATED_KEY = 'papersift.related';
@@ -313,6 +315,9 @@ export class PapersiftApp extends LitElement {
     args: () => [this.settings] as const,
   });
 
+  /** History entries of committed views not written yet, oldest first (see commit). */
+  private historyWrites: { mode: 'push' | 'replace'; url: string }[] = [];
+  private historyTimer?: ReturnType<typeof setTimeout>;
   /** Whether the stale list on screen is dimmed yet (DIM_AFTER_MS into a search). */
   private dimmed = false;
   private dimTimer?: ReturnType<typeof setTimeout>;
@@ -390,6 +395,7 @@ export class PapersiftApp extends LitElement {
   disconnectedCallback(): void {
     super.disconnectedCallback();
     clearTimeout(this.dimTimer);
+    this.writeHistory();
     this.unsubscribe?.();
     window.removeEventListener('popstate', this.onPopState);
     window.removeEventListener('keydown', this.onGlobalKeydown);
@@ -398,13 +404,17 @@ export class PapersiftApp extends LitElement {
   protected willUpdate(): void {
     // The test hook: loading | indexing | ready | error, on the element itself.
     this.dataset.status = this.status.phase;
-    const view = this.view;
-    document.title = view.q.trim() ? `${view.q.trim().slice(0, 60)} · papersift` : 'papersift';
+    // With the history entry, once written (see commit): a new title is another call into the browser.
+    if (this.historyWrites.length === 0) this.writeTitle();
   }
 
   protected updated(): void {
     const shown = this.searchTask.status === TaskStatus.COMPLETE ? this.searchTask.value : undefined;
-    if (!shown || shown === this.measured) return;
+    if (!shown || shown === this.measured) {
+      // No new results to show (no search, an error, or an update of something else): nothing to wait for.
+      if (this.searchTask.status !== TaskStatus.PENDING) this.writeHistory();
+      return;
+    }
     this.measured = shown;
     if (this.focusHeadingFor && shown.view.similar === this.focusHeadingFor) {
       this.focusHeadingFor = undefined;
@@ -423,6 +433,8 @@ export class PapersiftApp extends LitElement {
         modelPending: shown.reply.modelPending,
         timings: { ...shown.reply.timings, renderMs: this.renderMs, requestMs: this.requestMs, vector: shown.reply.vectorFrom },
       };
+      // The URL is the view's by the time anyone hears of its results.
+      this.writeHistory();
       window.dispatchEvent(new CustomEvent('papersift:results', { detail }));
     });
   }
@@ -794,6 +806,10 @@ export class PapersiftApp extends LitElement {
   };
 
   private onPopState = (): void => {
+    // Entries not written yet belong to views the browser has just navigated away from.
+    clearTimeout(this.historyTimer);
+    this.historyTimer = undefined;
+    this.historyWrites = [];
     clearTimeout(this.typingTimer);
     this.typeahead.cancel();
     this.typingEntry = false;
@@ -814,10 +830,31 @@ export class PapersiftApp extends LitElement {
     if (sameView(view, this.view)) return;
     if (view.similar) this.draft = '';
     const url = formatViewState(view) || location.pathname;
-    if (mode === 'push') history.pushState(null, '', url);
-    else history.replaceState(null, '', url);
     if (mode === 'push') this.typingEntry = false; // typing pushes its first step itself, then replaces
     this.view = view;
+    // Written once the search this view asks for has answered (updated()), or HISTORY_AFTER_MS from now at the latest:
+    // a history entry costs the page ~3 ms and the browser ~10 ms (here), which the worker embedding the query on the
+    // same two cores need not share.
+    this.historyWrites.push({ mode, url });
+    this.historyTimer ??= setTimeout(() => this.writeHistory(), HISTORY_AFTER_MS);
+  }
+
+  /** Writes the history entries of the views committed since the last write, in order, and the current view's title. */
+  private writeHistory(): void {
+    clearTimeout(this.historyTimer);
+    this.historyTimer = undefined;
+    if (this.historyWrites.length === 0) return;
+    for (const { mode, url } of this.historyWrites.splice(0)) {
+      if (mode === 'push') history.pushState(null, '', url);
+      else history.replaceState(null, '', url);
+    }
+    this.writeTitle();
+  }
+
+  private writeTitle(): void {
+    const q = this.view.q.trim();
+    const title = q ? `${q.slice(0, 60)} · papersift` : 'papersift';
+    if (document.title !== title) document.title = title;
   }
 }
 
