@@ -39,6 +39,11 @@ export interface LoaderContext {
   onStorageProblem: (problem: PapersiftError) => void;
   /** The end of a part of opening (bench/browser.ts and bench/repeat-visit.ts read them from loadPhases). */
   onPhase?: (name: string) => void;
+  /**
+   * A format-2 set is being downloaded whole (a first visit, or a new deploy): the model, which waits for a stored
+   * index to open first, should load beside the download instead.
+   */
+  onDownload?: () => void;
   /** Texts of the searches waiting for the index (a format-3 set reads their keyword files while it opens). */
   waitingQueries?: () => Iterable<string>;
 }
@@ -76,6 +81,7 @@ export async function loadArtifacts(ctx: LoaderContext): Promise<LoadedArtifacts
   let rebuildReason = 'the site ships no search index';
   if (shippedManifest && shippedOrigin) {
     try {
+      ctx.onDownload?.();
       const files = await fetchAll(ctx, shippedManifest);
       const artifacts = await decodeArtifacts(async (name) => files.get(name), ctx.expected);
       await keep(ctx, files, shippedOrigin, notices);

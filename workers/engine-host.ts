@@ -429,6 +429,8 @@ export class EngineHost {
       onFileFetched: () => this.counters.artifactFilesFetched++,
       onStorageProblem: (problem) => (this.storageProblem = problem.message),
       onPhase: (name) => this.phase(name),
+      // The model waits for a stored index (hasStoredIndex); a download is network-bound, and it loads beside it.
+      onDownload: () => void embedder().catch(() => {}),
       waitingQueries: () => this.waitingQueries,
     });
     if ('format3' in loaded) {
