@@ -6,9 +6,9 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { ref } from 'lit/directives/ref.js';
-import { processTerm, tokenize } from '../core/lexical/analyzer';
 import { relevanceBand } from '../core/relevance/relevance';
 import type { ResultHit, SearchMode } from '../protocol';
+import { highlightSegments } from './highlight';
 import { shared } from './theme';
 import './paper-details';
 
@@ -399,23 +399,15 @@ function renderRelevance(p: number) {
   </span>`;
 }
 
-/** Marks the words whose index term the paper matched (the engine's own analyzer decides). */
+/** Marks the words whose index term the paper matched (src/ui/highlight.ts). */
 function highlight(text: string, terms: string[] | undefined) {
-  if (!terms || terms.length === 0) return text;
-  const wanted = new Set(terms);
-  const words = new Set(tokenize(text).filter((word) => wanted.has(processTerm(word) ?? '')));
-  if (words.size === 0) return text;
-  const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(${[...words].map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`, 'gu');
-  return text.split(pattern).map((part, i) => (i % 2 ? html`<mark>${part}</mark>` : part));
+  const segments = highlightSegments(text, terms);
+  return segments ? segments.map((part, i) => (i % 2 ? html`<mark>${part}</mark>` : part)) : text;
 }
 
 /** Through the CSSOM: the page's CSP (style-src 'self') refuses style attributes. */
 function setWidth(element: Element, percent: number): void {
   (element as HTMLElement).style.width = `${percent}%`;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** The abstract's start, cut at a word boundary. */
