@@ -26,9 +26,8 @@ import { FUSION_DEPTH, fuseHybrid, PRF_DOCS, PRF_WEIGHT } from '../src/core/hybr
 import { rocchio } from '../src/core/hybrid/prf';
 import { analyze, processTerm } from '../src/core/lexical/analyzer';
 import { searchLexical } from '../src/core/lexical/index';
-import { rotateVector } from '../src/core/matryoshka/rotation';
 import { normaliseInPlace } from '../src/core/vectors';
-import { exactSemantic, pairedTable, probeHeader, probeRow, shippedIds } from './probe-pipeline';
+import { exactSemantic, pairedTable, probeHeader, probeRow, shippedIds, rotatedUnit } from './probe-pipeline';
 
 const log = (l: string) => process.stderr.write(`${l}\n`);
 const queries = parseJudgedQueries(JSON.parse(readFileSync(join(REPO_ROOT, 'test/eval/queries.json'), 'utf8')));
@@ -73,11 +72,7 @@ if (process.argv.includes('--show')) {
   for (const q of typed) console.log(`${q.id}: ${[...split.keys()].map((r) => `${r}: ${(split.get(r)?.get(q.id) as string[]).join(' | ')}`).join('   ')}`);
 }
 
-const rotate = (v: Float32Array) => {
-  const r = rotateVector(artifacts.rotation, D, v);
-  normaliseInPlace(r);
-  return r;
-};
+const rotate = (v: Float32Array) => rotatedUnit(artifacts.rotation, D, v);
 const whole = new Map([...(await embedQueries(embedder, queries))].map(([id, v]) => [id, rotate(v)]));
 const clauseVectors = new Map<string, Float32Array>();
 for (const m of split.values()) for (const cs of m.values()) if (cs.length > 1) for (const c of cs) if (!clauseVectors.has(c)) clauseVectors.set(c, rotate(await embedder.embedQuery(c)));

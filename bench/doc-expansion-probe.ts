@@ -17,7 +17,6 @@ import '../src/cli/node-env';
 import MiniSearch from 'minisearch';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { embedQueries } from '../src/cli/embed-queries';
 import { REPO_ROOT } from '../src/cli/node-env';
 import { openEngine } from '../src/cli/open-engine';
 import { parseJudgedQueries, type JudgedQuery } from '../src/core/eval/queries';
@@ -27,22 +26,15 @@ import { rocchio } from '../src/core/hybrid/prf';
 import { candidateVectors, smoothOverNeighbours } from '../src/core/hybrid/smooth';
 import { analyze, paperTerms, processTerm, tokenize } from '../src/core/lexical/analyzer';
 import { BM25, queryTermWeights, similarLexical, type LexicalHit, type LexicalIndex } from '../src/core/lexical/index';
-import { rotateVector } from '../src/core/matryoshka/rotation';
 import { normaliseInPlace } from '../src/core/vectors';
-import { exactSemantic, FLAGSHIP_PAPER, pairedTable, probeHeader, probeRow, shippedIds } from './probe-pipeline';
+import { exactSemantic, FLAGSHIP_PAPER, pairedTable, probeHeader, probeRow, shippedIds, rotatedQueryVectors } from './probe-pipeline';
 
 const log = (l: string) => process.stderr.write(`${l}\n`);
 const queries = parseJudgedQueries(JSON.parse(readFileSync(join(REPO_ROOT, 'test/eval/queries.json'), 'utf8')));
 const { engine, embedder, artifacts } = await openEngine({ log });
 const D = engine.dims;
 const N = engine.papers.length;
-const queryVectors = new Map(
-  [...(await embedQueries(embedder, queries))].map(([id, v]) => {
-    const r = rotateVector(artifacts.rotation, D, v);
-    normaliseInPlace(r);
-    return [id, r];
-  }),
-);
+const queryVectors = await rotatedQueryVectors(embedder, queries, artifacts.rotation, D);
 await embedder.dispose();
 
 const terms = engine.papers.map(paperTerms);

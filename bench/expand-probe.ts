@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { embedQueries } from '../src/cli/embed-queries';
 import { REPO_ROOT } from '../src/cli/node-env';
-import { probeHeader, probeRow } from './probe-pipeline';
+import { probeHeader, probeRow, rotatedUnit } from './probe-pipeline';
 import { openEngine } from '../src/cli/open-engine';
 import { parseJudgedQueries, type JudgedQuery } from '../src/core/eval/queries';
 import { FUSION_DEPTH, fuseHybrid, PRF_DOCS, PRF_WEIGHT } from '../src/core/hybrid/hybrid';
@@ -23,8 +23,7 @@ import { rocchio } from '../src/core/hybrid/prf';
 import { candidateVectors, smoothOverNeighbours } from '../src/core/hybrid/smooth';
 import { coverageOf, queryTermWeights, searchLexical, similarLexical, type LexicalHit } from '../src/core/lexical/index';
 import { paperTerms, processTerm, tokenize } from '../src/core/lexical/analyzer';
-import { rotateVector } from '../src/core/matryoshka/rotation';
-import { dot, normaliseInPlace } from '../src/core/vectors';
+import { dot } from '../src/core/vectors';
 
 const SHOW = process.argv.includes('--show');
 const opened = await openEngine({ log: (l) => process.stderr.write(`${l}\n`) });
@@ -74,11 +73,7 @@ const queryAsTextRow = new Map(typedQueries.map((q, i) => [q.text, i]));
 await embedder.dispose();
 console.log(`${vocab.length} vocabulary terms (in ≥ 2 of ${N} papers); ${queryWords.length} query words.\n`);
 
-const rotate = (v: Float32Array) => {
-  const r = rotateVector(artifacts.rotation, D, v);
-  normaliseInPlace(r);
-  return r;
-};
+const rotate = (v: Float32Array) => rotatedUnit(artifacts.rotation, D, v);
 
 /** A query's expansion: extra index term → cosine with the query word it came from (best over words), plus which query term it stands for. */
 type Expansion = Map<string, { sim: number; for: string }>;

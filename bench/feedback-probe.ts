@@ -24,7 +24,6 @@ import '../src/cli/node-env';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { embedQueries } from '../src/cli/embed-queries';
 import { REPO_ROOT } from '../src/cli/node-env';
 import { openEngine } from '../src/cli/open-engine';
 import { ndcgAt } from '../src/core/eval/metrics';
@@ -33,21 +32,16 @@ import type { Scored } from '../src/core/hybrid/fuse';
 import { FUSION_DEPTH, fuseHybrid, PRF_DOCS, PRF_WEIGHT } from '../src/core/hybrid/hybrid';
 import { rocchio } from '../src/core/hybrid/prf';
 import { searchLexical, type LexicalHit } from '../src/core/lexical/index';
-import { rotateVector } from '../src/core/matryoshka/rotation';
 import { normaliseInPlace } from '../src/core/vectors';
-import { exactSemantic, FLAGSHIP_PAPER, FLAGSHIP_QUERY, pairedTable, probeHeader, probeRow, shippedIds } from './probe-pipeline';
+import { exactSemantic, FLAGSHIP_PAPER, FLAGSHIP_QUERY, pairedTable, probeHeader, probeRow, shippedIds, rotatedUnit, rotatedQueryVectors } from './probe-pipeline';
 
 const log = (l: string) => process.stderr.write(`${l}\n`);
 const queries = parseJudgedQueries(JSON.parse(readFileSync(join(REPO_ROOT, 'test/eval/queries.json'), 'utf8')));
 const { engine, embedder, artifacts } = await openEngine({ log });
 const D = engine.dims;
 const N = engine.papers.length;
-const rotate = (v: Float32Array) => {
-  const r = rotateVector(artifacts.rotation, D, v);
-  normaliseInPlace(r);
-  return r;
-};
-const queryVectors = new Map([...(await embedQueries(embedder, queries))].map(([id, v]) => [id, rotate(v)]));
+const rotate = (v: Float32Array) => rotatedUnit(artifacts.rotation, D, v);
+const queryVectors = await rotatedQueryVectors(embedder, queries, artifacts.rotation, D);
 
 // Title vectors (rotated), cached by the titles' hash.
 const titles = engine.papers.map((p) => p.title);

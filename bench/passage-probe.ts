@@ -11,7 +11,7 @@ import '../src/cli/node-env';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { embedQueries } from '../src/cli/embed-queries';
-import { hybridWith } from './probe-pipeline';
+import { hybridWith, rotatedUnit } from './probe-pipeline';
 import { REPO_ROOT } from '../src/cli/node-env';
 import { openEngine } from '../src/cli/open-engine';
 import { ndcgAt } from '../src/core/eval/metrics';
@@ -19,7 +19,6 @@ import { parseJudgedQueries, QUERY_KINDS, type JudgedQuery } from '../src/core/e
 import { splitSentences } from '../src/core/explain';
 import { FUSION_DEPTH } from '../src/core/hybrid/hybrid';
 import type { Scored } from '../src/core/hybrid/fuse';
-import { rotateVector } from '../src/core/matryoshka/rotation';
 import { dot, normaliseInPlace } from '../src/core/vectors';
 
 const opened = await openEngine({ log: (l) => process.stderr.write(`${l}\n`) });
@@ -51,11 +50,7 @@ else {
 const queryVectors = await embedQueries(embedder, queries);
 await embedder.dispose();
 const P = passageTexts.length;
-const rotate = (v: Float32Array) => {
-  const r = rotateVector(artifacts.rotation, D, v);
-  normaliseInPlace(r);
-  return r;
-};
+const rotate = (v: Float32Array) => rotatedUnit(artifacts.rotation, D, v);
 const passages = new Float32Array(P * D);
 for (let i = 0; i < P; i++) passages.set(rotate(raw.subarray(i * D, (i + 1) * D)), i * D);
 

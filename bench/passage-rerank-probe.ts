@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { embedQueries } from '../src/cli/embed-queries';
 import { REPO_ROOT } from '../src/cli/node-env';
-import { probeHeader, probeRow } from './probe-pipeline';
+import { probeHeader, probeRow, rotatedUnit } from './probe-pipeline';
 import { openEngine } from '../src/cli/open-engine';
 import { parseJudgedQueries, type JudgedQuery } from '../src/core/eval/queries';
 import { splitSentences } from '../src/core/explain';
@@ -23,7 +23,6 @@ import { fuseScores, type Scored } from '../src/core/hybrid/fuse';
 import { rocchio } from '../src/core/hybrid/prf';
 import { candidateVectors, smoothOverNeighbours } from '../src/core/hybrid/smooth';
 import { searchLexical, similarLexical, type LexicalHit } from '../src/core/lexical/index';
-import { rotateVector } from '../src/core/matryoshka/rotation';
 import { dot, normaliseInPlace } from '../src/core/vectors';
 
 const opened = await openEngine({ log: (l) => process.stderr.write(`${l}\n`) });
@@ -43,11 +42,7 @@ if (!existsSync(cacheFile)) throw new Error(`Run bench/passage-probe.ts first ($
 const raw = new Float32Array(readFileSync(cacheFile).buffer.slice(0));
 const queryVectors = await embedQueries(embedder, queries);
 await embedder.dispose();
-const rotate = (v: Float32Array) => {
-  const r = rotateVector(artifacts.rotation, D, v);
-  normaliseInPlace(r);
-  return r;
-};
+const rotate = (v: Float32Array) => rotatedUnit(artifacts.rotation, D, v);
 const passagesOf: number[][] = Array.from({ length: N }, () => []);
 owner.forEach((row, i) => passagesOf[row].push(i));
 

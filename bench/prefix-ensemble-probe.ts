@@ -11,15 +11,12 @@
 import '../src/cli/node-env';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { embedQueries } from '../src/cli/embed-queries';
 import { REPO_ROOT } from '../src/cli/node-env';
 import { openEngine } from '../src/cli/open-engine';
 import { parseJudgedQueries, type JudgedQuery } from '../src/core/eval/queries';
 import type { Scored } from '../src/core/hybrid/fuse';
 import { FUSION_DEPTH } from '../src/core/hybrid/hybrid';
-import { rotateVector } from '../src/core/matryoshka/rotation';
-import { normaliseInPlace } from '../src/core/vectors';
-import { hybridWith, pairedTable, probeHeader, probeRow, shippedIds } from './probe-pipeline';
+import { hybridWith, pairedTable, probeHeader, probeRow, shippedIds, rotatedQueryVectors } from './probe-pipeline';
 import { candidateVectors, smoothOverNeighbours } from '../src/core/hybrid/smooth';
 
 const log = (l: string) => process.stderr.write(`${l}\n`);
@@ -27,13 +24,7 @@ const queries = parseJudgedQueries(JSON.parse(readFileSync(join(REPO_ROOT, 'test
 const { engine, embedder, artifacts } = await openEngine({ log });
 const D = engine.dims;
 const N = engine.papers.length;
-const queryVectors = new Map(
-  [...(await embedQueries(embedder, queries))].map(([id, v]) => {
-    const r = rotateVector(artifacts.rotation, D, v);
-    normaliseInPlace(r);
-    return [id, r];
-  }),
-);
+const queryVectors = await rotatedQueryVectors(embedder, queries, artifacts.rotation, D);
 await embedder.dispose();
 
 /** Per row, the squared norm of each prefix: cumulative sums, so a prefix cosine is dot / (|q_d| |x_d|). */

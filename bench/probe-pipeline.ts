@@ -11,6 +11,10 @@ import { FUSION_DEPTH, fuseHybrid, PRF_DOCS, PRF_WEIGHT } from '../src/core/hybr
 import { rocchio } from '../src/core/hybrid/prf';
 import { searchLexical, similarLexical, type LexicalIndex } from '../src/core/lexical/index';
 import type { SearchEngine } from '../src/core/search';
+import { embedQueries } from '../src/cli/embed-queries';
+import type { Embedder } from '../src/core/embed';
+import { rotateVector } from '../src/core/matryoshka/rotation';
+import { normaliseInPlace } from '../src/core/vectors';
 
 /**
  * `qv`: the rotated query vector (for "similar", the source's row); `semantic(v, exclude)`: the
@@ -105,4 +109,16 @@ export function pairedTable(title: string, queries: readonly JudgedQuery[], rank
     lines.push(`| ${r.name} | ${sign(mean(d))} | ${d.filter((x) => x > 1e-9).length} / ${d.filter((x) => x < -1e-9).length} | ${means[250].toFixed(3)}…${means[9750].toFixed(3)} | ${kinds.join(' | ')} |`);
   }
   return lines.join('\n');
+}
+
+/** A vector in the set's rotated space, unit length (what the engine searches with). */
+export function rotatedUnit(rotation: Float32Array, dims: number, v: Float32Array): Float32Array {
+  const r = rotateVector(rotation, dims, v);
+  normaliseInPlace(r);
+  return r;
+}
+
+/** The judged queries embedded as queries, rotated and made unit length, by query id. */
+export async function rotatedQueryVectors(embedder: Embedder, queries: readonly JudgedQuery[], rotation: Float32Array, dims: number): Promise<Map<string, Float32Array>> {
+  return new Map([...(await embedQueries(embedder, queries))].map(([id, v]) => [id, rotatedUnit(rotation, dims, v)]));
 }

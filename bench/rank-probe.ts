@@ -9,7 +9,7 @@ import '../src/cli/node-env';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { embedQueries } from '../src/cli/embed-queries';
-import { hybridWith } from './probe-pipeline';
+import { hybridWith, rotatedUnit } from './probe-pipeline';
 import { REPO_ROOT } from '../src/cli/node-env';
 import { openEngine } from '../src/cli/open-engine';
 import { ndcgAt } from '../src/core/eval/metrics';
@@ -20,7 +20,6 @@ import { rocchio } from '../src/core/hybrid/prf';
 import { candidateVectors, smoothOverNeighbours } from '../src/core/hybrid/smooth';
 import { coverageOf, queryTermWeights, searchLexical, similarLexical, type LexicalHit } from '../src/core/lexical/index';
 import { analyze, paperTerms } from '../src/core/lexical/analyzer';
-import { rotateVector } from '../src/core/matryoshka/rotation';
 import { dot, normaliseInPlace } from '../src/core/vectors';
 
 const opened = await openEngine({ log: (l) => process.stderr.write(`${l}\n`) });
@@ -33,11 +32,7 @@ const plain = new Map<string, Float32Array>();
 for (const q of queries) if (q.kind !== 'similar') plain.set(q.id, (await embedder.embedDocuments([q.text])).slice(0, D));
 await embedder.dispose();
 
-const rotate = (v: Float32Array) => {
-  const r = rotateVector(artifacts.rotation, D, v);
-  normaliseInPlace(r);
-  return r;
-};
+const rotate = (v: Float32Array) => rotatedUnit(artifacts.rotation, D, v);
 const unit = (v: Float32Array) => {
   const r = v.slice();
   normaliseInPlace(r);
