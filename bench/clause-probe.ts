@@ -15,22 +15,19 @@
  * First row of each table: `npm run eval`'s default.
  */
 import '../src/cli/node-env';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { embedQueries } from '../src/cli/embed-queries';
-import { REPO_ROOT } from '../src/cli/node-env';
 import { openEngine } from '../src/cli/open-engine';
-import { parseJudgedQueries, type JudgedQuery } from '../src/core/eval/queries';
+import type { JudgedQuery } from '../src/core/eval/queries';
 import type { Scored } from '../src/core/hybrid/fuse';
 import { FUSION_DEPTH, fuseHybrid, PRF_DOCS, PRF_WEIGHT } from '../src/core/hybrid/hybrid';
 import { rocchio } from '../src/core/hybrid/prf';
 import { analyze, processTerm } from '../src/core/lexical/analyzer';
 import { searchLexical } from '../src/core/lexical/index';
 import { normaliseInPlace } from '../src/core/vectors';
-import { exactSemantic, pairedTable, probeHeader, probeRow, shippedIds, rotatedUnit } from './probe-pipeline';
+import { exactSemantic, shippedIds, rotatedUnit, loadJudgedQueries, printProbeTables } from './probe-pipeline';
 
 const log = (l: string) => process.stderr.write(`${l}\n`);
-const queries = parseJudgedQueries(JSON.parse(readFileSync(join(REPO_ROOT, 'test/eval/queries.json'), 'utf8')));
+const queries = loadJudgedQueries();
 const { engine, embedder, artifacts } = await openEngine({ log });
 const D = engine.dims;
 const N = engine.papers.length;
@@ -186,10 +183,5 @@ const meanForm = rewrite((q) => {
 });
 hybridRows.push({ name: 'query embedded from its content words only', rank: contentOnly.hybrid }, { name: 'mean of the whole query and its content words', rank: meanForm.hybrid });
 semanticRows.push({ name: 'query embedded from its content words only', rank: contentOnly.semantic }, { name: 'mean of the whole query and its content words', rank: meanForm.semantic });
-console.log('\n' + probeHeader('hybrid'));
-for (const r of hybridRows) console.log(probeRow(r.name, queries, r.rank));
-console.log('\n' + probeHeader('semantic'));
-for (const r of semanticRows) console.log(probeRow(r.name, queries, r.rank));
-console.log('\nPaired over the 60 queries, against shipped (hybrid):\n');
-console.log(pairedTable('hybrid', queries, hybridRows));
-console.log('\n' + pairedTable('semantic', queries, semanticRows));
+console.log('');
+printProbeTables(queries, hybridRows, semanticRows, 'Paired over the 60 queries, against shipped (hybrid):');

@@ -15,11 +15,8 @@
  */
 import '../src/cli/node-env';
 import MiniSearch from 'minisearch';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { REPO_ROOT } from '../src/cli/node-env';
 import { openEngine } from '../src/cli/open-engine';
-import { parseJudgedQueries, type JudgedQuery } from '../src/core/eval/queries';
+import type { JudgedQuery } from '../src/core/eval/queries';
 import type { Scored } from '../src/core/hybrid/fuse';
 import { FUSION_DEPTH, fuseHybrid, PRF_DOCS, PRF_WEIGHT } from '../src/core/hybrid/hybrid';
 import { rocchio } from '../src/core/hybrid/prf';
@@ -27,10 +24,10 @@ import { candidateVectors, smoothOverNeighbours } from '../src/core/hybrid/smoot
 import { analyze, paperTerms, processTerm, tokenize } from '../src/core/lexical/analyzer';
 import { BM25, queryTermWeights, similarLexical, type LexicalHit, type LexicalIndex } from '../src/core/lexical/index';
 import { normaliseInPlace } from '../src/core/vectors';
-import { exactSemantic, FLAGSHIP_PAPER, pairedTable, probeHeader, probeRow, shippedIds, rotatedQueryVectors } from './probe-pipeline';
+import { exactSemantic, FLAGSHIP_PAPER, pairedTable, probeHeader, probeRow, shippedIds, rotatedQueryVectors, loadJudgedQueries } from './probe-pipeline';
 
 const log = (l: string) => process.stderr.write(`${l}\n`);
-const queries = parseJudgedQueries(JSON.parse(readFileSync(join(REPO_ROOT, 'test/eval/queries.json'), 'utf8')));
+const queries = loadJudgedQueries();
 const { engine, embedder, artifacts } = await openEngine({ log });
 const D = engine.dims;
 const N = engine.papers.length;

@@ -18,9 +18,9 @@
  * again, each against a reference that walks again with a 4× shortlist (ef as wide), and the time of each.
  */
 import '../src/cli/node-env';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { modelsDir } from '../src/cli/node-env';
 import { findShardHeaders, readShardHeader, readShardLines, readShardVectors } from '../src/cli/shard-files';
@@ -33,6 +33,7 @@ import { PHASE_ORDER, type Phases } from '../src/core/format3/phases';
 import { verifiedSource, type FileSource } from '../src/core/format3/sharded-files';
 import type { SearchMode } from '../src/core/search';
 import { QUERIES } from './queries';
+import { readSetFiles } from './set-files';
 
 const { values } = parseArgs({
   options: {
@@ -61,15 +62,7 @@ const manifest = {
 };
 
 // Every file of the set in memory once: the bench times the engine, not the disk.
-const files = new Map<string, Uint8Array>();
-const walk = (at: string) => {
-  for (const name of readdirSync(at)) {
-    const path = join(at, name);
-    if (statSync(path).isDirectory()) walk(path);
-    else files.set(relative(dir, path), new Uint8Array(readFileSync(path)));
-  }
-};
-walk(dir);
+const files = readSetFiles(dir);
 const source: FileSource =
   values.source === 'hashed'
     ? verifiedSource(async (name) => files.get(name))

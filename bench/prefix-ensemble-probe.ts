@@ -9,18 +9,15 @@
  * pipeline stay as shipped (Similar's semantic side uses the same prefix mean). First row: `npm run eval`'s default.
  */
 import '../src/cli/node-env';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { REPO_ROOT } from '../src/cli/node-env';
 import { openEngine } from '../src/cli/open-engine';
-import { parseJudgedQueries, type JudgedQuery } from '../src/core/eval/queries';
+import type { JudgedQuery } from '../src/core/eval/queries';
 import type { Scored } from '../src/core/hybrid/fuse';
 import { FUSION_DEPTH } from '../src/core/hybrid/hybrid';
-import { hybridWith, pairedTable, probeHeader, probeRow, shippedIds, rotatedQueryVectors } from './probe-pipeline';
+import { hybridWith, shippedIds, rotatedQueryVectors, loadJudgedQueries, printProbeTables } from './probe-pipeline';
 import { candidateVectors, smoothOverNeighbours } from '../src/core/hybrid/smooth';
 
 const log = (l: string) => process.stderr.write(`${l}\n`);
-const queries = parseJudgedQueries(JSON.parse(readFileSync(join(REPO_ROOT, 'test/eval/queries.json'), 'utf8')));
+const queries = loadJudgedQueries();
 const { engine, embedder, artifacts } = await openEngine({ log });
 const D = engine.dims;
 const N = engine.papers.length;
@@ -75,10 +72,4 @@ function semantic(dims: number[]) {
 const name = (dims: number[]) => (dims.length === 1 ? `${dims[0]} dims (shipped)` : `mean of prefix cosines at ${dims.join(' / ')} dims`);
 const hybridRows = [{ name: 'shipped (npm run eval default)', rank: (q: JudgedQuery) => shippedIds(engine, artifacts.lexical, q, queryVectors.get(q.id)) }, ...SETS.map((d) => ({ name: name(d), rank: hybrid(d) }))];
 const semanticRows = SETS.map((d) => ({ name: name(d), rank: semantic(d) }));
-console.log(probeHeader('hybrid'));
-for (const r of hybridRows) console.log(probeRow(r.name, queries, r.rank));
-console.log('\n' + probeHeader('semantic'));
-for (const r of semanticRows) console.log(probeRow(r.name, queries, r.rank));
-console.log('\nPaired over the 60 queries, against shipped:\n');
-console.log(pairedTable('hybrid', queries, hybridRows));
-console.log('\n' + pairedTable('semantic', queries, semanticRows));
+printProbeTables(queries, hybridRows, semanticRows, 'Paired over the 60 queries, against shipped:');

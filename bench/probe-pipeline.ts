@@ -5,13 +5,16 @@
  * the engine now adds (both probes compare semantic sides against the ranking of their time).
  */
 import { ndcgAt } from '../src/core/eval/metrics';
-import { QUERY_KINDS, type JudgedQuery } from '../src/core/eval/queries';
+import { parseJudgedQueries, QUERY_KINDS, type JudgedQuery } from '../src/core/eval/queries';
 import type { Scored } from '../src/core/hybrid/fuse';
 import { FUSION_DEPTH, fuseHybrid, PRF_DOCS, PRF_WEIGHT } from '../src/core/hybrid/hybrid';
 import { rocchio } from '../src/core/hybrid/prf';
 import { searchLexical, similarLexical, type LexicalIndex } from '../src/core/lexical/index';
 import type { SearchEngine } from '../src/core/search';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { embedQueries } from '../src/cli/embed-queries';
+import { REPO_ROOT } from '../src/cli/node-env';
 import type { Embedder } from '../src/core/embed';
 import { rotateVector } from '../src/core/matryoshka/rotation';
 import { normaliseInPlace } from '../src/core/vectors';
@@ -121,4 +124,22 @@ export function rotatedUnit(rotation: Float32Array, dims: number, v: Float32Arra
 /** The judged queries embedded as queries, rotated and made unit length, by query id. */
 export async function rotatedQueryVectors(embedder: Embedder, queries: readonly JudgedQuery[], rotation: Float32Array, dims: number): Promise<Map<string, Float32Array>> {
   return new Map([...(await embedQueries(embedder, queries))].map(([id, v]) => [id, rotatedUnit(rotation, dims, v)]));
+}
+
+/** The judged queries of `npm run eval` (test/eval/queries.json). */
+export function loadJudgedQueries(): JudgedQuery[] {
+  return parseJudgedQueries(JSON.parse(readFileSync(join(REPO_ROOT, 'test/eval/queries.json'), 'utf8')));
+}
+
+type ProbeRows = { name: string; rank: (q: JudgedQuery) => string[] }[];
+
+/** A probe's output: its hybrid and semantic nDCG tables, then both paired against their first row. */
+export function printProbeTables(queries: readonly JudgedQuery[], hybridRows: ProbeRows, semanticRows: ProbeRows, pairedHeading: string): void {
+  console.log(probeHeader('hybrid'));
+  for (const r of hybridRows) console.log(probeRow(r.name, queries, r.rank));
+  console.log('\n' + probeHeader('semantic'));
+  for (const r of semanticRows) console.log(probeRow(r.name, queries, r.rank));
+  console.log(`\n${pairedHeading}\n`);
+  console.log(pairedTable('hybrid', queries, hybridRows));
+  console.log('\n' + pairedTable('semantic', queries, semanticRows));
 }

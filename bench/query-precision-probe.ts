@@ -12,20 +12,20 @@
  * the machine is shared).
  */
 import '../src/cli/node-env';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { embedQueries } from '../src/cli/embed-queries';
 import { modelsDir, REPO_ROOT } from '../src/cli/node-env';
 import { openEngine } from '../src/cli/open-engine';
-import { parseJudgedQueries, type JudgedQuery } from '../src/core/eval/queries';
+import type { JudgedQuery } from '../src/core/eval/queries';
 import { rotateVector } from '../src/core/matryoshka/rotation';
 import type { SearchEngine } from '../src/core/search';
 import { normaliseInPlace } from '../src/core/vectors';
-import { exactSemantic, pairedTable, probeHeader, probeRow, shippedIds } from './probe-pipeline';
+import { exactSemantic, shippedIds, loadJudgedQueries, printProbeTables } from './probe-pipeline';
 
 const log = (l: string) => process.stderr.write(`${l}\n`);
-const queries = parseJudgedQueries(JSON.parse(readFileSync(join(REPO_ROOT, 'test/eval/queries.json'), 'utf8')));
+const queries = loadJudgedQueries();
 
 const q8 = await openEngine({ log });
 const fp32 = await openEngine({ dtype: 'fp32', log });
@@ -91,10 +91,9 @@ const semantic = (p: (typeof pairings)[number]) => (q: JudgedQuery) => {
 console.log(`bge-small-en-v1.5 graphs: q8 ${(bytes('model_quantized.onnx') / 1e6).toFixed(1)} MB, fp32 ${(bytes('model.onnx') / 1e6).toFixed(1)} MB.`);
 console.log(`Query embedding in this process (45 typed queries × 3, alternating, onnxruntime-node): median q8 ${median(times.q8).toFixed(1)} ms, fp32 ${median(times.fp32).toFixed(1)} ms (fp32 / q8 = ${(median(times.fp32) / median(times.q8)).toFixed(2)}).`);
 console.log(`Cosine of each query's q8 and fp32 embedding: mean ${(agree.reduce((a, b) => a + b, 0) / agree.length).toFixed(4)}, min ${Math.min(...agree).toFixed(4)}.\n`);
-console.log(probeHeader('hybrid'));
-for (const p of pairings) console.log(probeRow(p.name, queries, hybrid(p)));
-console.log('\n' + probeHeader('semantic'));
-for (const p of pairings) console.log(probeRow(p.name, queries, semantic(p)));
-console.log('\nPaired over the 60 queries, against shipped:\n');
-console.log(pairedTable('hybrid', queries, pairings.map((p) => ({ name: p.name, rank: hybrid(p) }))));
-console.log('\n' + pairedTable('semantic', queries, pairings.map((p) => ({ name: p.name, rank: semantic(p) }))));
+printProbeTables(
+  queries,
+  pairings.map((p) => ({ name: p.name, rank: hybrid(p) })),
+  pairings.map((p) => ({ name: p.name, rank: semantic(p) })),
+  'Paired over the 60 queries, against shipped:',
+);

@@ -11,14 +11,11 @@
  * builds them into .cache/artifacts).
  */
 import '../src/cli/node-env';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { embedQueries } from '../src/cli/embed-queries';
-import { REPO_ROOT } from '../src/cli/node-env';
-import { probeHeader, probeRow } from './probe-pipeline';
+import { probeHeader, probeRow, loadJudgedQueries } from './probe-pipeline';
 import { openEngine } from '../src/cli/open-engine';
 import { ndcgAt } from '../src/core/eval/metrics';
-import { parseJudgedQueries, type JudgedQuery } from '../src/core/eval/queries';
+import type { JudgedQuery } from '../src/core/eval/queries';
 import { fuseScores, type Scored, type WeightedScored } from '../src/core/hybrid/fuse';
 import { coverageWeighted, FUSION_DEPTH, PRF_DOCS, PRF_WEIGHT } from '../src/core/hybrid/hybrid';
 import { rocchio } from '../src/core/hybrid/prf';
@@ -28,7 +25,7 @@ import type { SearchEngine } from '../src/core/search';
 import { dot, normaliseInPlace } from '../src/core/vectors';
 
 const log = (l: string) => process.stderr.write(`${l}\n`);
-const queries = parseJudgedQueries(JSON.parse(readFileSync(join(REPO_ROOT, 'test/eval/queries.json'), 'utf8')));
+const queries = loadJudgedQueries();
 const models = [] as { engine: SearchEngine; rotation: Float32Array; queryVectors: Map<string, Float32Array> }[];
 for (const modelId of [undefined, 'all-MiniLM-L6-v2']) {
   const o = await openEngine({ modelId, log });

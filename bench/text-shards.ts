@@ -8,8 +8,8 @@
  *   npx tsx bench/text-shards.ts --set .cache/scale/10000/artifacts-f3 [--sizes 1,4,8,16,32,64,128]
  */
 import '../src/cli/node-env';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { modelsDir } from '../src/cli/node-env';
 import { createEmbedder } from '../src/core/embed';
@@ -18,21 +18,14 @@ import { openFormat3Engine } from '../src/core/format3/open';
 import type { PapersSection } from '../src/core/format3/papers';
 import type { FileSource } from '../src/core/format3/sharded-files';
 import { QUERIES } from './queries';
+import { readSetFiles } from './set-files';
 
 const { values } = parseArgs({ options: { set: { type: 'string' }, sizes: { type: 'string', default: '1,4,8,16,32,64,128' } } });
 if (!values.set) throw new Error('--set DIR is required');
 const dir = values.set;
 const manifest = parseFormat3Manifest(readFileSync(join(dir, 'manifest.json')));
 const papers = manifest.papers as PapersSection;
-const files = new Map<string, Uint8Array>();
-const walk = (at: string) => {
-  for (const name of readdirSync(at)) {
-    const path = join(at, name);
-    if (statSync(path).isDirectory()) walk(path);
-    else files.set(relative(dir, path), new Uint8Array(readFileSync(path)));
-  }
-};
-walk(dir);
+const files = readSetFiles(dir);
 let textBytes = 0;
 for (const [name, bytes] of files) if (name.startsWith(papers.shards.prefix)) textBytes += bytes.byteLength;
 const perPaper = textBytes / manifest.count;
