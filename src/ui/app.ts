@@ -385,8 +385,10 @@ export class PapersiftApp extends LitElement {
       if (status.phase !== 'ready') return;
       this.info = status.info;
       this.evictionNotice ??= checkStoredIndex(status.info);
-      // Keyword answers given while the model loaded are replaced by the search that was asked for.
-      if (this.searchTask.value?.reply.modelPending) void this.searchTask.run();
+      // Keyword answers given while the model loaded are replaced by the search that was asked for; so is a keyword
+      // answer that failed, e.g. offline on a large collection, where the keyword hits' text was never downloaded
+      // while the full answer's (seen online) was.
+      if (this.searchTask.value?.reply.modelPending || this.searchTask.status === TaskStatus.ERROR) void this.searchTask.run();
     });
     window.addEventListener('popstate', this.onPopState);
     window.addEventListener('keydown', this.onGlobalKeydown);
