@@ -190,8 +190,12 @@ export class ResultList extends LitElement {
           grid-column: 1;
           margin-top: 0.4rem;
         }
+        /* Similar and the relevance words side by side where they fit; where a long link leaves too little room
+           (arXiv:0704.1724 beside "Possibly relevant" at 390 px), the words go under Similar rather than push the
+           card, and with it the page, past the right edge. */
         .side {
           grid-column: 2;
+          flex-wrap: wrap;
           gap: 0.6rem;
         }
         .score {

@@ -215,4 +215,22 @@ describe('a site built from an arXiv corpus file', () => {
     await expect.poll(() => page.locator('main').innerText(), { timeout: 60_000 }).toMatch(/No paper in this collection matches 1990 \(of \d+ papers\)/);
     expect(problems.errors).toEqual([]);
   });
+
+  it('on a 390 px phone, cards with an arXiv link and the longer relevance words stay within the screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.goto(`${host.siteUrl}?q=${encodeURIComponent('graph algorithms complexity')}`);
+      await waitForReady(page);
+      await resultsFor(/“graph algorithms complexity”/);
+      // The case: "arXiv:0704.xxxx" beside Similar and "Likely relevant" or "Possibly relevant" is wider than a card's row.
+      const bands = await page.locator('[data-paper-id] [data-relevance]').evaluateAll((els) => els.map((el) => el.getAttribute('data-relevance')));
+      expect(bands.filter((band) => band === 'likely' || band === 'possible').length).toBeGreaterThan(0);
+      expect(await page.locator('[data-paper-id] a[data-link]').first().innerText()).toMatch(/^arXiv:\d{4}\.\d{4}/);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+      const right = await cards().evaluateAll((els) => Math.max(...els.map((el) => el.getBoundingClientRect().right)));
+      expect(right).toBeLessThanOrEqual(390);
+    } finally {
+      await page.setViewportSize({ width: 1100, height: 1000 });
+    }
+  });
 });
