@@ -360,6 +360,65 @@ describe('format 3 vectors', () => {
   });
 });
 
+describe("the re-rank's reads", () => {
+  const small = data.rotated.slice(0, 1600 * DIMS);
+  const encoded = encodeVectors(small, DIMS, data.rotation, PARAMS);
+  const files = allFiles(encoded);
+  const queries = Array.from({ length: 12 }, (_, q) => data.queries.subarray(q * DIMS, (q + 1) * DIMS));
+
+  it('scores each row shard as it arrives: the same hits and scores, to the bit, whatever order the shards come in', async () => {
+    const manifest = await manifestFor(files, encoded, 1600);
+    const at = await openFormat3(manifest, async (name) => files.get(name) as Uint8Array);
+    // Row shards answered in the opposite order to the one they were asked in, each a little later than the next.
+    let asked = 0;
+    const reversed = await openFormat3(manifest, async (name) => {
+      const bytes = files.get(name) as Uint8Array;
+      if (!name.startsWith('rows-')) return bytes;
+      const wait = 40 - asked++;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
+      return bytes;
+    });
+    for (const query of queries) {
+      asked = 0;
+      for (const options of [{}, { refine: 0 }, { dims: 48 }]) expect(await reversed.search(query, 20, options)).toEqual(await at.search(query, 20, options));
+    }
+  });
+
+  it("holds a walk's row shards until the next walk: its shortlist re-ranked again and its rows read again fetch nothing, with a cache of none", async () => {
+    const manifest = await manifestFor(files, encoded, 1600);
+    const set = await openFormat3(manifest, async (name) => files.get(name) as Uint8Array, { cachedBytes: 1 });
+    let shortlist: readonly number[] = [];
+    await set.search(queries[0], 10, { refine: 0, onShortlist: (rows) => (shortlist = rows) });
+    const fetched = set.shardsFetched;
+    expect(fetched).toBeGreaterThan(1);
+    await set.search(queries[1], 10, { refine: 0, candidates: shortlist });
+    await set.vector(shortlist[shortlist.length - 1]);
+    expect(set.shardsFetched).toBe(fetched);
+    // The next walk holds its own shards; the first walk's are not kept (the cache holds none).
+    let next: readonly number[] = [];
+    await set.search(queries[6], 10, { refine: 0, onShortlist: (rows) => (next = rows) });
+    const shardOf = (row: number) => Math.floor(row / PARAMS.rowsPerShard);
+    const only = shortlist.find((row) => !next.some((other) => shardOf(other) === shardOf(row)));
+    expect(only).toBeDefined();
+    const before = set.shardsFetched;
+    await set.vector(only as number);
+    expect(set.shardsFetched).toBe(before + 1);
+  });
+
+  it('drops a held shard that failed to load: the next read fetches it again', async () => {
+    const manifest = await manifestFor(files, encoded, 1600);
+    let fail = true;
+    const set = await openFormat3(manifest, async (name) => {
+      if (fail && name.startsWith('rows-')) throw new Error('503');
+      return files.get(name) as Uint8Array;
+    });
+    let shortlist: readonly number[] = [];
+    await expect(set.search(queries[0], 10, { onShortlist: (rows) => (shortlist = rows) })).rejects.toThrow(/503/);
+    fail = false;
+    expect((await set.search(queries[0], 10, { candidates: shortlist, refine: 0 })).length).toBe(10);
+  });
+});
+
 describe('format versions', () => {
   const model = getModel('bge-small-en-v1.5');
   const expected = { model, dtype: model.defaultDtype };

@@ -105,6 +105,8 @@ export class VectorSet {
   private readonly scratch: Int32Array;
   /** |row|² at full dims by row shard, filled as rows are re-ranked (NaN: not yet): a shortlist re-ranked again skips it. */
   private readonly norms = new WeakMap<Uint8Array, Float64Array>();
+  /** The row shards of the last walk's shortlist, loaded or loading, held beside the cache until the next walk. */
+  private held = new Map<number, Promise<Uint8Array>>();
 
   private constructor(
     readonly manifest: Format3Manifest,
@@ -197,9 +199,14 @@ export class VectorSet {
     if (query.length !== this.dims) throw new PapersiftError('invalid-option', `A ${query.length}-d query for ${this.dims}-d rows`);
     const size = Math.max(k, options.shortlist ?? this.manifest.search.shortlist);
     const { phases } = options;
+    const perShard = this.manifest.rows.rowsPerShard;
     let started = performance.now();
-    const rows = options.candidates ? [...options.candidates] : this.shortlist(query, size, options.ef ?? this.manifest.search.ef, options.keep);
-    if (!options.candidates) phases?.add('walk', performance.now() - started);
+    let rows: number[];
+    if (options.candidates) rows = [...options.candidates];
+    else {
+      rows = this.shortlist(query, size, options.ef ?? this.manifest.search.ef, options.keep);
+      phases?.add('walk', performance.now() - started);
+    }
     options.onShortlist?.(rows);
     const dims = options.dims ?? this.dims;
     if (!Number.isInteger(dims) || dims < 1 || dims > this.dims) throw new PapersiftError('invalid-option', `dims must be from 1 to ${this.dims}; got ${dims}`);
@@ -212,34 +219,52 @@ export class VectorSet {
       queryNorm = Math.sqrt(sum) || 1;
     }
     const q = codeQuery(query.subarray(0, dims), scales);
-    const perShard = this.manifest.rows.rowsPerShard;
-    const shards = new Map<number, Promise<Uint8Array>>();
-    for (const row of rows) {
+    // The shortlist's rows by shard (positions in `rows`), every shard asked for at once, in the shortlist's order.
+    const byShard = new Map<number, number[]>();
+    rows.forEach((row, i) => {
       const shard = Math.floor(row / perShard);
-      if (!shards.has(shard)) shards.set(shard, this.rowShard(shard));
-    }
-    const loaded = new Map<number, Uint8Array>();
-    started = performance.now();
-    await Promise.all([...shards].map(async ([shard, bytes]) => loaded.set(shard, await bytes)));
-    phases?.add('rows', performance.now() - started);
-    started = performance.now();
-    const full = dims === this.dims;
-    const hits = rows.map((row) => {
-      const shard = Math.floor(row / perShard);
-      const inShard = row - shard * perShard;
-      const offset = inShard * this.dims;
-      const codes = loaded.get(shard) as Uint8Array;
-      let normSquared: number;
-      if (full) {
-        let norms = this.norms.get(codes);
-        if (!norms) this.norms.set(codes, (norms = new Float64Array(codes.length / this.dims).fill(Number.NaN)));
-        normSquared = norms[inShard];
-        if (Number.isNaN(normSquared)) normSquared = norms[inShard] = codeNormSquared(codes, offset, scales);
-      } else normSquared = codeNormSquared(codes, offset, scales);
-      return { row, score: codeDot(q, codes, offset) / (queryNorm * Math.sqrt(normSquared)) };
+      const at = byShard.get(shard);
+      if (at) at.push(i);
+      else byShard.set(shard, [i]);
     });
+    const shards = new Map<number, Promise<Uint8Array>>();
+    for (const shard of byShard.keys()) shards.set(shard, this.rowShard(shard));
+    // A walk's shards stay held until the next walk: the feedback query re-ranks the same rows, and the hits' rows are
+    // read from them, even when the shortlist falls in more shards than the cache keeps (1M papers, 4,000 rows).
+    if (!options.candidates) this.held = shards;
+    const full = dims === this.dims;
+    const hits = new Array<VectorHit>(rows.length);
+    // Each shard's rows are scored as it arrives, while the others are still on their way (the same scores as
+    // scoring them all after the last one: each row's cosine is its own).
+    let scoring = 0;
+    started = performance.now();
+    await Promise.all(
+      [...shards].map(async ([shard, loading]) => {
+        const codes = await loading;
+        const began = performance.now();
+        let norms: Float64Array | undefined;
+        if (full) {
+          norms = this.norms.get(codes);
+          if (!norms) this.norms.set(codes, (norms = new Float64Array(codes.length / this.dims).fill(Number.NaN)));
+        }
+        for (const i of byShard.get(shard) as number[]) {
+          const row = rows[i];
+          const inShard = row - shard * perShard;
+          const offset = inShard * this.dims;
+          let normSquared: number;
+          if (norms) {
+            normSquared = norms[inShard];
+            if (Number.isNaN(normSquared)) normSquared = norms[inShard] = codeNormSquared(codes, offset, scales);
+          } else normSquared = codeNormSquared(codes, offset, scales);
+          hits[i] = { row, score: codeDot(q, codes, offset) / (queryNorm * Math.sqrt(normSquared)) };
+        }
+        scoring += performance.now() - began;
+      }),
+    );
+    phases?.add('rows', performance.now() - started - scoring);
+    started = performance.now();
     hits.sort((a, b) => b.score - a.score || a.row - b.row);
-    phases?.add('rerank', performance.now() - started);
+    phases?.add('rerank', scoring + performance.now() - started);
     const refine = Math.min(hits.length, options.refine ?? this.manifest.search.refine);
     if (full && refine > 0) await this.refine(query, hits, refine, phases);
     return hits.slice(0, k);
@@ -320,6 +345,8 @@ export class VectorSet {
   }
 
   private rowShard(shard: number): Promise<Uint8Array> {
+    const held = this.held.get(shard);
+    if (held) return held;
     const cached = this.shardCache.get(shard);
     if (cached) return cached;
     const name = this.manifest.rows.shards[shard];
@@ -334,6 +361,7 @@ export class VectorSet {
     // A failed fetch is not kept: the next search tries again.
     loading.catch(() => {
       if (this.shardCache.get(shard) === loading) this.shardCache.delete(shard);
+      if (this.held.get(shard) === loading) this.held.delete(shard);
     });
     this.shardCache.set(shard, loading);
     return loading;
