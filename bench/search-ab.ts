@@ -5,13 +5,14 @@
  * second half the same with one more word). What changed is read as a ratio, not against a figure taken at
  * another load.
  *
- *   npx tsx bench/search-ab.ts --against /path/to/other/checkout [--size 10000] [--rounds 2] [--searches 20] [--repeat] [--verbose]
+ *   npx tsx bench/search-ab.ts --against /path/to/other/checkout [--size 10000] [--set DIR] [--rounds 2] [--searches 20] [--repeat] [--verbose]
  *
  * --repeat: each visit searches, reloads the page in the same profile and times the same searches again, their
  * files now read from IndexedDB (a repeat visit); those second searches are the ones reported.
  *
  * The other checkout needs its own node_modules, public/models and public/ort (links to this one's will do)
- * and builds with its own vite.config.ts. The set is .cache/scale/<size>/artifacts-f3 (bench/scale.ts --format 3 makes it).
+ * and builds with its own vite.config.ts. The set is .cache/scale/<size>/artifacts-f3-v<vector side version> (bench/scale.ts
+ * --format 3 makes it; artifacts-f3 when that is missing), or --set DIR.
  */
 import '../src/cli/node-env';
 import { existsSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'vite';
+import { FORMAT3_VECTORS_VERSION } from '../src/core/format3/manifest';
 import { PHASE_ORDER } from '../src/core/format3/phases';
 import { QUERIES } from './queries';
 import { launchProfile, type Profile } from '../test/e2e/browser';
@@ -34,13 +36,19 @@ const { values } = parseArgs({
     verbose: { type: 'boolean', default: false },
     /** After the searches, reload the page (same profile) and time the same searches again: their files come from IndexedDB. */
     repeat: { type: 'boolean', default: false },
+    /** The set to search (default: .cache/scale/<size>/artifacts-f3-v<vector side version>, else artifacts-f3). */
+    set: { type: 'string' },
   },
 });
 if (!values.against) throw new Error('--against DIR (another checkout) is required');
 for (const needed of ['node_modules', 'public/models', 'public/ort']) {
   if (!existsSync(join(values.against, needed))) throw new Error(`${values.against} has no ${needed} (link this checkout's)`);
 }
-const artifacts = join(REPO_ROOT, '.cache', 'scale', values.size, 'artifacts-f3');
+// The set of today's vector side (bench/scale.ts keeps format-3 sets in artifacts-f3-v<version>), unless --set names one.
+const artifacts = values.set
+  ? resolve(values.set)
+  : [`artifacts-f3-v${FORMAT3_VECTORS_VERSION}`, 'artifacts-f3'].map((name) => join(REPO_ROOT, '.cache', 'scale', values.size, name)).find((dir) => existsSync(join(dir, 'manifest.json'))) ??
+    join(REPO_ROOT, '.cache', 'scale', values.size, `artifacts-f3-v${FORMAT3_VECTORS_VERSION}`);
 if (!existsSync(join(artifacts, 'manifest.json'))) throw new Error(`No format-3 set at ${artifacts}: run bench/scale.ts --sizes ${values.size} --format 3 first`);
 const SEARCHES = Number(values.searches);
 const variants = [
