@@ -7,12 +7,13 @@ import { ChunkedLexicalIndex, ChunkedLexicalWriter } from '../lexical/chunked';
 import { DEFAULT_MODEL_ID, getModel } from '../models';
 import { SearchEngine, type SearchOptions, type SearchResult } from '../search';
 import type { Paper } from '../types';
-import { Format3Engine, type Format3Readers, type VectorReader } from './engine';
+import { Format3Engine, FUSION_SHORTLIST, type Format3Readers, type VectorReader } from './engine';
 import { encodeVectors, DEFAULT_VECTOR_PARAMS } from './build';
 import type { Format3Manifest } from './manifest';
 import { openFormat3Engine, openFormat3KeywordFirst } from './open';
 import { PapersReader, PapersWriter } from './papers';
 import { fileRef, verifiedSource } from './sharded-files';
+import type { VectorSearchOptions } from './reader';
 
 // Counted, not changed: the engine keeps the terms of recent hits instead of analysing their papers again.
 vi.mock('../lexical/analyzer', async (importOriginal) => {
@@ -330,6 +331,39 @@ describe('format-3 engine over a real format-3 vector set (8-bit rows, prefix gr
     expect(calls.map((c) => c.candidates)).toEqual([undefined, undefined]);
     // The seed set is smaller than the shortlist: both shortlists hold every row, so both rank alike.
     expect(ids(reused)).toEqual(ids(walked));
+  });
+
+  it("walks and re-ranks for fusion as Format3EngineOptions.fusion says (default FUSION_SHORTLIST); semantic answers with the set's shortlist", async () => {
+    const { manifest, files } = realSet;
+    const opened = await openFormat3Engine(manifest, verifiedSource(async (name) => files.get(name)));
+    const calls: VectorSearchOptions[] = [];
+    const set = opened.vectors;
+    const vectors: VectorReader = {
+      count: set.count,
+      dims: set.dims,
+      prefixDims: set.prefixDims,
+      rotate: (embedding) => set.rotate(embedding),
+      vector: (row) => set.vector(row),
+      search: (query, k, options = {}) => (calls.push(options), set.search(query, k, options)),
+    };
+    const readers = { modelId: manifest.model.id, papers: opened.papers, lexical: opened.lexical, vectors };
+    const embedding = format2.embeddingOf(papers[57].id);
+    const pick = ({ shortlist, ef, minShardRows, keepBest, refine }: VectorSearchOptions) => ({ shortlist, ef, minShardRows, keepBest, refine });
+    await new Format3Engine(readers).searchText('language models', embedding);
+    expect(pick(calls[0])).toEqual(pick({ ...FUSION_SHORTLIST, refine: 0 }));
+    calls.length = 0;
+    const fusion = { shortlist: 50, ef: 60, minShardRows: 3, keepBest: 20 };
+    const engine = new Format3Engine(readers, { fusion });
+    await engine.searchText('language models', embedding);
+    await engine.similar(papers[57].id);
+    // The typed query's walk, its feedback query (over the first shortlist), similar's walk: each as `fusion` says.
+    expect(calls).toHaveLength(3);
+    expect(pick(calls[0])).toEqual({ ...fusion, refine: 0 });
+    expect(calls[1].candidates).toBeDefined();
+    expect(pick(calls[2])).toEqual({ ...fusion, refine: 0 });
+    calls.length = 0;
+    await engine.searchText('language models', embedding, { mode: 'semantic' });
+    expect(pick(calls[0])).toEqual(pick({}));
   });
 
   it('similar leaves the paper out and agrees with the exact engine on most neighbours', async () => {

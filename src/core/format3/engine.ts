@@ -108,6 +108,11 @@ export interface Format3EngineOptions {
   walkForFeedback?: boolean;
   /** Papers whose index terms are kept for annotating hits (default TERMS_MEMO_PAPERS). */
   termsMemoPapers?: number;
+  /**
+   * How a vector search whose ranks only feed fusion (hybrid, typed or similar) walks and re-ranks; default
+   * FUSION_SHORTLIST. Semantic answers use the set's own shortlist.
+   */
+  fusion?: Pick<VectorSearchOptions, 'shortlist' | 'ef' | 'minShardRows' | 'keepBest'>;
 }
 
 /**
@@ -116,6 +121,9 @@ export interface Format3EngineOptions {
  * Semantic answers (typed, similar, related) are refined: their order is the answer.
  */
 const FUSION_ONLY = { refine: 0 } as const;
+
+/** How fusion-only vector searches walk and re-rank unless Format3EngineOptions.fusion says otherwise. */
+export const FUSION_SHORTLIST: NonNullable<Format3EngineOptions['fusion']> = {};
 
 /** What ranks the vector side: the first `dims` rotated dims, or (undefined) the prefix shortlist re-ranked at full dims. */
 interface VectorView {
@@ -145,6 +153,8 @@ export class Format3Engine {
     return terms;
   };
   private facetCache?: { revision: number; facets: Facets };
+  /** The options of a vector search whose ranks only feed fusion. */
+  private readonly fusionOnly: VectorSearchOptions;
   private readonly calibrations: ModelCalibrations | undefined;
 
   constructor(
@@ -160,6 +170,7 @@ export class Format3Engine {
     }
     this.calibrations = calibrationsFor(readers.modelId);
     this.termsMemo = new Lru(options.termsMemoPapers ?? TERMS_MEMO_PAPERS);
+    this.fusionOnly = { ...FUSION_ONLY, ...(options.fusion ?? FUSION_SHORTLIST) };
   }
 
   get count(): number {
@@ -217,7 +228,7 @@ export class Format3Engine {
       rotated && mode !== 'lexical'
         ? this.nearest(rotated, mode === 'semantic' ? k : depth, keep, view, phases, {
             onShortlist: (rows) => (firstShortlist = rows),
-            ...(mode === 'semantic' ? {} : FUSION_ONLY),
+            ...(mode === 'semantic' ? {} : this.fusionOnly),
           })
         : undefined;
     const authorRows = this.authorRows(typed, keep);
@@ -245,7 +256,7 @@ export class Format3Engine {
         first: semanticFirst,
         vectorsOf: (rows) => phases.wait('feedback', this.vectorsOf(rows)),
         // The query moved towards its first results is ranked over the first query's shortlist, not walked for again.
-        searchVector: (v) => this.nearest(v, depth, keep, view, phases, this.options.walkForFeedback || !firstShortlist ? FUSION_ONLY : { ...FUSION_ONLY, candidates: firstShortlist }),
+        searchVector: (v) => this.nearest(v, depth, keep, view, phases, this.options.walkForFeedback || !firstShortlist ? this.fusionOnly : { ...FUSION_ONLY, candidates: firstShortlist }),
         fuse: (fuse) => phases.time('fusion', fuse),
       });
       ranked = this.ranked('hybrid', fused.slice(0, k), view);
@@ -323,7 +334,7 @@ export class Format3Engine {
       if (mode === 'lexical') ranked = this.ranked('lexical', lexicalHits.slice(0, k), view);
       else {
         // As SearchEngine: neighbour smoothing over the fused candidates (hybrid/smooth.ts), whose vectors are read for it.
-        const candidates = fuseHybrid(lexicalHits, await this.nearest(rotated, depth, keep, view, undefined, FUSION_ONLY)).slice(0, depth);
+        const candidates = fuseHybrid(lexicalHits, await this.nearest(rotated, depth, keep, view, undefined, this.fusionOnly)).slice(0, depth);
         const smoothed = smoothOverNeighbours(candidates, await this.vectorsOf(candidates.map((s) => s.row)), this.dims, depth);
         ranked = this.ranked('hybrid', smoothed.slice(0, k), view);
       }
@@ -338,7 +349,7 @@ export class Format3Engine {
     keep: ((row: number) => boolean) | undefined,
     view: VectorView,
     phases?: PhaseClock,
-    shortlist: Pick<VectorSearchOptions, 'candidates' | 'onShortlist' | 'refine'> = {},
+    shortlist: Pick<VectorSearchOptions, 'candidates' | 'onShortlist' | 'refine' | 'shortlist' | 'ef' | 'minShardRows' | 'keepBest'> = {},
   ): Promise<Scored[]> {
     return this.readers.vectors.search(rotated, k, {
       ...shortlist,

@@ -11,7 +11,7 @@ import { decodeFloat16, encodeFloat16, fromFloat16Bits, roundToFloat16, toFloat1
 import { CompactGraph, GraphBuilder, encodeGraph } from './graph';
 import { FORMAT3_VECTORS_VERSION, FORMAT3_VERSION, parseFormat3Manifest, type Format3Manifest } from './manifest';
 import { codeDot, codeNormSquared, codeQuery, dequantiseRow, fitScales, quantiseRows, refinedRow, refineRow, refineRowBytes } from './quantize';
-import { checkedFetch, openFormat3 } from './reader';
+import { checkedFetch, openFormat3, withoutSparseShards } from './reader';
 
 const DIMS = 96;
 const PARAMS: VectorSetParams = { ...DEFAULT_VECTOR_PARAMS, prefixDims: 32, rowsPerShard: 64, shortlist: 100, ef: 100 };
@@ -416,6 +416,35 @@ describe("the re-rank's reads", () => {
     await expect(set.search(queries[0], 10, { onShortlist: (rows) => (shortlist = rows) })).rejects.toThrow(/503/);
     fail = false;
     expect((await set.search(queries[0], 10, { candidates: shortlist, refine: 0 })).length).toBe(10);
+  });
+
+  it('leaves out the rows whose shard holds fewer than minShardRows of the shortlist, but never its best keepBest', async () => {
+    // Rows in shards of 10: shard 0 holds 3 of them, shard 1 one (the second best), shard 2 one, shard 3 two.
+    const rows = [0, 11, 1, 25, 2, 30, 31];
+    expect(withoutSparseShards(rows, 10, 2, 0)).toEqual([0, 1, 2, 30, 31]);
+    expect(withoutSparseShards(rows, 10, 2, 2)).toEqual([0, 11, 1, 2, 30, 31]);
+    expect(withoutSparseShards(rows, 10, 3, 0)).toEqual([0, 1, 2]);
+    expect(withoutSparseShards(rows, 10, 1, 0)).toEqual(rows);
+    const manifest = await manifestFor(files, encoded, 1600);
+    const open = () => openFormat3(manifest, async (name) => files.get(name) as Uint8Array);
+    const shardsOf = (list: readonly number[]) => new Set(list.map((row) => Math.floor(row / PARAMS.rowsPerShard))).size;
+    let same = 0;
+    let [readAll, readFewer] = [0, 0];
+    for (const query of queries) {
+      const [all, fewer] = [await open(), await open()];
+      let shortlist: readonly number[] = [];
+      let kept: readonly number[] = [];
+      const full = await all.search(query, 10, { onShortlist: (r) => (shortlist = r) });
+      const cut = await fewer.search(query, 10, { minShardRows: 3, keepBest: 10, onShortlist: (r) => (kept = r) });
+      expect(kept).toEqual(withoutSparseShards(shortlist, PARAMS.rowsPerShard, 3, 10));
+      // Only the kept rows' shards are read.
+      expect(fewer.shardsFetched).toBe(shardsOf(kept));
+      readAll += all.shardsFetched;
+      readFewer += fewer.shardsFetched;
+      same += cut.filter((h) => full.some((f) => f.row === h.row)).length;
+    }
+    expect(readFewer).toBeLessThan(readAll);
+    expect(same / (10 * queries.length)).toBeGreaterThanOrEqual(0.9);
   });
 });
 

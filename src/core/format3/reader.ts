@@ -60,6 +60,29 @@ export interface VectorSearchOptions {
    * at full dims only). Near-ties the 8-bit codes cannot order are what keeps recall@10 under 0.98 at 10k.
    */
   refine?: number;
+  /**
+   * Rows of the walk's shortlist whose row shard holds fewer than this many of them are not re-ranked (their shard
+   * is not read), unless they are among the `keepBest` best by prefix; default 1 (every row). The shortlist's rows
+   * cluster in few shards (the locality order): a shard read for one row is a file fetched for a paper the prefix
+   * puts far from the query's topic (bench/format3-rows.ts). Not applied to `candidates`.
+   */
+  minShardRows?: number;
+  /** The shortlist's best rows by prefix that are re-ranked whatever their shard holds (with `minShardRows`; default 100). */
+  keepBest?: number;
+}
+
+/** Rows of a shortlist (best first) in shards holding at least `min` of them, or among its first `keepBest`. */
+export function withoutSparseShards(rows: readonly number[], rowsPerShard: number, min: number, keepBest: number): number[] {
+  if (min <= 1) return [...rows];
+  const fill = new Map<number, number>();
+  for (const row of rows) {
+    const shard = Math.floor(row / rowsPerShard);
+    fill.set(shard, (fill.get(shard) ?? 0) + 1);
+  }
+  const read = new Set<number>();
+  for (const [shard, n] of fill) if (n >= min) read.add(shard);
+  for (let i = 0; i < Math.min(keepBest, rows.length); i++) read.add(Math.floor(rows[i] / rowsPerShard));
+  return rows.filter((row) => read.has(Math.floor(row / rowsPerShard)));
 }
 
 export interface VectorHit {
@@ -205,6 +228,8 @@ export class VectorSet {
     if (options.candidates) rows = [...options.candidates];
     else {
       rows = this.shortlist(query, size, options.ef ?? this.manifest.search.ef, options.keep);
+      const min = options.minShardRows ?? 1;
+      if (min > 1) rows = withoutSparseShards(rows, perShard, min, Math.max(k, options.keepBest ?? 100));
       phases?.add('walk', performance.now() - started);
     }
     options.onShortlist?.(rows);
