@@ -960,14 +960,18 @@ function countOf(reply: SearchReply) {
   return html`<strong>${reply.hits.length}</strong>`;
 }
 
-/** The real number of keyword matches for a typed query, which the cap on the list hides. */
+/**
+ * The real number of keyword matches for a typed query, which the cap on the list hides. A corrected query's
+ * matches are counted for the corrected words: "your words" would claim papers with words no paper has.
+ */
 function keywordCount(reply: SearchReply) {
   const matches = reply.keywordMatches;
   if (!matches) return nothing;
   const papers = (n: number) => `${n.toLocaleString('en')} ${n === 1 ? 'paper contains' : 'papers contain'}`;
-  if (matches.all > 0) return html` · <span data-keyword-count>${papers(matches.all)} all your words</span>`;
-  if (matches.any > 0) return html` · <span data-keyword-count>${papers(matches.any)} some of your words, none all</span>`;
-  return html` · <span data-keyword-count>no paper contains your words</span>`;
+  const words = reply.correctedQuery ? 'the corrected words' : 'your words';
+  if (matches.all > 0) return html` · <span data-keyword-count>${papers(matches.all)} all ${words}</span>`;
+  if (matches.any > 0) return html` · <span data-keyword-count>${papers(matches.any)} some of ${words}, none all</span>`;
+  return html` · <span data-keyword-count>no paper contains ${words}</span>`;
 }
 
 function shorten(text: string, max: number): string {

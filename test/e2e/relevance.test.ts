@@ -59,6 +59,9 @@ describe('relevance on the page', () => {
   it('a mistyped word is searched as the nearest corpus word, and the page says so', async () => {
     const text = await searchFor('transfromer', /transfromer/);
     expect(text).toMatch(/showing keyword matches for\s+“transformer”/);
+    // The papers counted contain the corrected word, not the one typed (which no paper has).
+    expect(text).toMatch(/\d+ papers contain all the corrected words/);
+    expect(text).not.toMatch(/your words/);
     expect(await page.locator('mark').first().innerText()).toMatch(/^transformers?$/i);
   });
 
