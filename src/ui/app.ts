@@ -670,6 +670,18 @@ export class PapersiftApp extends LitElement {
       reply.mode === 'lexical'
         ? 'keywords'
         : `${MODE_NAMES[reply.mode]}, ${reply.dims} dims${reply.adaptive ? ' re-ranked at full' : ''}`;
+    // The line under the heading: its parts one after another, a separator between two (never before the first).
+    const notes = [
+      keywordCount(reply),
+      reply.matching !== undefined && isActiveFilter(view.filter)
+        ? html`<span data-scope>Among the <strong>${reply.matching.toLocaleString('en')}</strong> papers of ${describeFilter(view.filter)}</span>`
+        : nothing,
+      reply.sort === 'date' ? html`<span data-order>The best matches, newest first</span>` : nothing,
+      reply.modelPending ? html`<span>Keyword matches for now: results by meaning follow when the model has loaded.</span>` : nothing,
+      reply.truncated
+        ? html`<span>${view.tab === 'related' ? 'The text was longer than an abstract may be; only its start was used.' : 'Only the first 10,000 characters of the query were used.'}</span>`
+        : nothing,
+    ].filter((part) => part !== nothing);
     // Only what was found is announced; how it was ranked and timed waits behind "About this search".
     return html`
       <div aria-live="polite">
@@ -684,15 +696,7 @@ export class PapersiftApp extends LitElement {
           ? html`the ${countOf(reply)} nearest papers to <strong dir="auto">“${shorten(view.q.trim(), 80)}”</strong>`
           : html`${countOf(reply)} results for <strong dir="auto">“${shorten(view.q.trim(), 80)}”</strong>`}
         </h2>
-        <span>${keywordCount(reply)} ${searchNotes(view.q, reply)}</span>
-        ${reply.matching !== undefined && isActiveFilter(view.filter)
-          ? html`<span data-scope>Among the <strong>${reply.matching.toLocaleString('en')}</strong> papers of ${describeFilter(view.filter)}</span>`
-          : nothing}
-        ${reply.sort === 'date' ? html`<span data-order>The best matches, newest first</span>` : nothing}
-        ${reply.modelPending ? html`<span>Keyword matches for now: results by meaning follow when the model has loaded.</span>` : nothing}
-        ${reply.truncated
-          ? html`<span>${view.tab === 'related' ? 'The text was longer than an abstract may be; only its start was used.' : 'Only the first 10,000 characters of the query were used.'}</span>`
-          : nothing}
+        <span>${notes.map((part, i) => html`${i ? ' · ' : ''}${part}`)}</span>${searchNotes(view.q, reply)}
       </div>
       <details class="about">
         <summary>About this search</summary>
@@ -969,9 +973,9 @@ function keywordCount(reply: SearchReply) {
   if (!matches) return nothing;
   const papers = (n: number) => `${n.toLocaleString('en')} ${n === 1 ? 'paper contains' : 'papers contain'}`;
   const words = reply.correctedQuery ? 'the corrected words' : 'your words';
-  if (matches.all > 0) return html` · <span data-keyword-count>${papers(matches.all)} all ${words}</span>`;
-  if (matches.any > 0) return html` · <span data-keyword-count>${papers(matches.any)} some of ${words}, none all</span>`;
-  return html` · <span data-keyword-count>no paper contains ${words}</span>`;
+  if (matches.all > 0) return html`<span data-keyword-count>${papers(matches.all)} all ${words}</span>`;
+  if (matches.any > 0) return html`<span data-keyword-count>${papers(matches.any)} some of ${words}, none all</span>`;
+  return html`<span data-keyword-count>no paper contains ${words}</span>`;
 }
 
 function shorten(text: string, max: number): string {

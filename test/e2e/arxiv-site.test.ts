@@ -189,6 +189,10 @@ describe('a site built from an arXiv corpus file', () => {
     await page.locator('#category').selectOption('cs');
     await resultsFor(/Among the \d+ papers of category cs/);
     expect(page.url()).toContain('cat=cs');
+    // The line under the heading reads as one: the keyword count, a separator, the scope; no line starts with one.
+    const summary = await page.locator('.summary').first().innerText();
+    expect(summary).toMatch(/papers? contains? (all|some of) your words(, none all)? · Among the \d+ papers of category cs/);
+    expect(summary).not.toMatch(/^\s*·/m);
     const categories = await cards().evaluateAll((els) =>
       els.map((el) => [...(el.querySelector('ps-paper-meta')?.shadowRoot?.querySelectorAll('.category') ?? [])].map((c) => c.textContent ?? '')),
     );
