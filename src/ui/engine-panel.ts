@@ -82,7 +82,7 @@ export class EnginePanel extends LitElement {
     const threads = !onGpu && settings.numThreads > 1 ? ` × ${settings.numThreads} threads` : '';
     return html`
       <ul class="facts">
-        <li>${info.corpus.count} papers</li>
+        <li>${info.corpus.count.toLocaleString('en')} papers</li>
         <li>
           ${settings.modelId} on
           <strong class="backend" data-backend=${info.activeBackend} data-dtype=${info.activeDtype}
@@ -91,7 +91,7 @@ export class EnginePanel extends LitElement {
         </li>
         <li>index ${SOURCE_LABEL[info.source]}${info.loadTimings.indexMs ? ` in ${seconds(info.loadTimings.indexMs)}` : ''}</li>
         ${info.loadTimings.modelMs ? html`<li>model loaded in ${seconds(info.loadTimings.modelMs)}</li>` : nothing}
-        <li>${info.counters.queriesEmbedded} queries, ${info.counters.documentsEmbedded} papers embedded this visit</li>
+        <li>${counted(info.counters.queriesEmbedded, 'query', 'queries')}, ${counted(info.counters.documentsEmbedded, 'paper', 'papers')} embedded this visit</li>
       </ul>
       <p class="reason">${info.backendReason}</p>
       <details>
@@ -144,4 +144,9 @@ declare global {
   interface HTMLElementTagNameMap {
     'ps-engine-panel': EnginePanel;
   }
+}
+
+/** "1 query", "2 queries", "1,200 papers": a count as the header writes it, with the noun that agrees. */
+function counted(n: number, one: string, many: string): string {
+  return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
 }

@@ -81,10 +81,10 @@ export class FilterBar extends LitElement {
     const years = [...known].sort(([a], [b]) => a - b);
     if (years.length === 1 && yearFrom === undefined && yearTo === undefined) {
       const [[year, count]] = years;
-      return html`<span class="group" data-filter="years">Years <span class="only">${year}</span> (all ${count} dated papers)</span>`;
+      return html`<span class="group" data-filter="years">Years <span class="only">${year}</span> (all ${count.toLocaleString('en')} dated papers)</span>`;
     }
     const option = (year: number, count: number, selected: boolean) =>
-      html`<option value=${year} ?selected=${selected}>${year} (${count})</option>`;
+      html`<option value=${year} ?selected=${selected}>${year} (${count.toLocaleString('en')})</option>`;
     return html`<span class="group" data-filter="years">
       <label for="year-from">Years</label>
       <select id="year-from" name="year-from" @change=${(e: Event) => this.onYear('yearFrom', e)}>
@@ -107,15 +107,15 @@ export class FilterBar extends LitElement {
     return html`<span class="group" data-filter="category">
       <label for="category">Category</label>
       <select id="category" name="category" @change=${this.onCategory}>
-        <option value="" ?selected=${!chosen}>all (${facets.categorised})</option>
+        <option value="" ?selected=${!chosen}>all (${facets.categorised.toLocaleString('en')})</option>
         ${chosen && !listed.has(chosen) ? html`<option value=${chosen} selected>${chosen} (0)</option>` : nothing}
-        ${loose.map((c) => html`<option value=${c.value} ?selected=${c.value === chosen}>${c.value} (${c.count})</option>`)}
+        ${loose.map((c) => html`<option value=${c.value} ?selected=${c.value === chosen}>${c.value} (${c.count.toLocaleString('en')})</option>`)}
         ${facets.archives.map(
           (archive) => html`<optgroup label=${archive.value}>
-            <option value=${archive.value} ?selected=${archive.value === chosen}>all ${archive.value} (${archive.count})</option>
+            <option value=${archive.value} ?selected=${archive.value === chosen}>all ${archive.value} (${archive.count.toLocaleString('en')})</option>
             ${facets.categories
               .filter((c) => archiveOf(c.value) === archive.value)
-              .map((c) => html`<option value=${c.value} ?selected=${c.value === chosen}>${c.value} (${c.count})</option>`)}
+              .map((c) => html`<option value=${c.value} ?selected=${c.value === chosen}>${c.value} (${c.count.toLocaleString('en')})</option>`)}
           </optgroup>`,
         )}
       </select>

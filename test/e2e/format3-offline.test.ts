@@ -9,6 +9,8 @@
  * has hits in text shards its hybrid answer does not read (both ranked here in Node, over the same files,
  * with the same model), and the browser is checked to have read none of those shards online.
  *
+ * On the way, the page's counts at this size: written as the header writes them (2,500), the nouns agreeing.
+ *
  * PAPERSIFT_E2E_URL=http://unused/ skips the seed site the global setup builds (this file builds its own).
  */
 import { readFileSync } from 'node:fs';
@@ -114,6 +116,15 @@ describe(`a ${PAPERS}-paper format-3 site reloaded offline on a query answered o
       await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
     });
     expect(new URL(page.url()).searchParams.get('q')).toBe(query);
+  });
+
+  it('writes its counts as the header does (2,500), and the nouns agree with them', async () => {
+    expect(await page.locator('[data-collection]').innerText()).toContain(`${PAPERS.toLocaleString('en')} papers`);
+    const facts = await page.locator('ps-engine-panel .facts').innerText();
+    expect(facts).toContain(`${PAPERS.toLocaleString('en')} papers`);
+    // One query typed, embedded once (ahead of Enter, or at it).
+    expect(facts).toMatch(/\b1 query, /);
+    expect(await page.locator('#category option[value=""]').innerText()).toBe(`all (${PAPERS.toLocaleString('en')})`);
   });
 
   it('reloaded offline, shows the full answer from storage once the model is ready, not the keyword answer’s failure', async () => {
