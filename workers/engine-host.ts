@@ -192,10 +192,17 @@ export class EngineHost {
     const reads = before && readsSince(before, current.format3!.store.stats);
     // After the first keyword answer, the vector side opens for the hybrid one (a failure shows on that search).
     current.format3?.vectors.open().catch(() => {});
+    // After a failed model load nothing follows: the keyword answer is the answer.
+    const modelPending = wanted !== 'lexical' && !current.embedder && !this.modelFailed;
+    // Once this reply is posted (a timer runs after it), the text a refined query most likely needs is read in idle
+    // time; not after a keyword answer that the hybrid one replaces in a moment.
+    if (current.format3 && !modelPending) {
+      const engine = current.format3.engine;
+      setTimeout(() => void engine.readAhead(), 0);
+    }
     return {
       ...this.reply(result, { queueMs, embedMs: t1 - t0, searchMs: t2 - t1, ...(reads ? { reads } : {}) }),
-      // After a failed model load nothing follows: the keyword answer is the answer.
-      modelPending: wanted !== 'lexical' && !current.embedder && !this.modelFailed,
+      modelPending,
       truncated: params.text.trim().length > MAX_QUERY_CHARS,
       ...(vectorFrom ? { vectorFrom } : {}),
     };

@@ -1,13 +1,14 @@
 /**
  * A format-3 site reloaded offline on a query it answered online (ad370fc). Online, the query was answered in
- * full (hybrid), and only its hits' text shards were downloaded. On the offline reload the engine opens from
- * storage and answers by keywords first, while the model loads; that answer needs the text of keyword hits
- * whose shards were never downloaded, so it fails ("not been downloaded to this device"). When the model is
- * ready the page must ask again: the full answer's files are all stored. Before ad370fc it kept the message.
+ * full (hybrid), and only its hits' text shards were downloaded (and, after the answer, those of the ranks the
+ * worker reads ahead). On the offline reload the engine opens from storage and answers by keywords first, while
+ * the model loads; that answer needs the text of keyword hits whose shards were never downloaded, so it fails
+ * ("not been downloaded to this device"). When the model is ready the page must ask again: the full answer's
+ * files are all stored. Before ad370fc it kept the message.
  *
- * The query is picked from the set, not hoped for: among its papers' titles, the first whose keyword answer
- * has hits in text shards its hybrid answer does not read (both ranked here in Node, over the same files,
- * with the same model), and the browser is checked to have read none of those shards online.
+ * The query is picked from the set, not hoped for: among its first papers' titles, the first whose keyword answer
+ * has hits in text shards that neither its hybrid answer nor its read-ahead reads (both ranked here in Node, over
+ * the same files, with the same model), and the browser is checked to have read none of those shards online.
  *
  * On the way, the page's counts at this size: written as the header writes them (2,500), the nouns agreeing.
  *
@@ -19,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFormat3Dir } from '../../src/cli/format3-search';
 import { modelsDir } from '../../src/cli/node-env';
 import { createEmbedder } from '../../src/core/embed';
+import { READ_AHEAD_RANKS } from '../../src/core/format3/engine';
 import type { PapersSection } from '../../src/core/format3/papers';
 import type { Dtype } from '../../src/core/models';
 import type { Paper } from '../../src/core/types';
@@ -29,6 +31,8 @@ import type { StaticHost } from './site-server';
 const PAPERS = 2500;
 /** Text shards the keyword answer needs and the hybrid one does not, at least: a margin for the browser's embedding differing a little from Node's. */
 const MIN_UNREAD_SHARDS = 3;
+/** Text shards whose papers' titles are tried as the query, in order. */
+const TITLE_SHARDS = 16;
 
 let host: StaticHost;
 let profile: Profile;
@@ -45,23 +49,27 @@ let onlineIds: string[];
 const cards = () => page.locator('[data-paper-id]');
 const textShardsRequested = () => new Set(requested.filter((path) => path.startsWith(textShardPrefix)));
 
-/** The first title of the set's first text shard whose keyword answer has hits in MIN_UNREAD_SHARDS text shards that its hybrid answer has none in. */
+/** The first title of the set's first TITLE_SHARDS text shards whose keyword answer has hits in MIN_UNREAD_SHARDS text shards that its hybrid answer (hits and ranks read ahead) has none in. */
 async function pickQuery(index: string): Promise<{ query: string; keywordOnly: number[] }> {
   const { manifest, engine, papers } = await openFormat3Dir(index);
   const section = manifest.papers as PapersSection;
   const embedder = await createEmbedder({ modelId: manifest.model.id, dtype: manifest.model.dtype as Dtype, localModelPath: modelsDir() });
   try {
     const shardsOf = async (ids: string[]) => new Set(await Promise.all(ids.map(async (id) => Math.floor((await papers.rowOf(id))! / section.rowsPerShard))));
-    const titles = (JSON.parse(readFileSync(join(index, `${section.shards.prefix}0${section.shards.ext}`), 'utf8')) as Paper[]).map((p) => p.title);
+    // The first text shards' titles: with the ranks read ahead, few queries leave keyword hits' text unread.
+    const titles = Array.from({ length: Math.min(TITLE_SHARDS, section.shards.count) }, (_, shard) =>
+      (JSON.parse(readFileSync(join(index, `${section.shards.prefix}${shard}${section.shards.ext}`), 'utf8')) as Paper[]).map((p) => p.title),
+    ).flat();
     for (const title of titles) {
       const keyword = await engine.searchText(title, null, { k: 10 });
-      const hybrid = await engine.searchText(title, await embedder.embedQuery(title), { k: 10, mode: 'hybrid' });
+      // The hits, and the ranks past them whose text the worker reads ahead once the answer is sent (Format3Engine.readAhead).
+      const hybrid = await engine.searchText(title, await embedder.embedQuery(title), { k: 10 + READ_AHEAD_RANKS, mode: 'hybrid' });
       expect([keyword.mode, hybrid.mode]).toEqual(['lexical', 'hybrid']);
       const read = await shardsOf(hybrid.hits.map((h) => h.paper.id));
       const keywordOnly = [...(await shardsOf(keyword.hits.map((h) => h.paper.id)))].filter((shard) => !read.has(shard));
       if (keywordOnly.length >= MIN_UNREAD_SHARDS) return { query: title, keywordOnly };
     }
-    throw new Error(`No title of the set's first text shard has keyword hits in ${MIN_UNREAD_SHARDS} text shards its hybrid answer does not read`);
+    throw new Error(`No title of the set's first ${TITLE_SHARDS} text shards has keyword hits in ${MIN_UNREAD_SHARDS} text shards its hybrid answer does not read`);
   } finally {
     await embedder.dispose();
   }
@@ -96,7 +104,7 @@ afterAll(async () => {
 });
 
 describe(`a ${PAPERS}-paper format-3 site reloaded offline on a query answered online`, () => {
-  it('answers the query online in full, reading only its hits’ text shards', async () => {
+  it('answers the query online in full, reading only its hits’ text shards and those read ahead', async () => {
     await page.goto(host.siteUrl);
     await waitForReady(page);
     requested.length = 0;

@@ -30,6 +30,9 @@ let paperFilesRead: string[];
 let vectors: ReturnType<typeof exactVectors>;
 
 let rotation: Float32Array;
+/** The papers section of the format-3 set above, and its files: readers of their own open over them. */
+let paperSection: Awaited<ReturnType<typeof textSections>>['papers'];
+let setFiles: Map<string, Uint8Array>;
 
 /** The papers and keyword sections of these papers, in this row order, over one Map of files. */
 async function textSections(rows: readonly Paper[], files: Map<string, Uint8Array>) {
@@ -57,7 +60,10 @@ beforeAll(async () => {
 
   rotation = artifacts.rotation;
   const files = new Map<string, Uint8Array>();
-  const { papers: paperSection, lexical: lexicalSection } = await textSections(papers, files);
+  const sections = await textSections(papers, files);
+  const lexicalSection = sections.lexical;
+  paperSection = sections.papers;
+  setFiles = files;
   paperFilesRead = [];
   const source = verifiedSource(async (name) => {
     paperFilesRead.push(name);
@@ -193,6 +199,57 @@ describe('format-3 engine: what it fetches and what it refuses', () => {
     // Eight hits through a memo of five, least recent first out: each is analysed again.
     await search();
     expect(analysed).toHaveBeenCalledTimes(8);
+  });
+
+  /** An engine over the same set whose papers reader holds no shard yet, and the text shards it reads (`failing`: reads throw). */
+  async function freshTextEngine(options: ConstructorParameters<typeof Format3Engine>[1] = {}) {
+    const read: string[] = [];
+    const state = { failing: false };
+    const source = verifiedSource(async (name) => {
+      if (/^papers\/p-\d+\.json$/.test(name) && state.failing) throw new Error('offline');
+      if (/^papers\/p-\d+\.json$/.test(name)) read.push(name);
+      return setFiles.get(name);
+    });
+    const engine = new Format3Engine({ ...format3Readers, papers: await PapersReader.open(paperSection, source) }, options);
+    return { engine, read, state };
+  }
+  const shardOf = (row: number) => `papers/p-${Math.floor(row / 8)}.json`;
+
+  it('reads the text of the ranks past the page when asked (readAhead), and a search that shows them reads no text', async () => {
+    const embedding = format2.embeddingOf(papers[120].id);
+    for (const mode of ['hybrid', 'lexical'] as const) {
+      const { engine, read } = await freshTextEngine({ readAheadRanks: 10 });
+      const page = await engine.searchText('contrastive sentence embeddings', embedding, { mode, k: 5 });
+      expect(new Set(read)).toEqual(new Set(page.hits.map((h) => shardOf(h.row))));
+      read.length = 0;
+      expect(await engine.readAhead()).toBe(10);
+      // Asked again before another search, nothing is left to read.
+      expect(await engine.readAhead()).toBe(0);
+      const longer = await engine.searchText('contrastive sentence embeddings', embedding, { mode, k: 15 });
+      expect(ids(longer).slice(0, 5)).toEqual(ids(page));
+      const past = new Set(longer.hits.slice(5).map((h) => shardOf(h.row)));
+      for (const hit of page.hits) past.delete(shardOf(hit.row));
+      // Ranks 6-15's shards, each once, none held before; the longer search then read none.
+      expect(read.length).toBe(past.size);
+      expect(new Set(read)).toEqual(past);
+      // The same answer as an engine that reads nothing ahead.
+      const plain = await (await freshTextEngine({ readAheadRanks: 0 })).engine.searchText('contrastive sentence embeddings', embedding, { mode, k: 15 });
+      expect(shown(longer)).toEqual(shown(plain));
+    }
+  });
+
+  it('stops reading ahead when another search begins, and ends quietly when a read fails', async () => {
+    const embedding = format2.embeddingOf(papers[10].id);
+    const { engine, read, state } = await freshTextEngine({ readAheadRanks: 20 });
+    await engine.searchText('language models', embedding, { k: 5 });
+    read.length = 0;
+    const ahead = engine.readAhead();
+    const next = engine.searchText('graph neural networks', embedding, { k: 5 });
+    // The read begun before the search is the only one.
+    expect(await ahead).toBe(1);
+    await next;
+    state.failing = true;
+    await expect(engine.readAhead()).resolves.toBeLessThan(20);
   });
 
   it('refuses dims outside 1..full, as format 2 does', async () => {

@@ -100,6 +100,12 @@ type Ranked = Omit<SearchResult, 'sort' | 'matching'>;
 /** Papers whose index terms the engine keeps (Format3Engine.termsOf): ~50 searches' hits, a few MB. */
 export const TERMS_MEMO_PAPERS = 512;
 
+/**
+ * Ranks past the page whose text is read ahead once a typed search has answered (Format3Engine.readAhead): a query
+ * refined by one more word mostly draws its new hits from them (docs/BENCHMARKS.md, "Reading the text ahead").
+ */
+export const READ_AHEAD_RANKS = 20;
+
 export interface Format3EngineOptions {
   /**
    * Hybrid search walks the graph again for the query moved towards its first results (the feedback step), as
@@ -113,6 +119,8 @@ export interface Format3EngineOptions {
    * FUSION_SHORTLIST. Semantic answers use the set's own shortlist.
    */
   fusion?: Pick<VectorSearchOptions, 'shortlist' | 'ef' | 'minShardRows' | 'keepBest'>;
+  /** Ranks past the page that readAhead reads the text of (default READ_AHEAD_RANKS; 0: none). */
+  readAheadRanks?: number;
 }
 
 /**
@@ -156,6 +164,10 @@ export class Format3Engine {
   /** The options of a vector search whose ranks only feed fusion. */
   private readonly fusionOnly: VectorSearchOptions;
   private readonly calibrations: ModelCalibrations | undefined;
+  /** Counts typed searches begun: a read-ahead stops when another search has begun since it started. */
+  private searchesBegun = 0;
+  /** The rows past the page of the last typed search, best first, whose text readAhead reads. */
+  private nextRows: readonly number[] = [];
 
   constructor(
     private readonly readers: Format3Readers,
@@ -213,6 +225,10 @@ export class Format3Engine {
     const typed = checkQueryText(text);
     const phases = new PhaseClock();
     const { k, sort, view } = this.resolve(options);
+    this.searchesBegun++;
+    this.nextRows = [];
+    const readAheadRanks = this.options.readAheadRanks ?? READ_AHEAD_RANKS;
+    const past = (ranked: readonly { row: number }[]) => ranked.slice(k, k + readAheadRanks).map((s) => s.row);
     const mode: SearchMode = embedding ? (options.mode ?? DEFAULT_MODE) : 'lexical';
     const scope = this.scopeOf(options.filter);
     const keep = scope?.keep;
@@ -247,6 +263,7 @@ export class Format3Engine {
     let ranked: Ranked;
     if (mode === 'lexical' || !rotated) {
       ranked = this.ranked('lexical', found.hits.slice(0, k), view);
+      this.nextRows = past(found.hits);
     } else if (mode === 'semantic') {
       ranked = this.ranked('semantic', await (semanticFirst as Promise<Scored[]>), view);
     } else {
@@ -260,10 +277,36 @@ export class Format3Engine {
         fuse: (fuse) => phases.time('fusion', fuse),
       });
       ranked = this.ranked('hybrid', fused.slice(0, k), view);
+      this.nextRows = past(fused);
     }
     const annotated = await this.annotateTyped({ ...ranked, ...extra }, query, rotated, phases);
     const result = authorRows ? await phases.wait('authors', this.byAuthorFirst(annotated, typed, k, authorRows)) : annotated;
     return { ...this.finish(result, sort, scope), phases: phases.rounded() };
+  }
+
+  /**
+   * Reads the text of the last typed search's ranks past the page (READ_AHEAD_RANKS of them), one shard at a time,
+   * for the query a visitor refines next: called once its answer is on its way (the worker, after replying), never
+   * before, so the bytes before a first result do not grow. It stops as soon as another typed search begins, so at
+   * most one read of its own is in flight beside that search's. Resolves with the rows whose text it holds now; a
+   * failed read (offline) ends it quietly.
+   */
+  async readAhead(): Promise<number> {
+    const begun = this.searchesBegun;
+    const rows = this.nextRows;
+    this.nextRows = [];
+    let done = 0;
+    for (const row of rows) {
+      if (this.searchesBegun !== begun) break;
+      try {
+        // One row at a time: a row whose shard is held (or was read for an earlier row) costs no read.
+        await this.readers.papers.papers([row]);
+      } catch {
+        break;
+      }
+      done++;
+    }
+    return done;
   }
 
   /** Whether the set lists authors: without them a name is searched only as words. */
