@@ -7,7 +7,7 @@ import { ChunkedLexicalIndex, ChunkedLexicalWriter } from '../lexical/chunked';
 import { DEFAULT_MODEL_ID, getModel } from '../models';
 import { SearchEngine, type SearchOptions, type SearchResult } from '../search';
 import type { Paper } from '../types';
-import { Format3Engine, FUSION_SHORTLIST, type Format3Readers, type VectorReader } from './engine';
+import { Format3Engine, FUSION_SHORTLIST, READ_AHEAD_LANES, type Format3Readers, type VectorReader } from './engine';
 import { encodeVectors, DEFAULT_VECTOR_PARAMS } from './build';
 import type { Format3Manifest } from './manifest';
 import { openFormat3Engine, openFormat3KeywordFirst } from './open';
@@ -245,8 +245,8 @@ describe('format-3 engine: what it fetches and what it refuses', () => {
     read.length = 0;
     const ahead = engine.readAhead();
     const next = engine.searchText('graph neural networks', embedding, { k: 5 });
-    // The read begun before the search is the only one.
-    expect(await ahead).toBe(1);
+    // The reads begun before the search, one a lane, are the only ones.
+    expect(await ahead).toBe(READ_AHEAD_LANES);
     await next;
     state.failing = true;
     await expect(engine.readAhead()).resolves.toBeLessThan(20);
