@@ -549,7 +549,7 @@ export class PapersiftApp extends LitElement {
       .client=${this.engine}
       .ready=${this.status.phase === 'ready'}
       @collection-changed=${this.onCollectionChanged}
-      @find-similar=${(e: CustomEvent<{ paperId: string }>) => this.showSimilar(e.detail.paperId, { tab: 'search' })}
+      @find-similar=${(e: CustomEvent<{ paperId: string }>) => this.showSimilar(e.detail.paperId)}
     ></ps-library-panel>`;
   }
 
@@ -776,10 +776,14 @@ export class PapersiftApp extends LitElement {
     }, DIM_AFTER_MS);
   }
 
-  /** Similar papers, asked for from a list: focus goes to the new list's heading once it is shown. */
-  private showSimilar(paperId: string, change: Partial<ViewState> = {}): void {
+  /**
+   * Similar papers, asked for from a list: focus goes to the new list's heading once it is shown. They are shown in
+   * the Search tab, as a link to them opens (url-state.ts): from Find related's list, a view with the related tab
+   * and `similar` ran the related search again, and Similar seemed to do nothing.
+   */
+  private showSimilar(paperId: string): void {
     this.focusHeadingFor = paperId;
-    this.commit({ ...this.view, ...change, q: '', similar: paperId }, 'push');
+    this.commit({ ...this.view, tab: 'search', q: '', similar: paperId }, 'push');
   }
 
   private openTab(tab: Tab): void {

@@ -75,6 +75,17 @@ describe('find related', () => {
     expect((await shownIds()).slice(0, 5).some((id) => id.includes('matryoshka'))).toBe(true);
     await page.locator('input[name="dims"][value="full"]').check({ force: true });
   });
+
+  it('Similar on a related paper shows the papers similar to it, in the Search tab', async () => {
+    await expect.poll(() => page.locator('.summary').first().textContent(), { timeout: 60_000 }).toMatch(/related to/);
+    const card = page.locator('[data-paper-id]').first();
+    const [id, title] = [await card.getAttribute('data-paper-id'), await card.locator('h2').innerText()];
+    await card.locator('[data-action="similar"]').click();
+    await expect.poll(() => page.locator('.summary').first().innerText(), { timeout: 60_000 }).toContain(`similar to ${title}`);
+    expect(await page.locator('[role="tab"][aria-selected="true"]').getAttribute('data-tab')).toBe('search');
+    expect(new URL(page.url()).searchParams.get('similar')).toBe(id);
+    expect(await shownIds()).not.toContain(id);
+  });
 });
 
 describe('import', () => {
