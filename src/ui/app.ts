@@ -804,6 +804,14 @@ export class PapersiftApp extends LitElement {
   private onCollectionChanged = (event: CustomEvent<{ imported: number }>): void => {
     this.collectionVersion++;
     if (this.info) this.info = { ...this.info, imported: event.detail.imported };
+    // The footer's counts come with search replies, and Your papers runs none: an import's embeddings would show
+    // as "0 papers embedded" beside its report until the next search.
+    void this.engine
+      .request('stats', {})
+      .then(({ counters }) => {
+        if (this.info) this.info = { ...this.info, counters };
+      })
+      .catch(() => {});
   };
 
   private onSettingsChange = (event: CustomEvent<Partial<EngineSettings>>): void => {

@@ -98,6 +98,10 @@ describe('import', () => {
     // The list is asked for again once the import reports (a worker round trip, behind any job it is running).
     await expect.poll(() => page.locator('[data-imported-id]').count()).toBe(4);
     expect((await stats()).imported).toBe(4);
+    // The footer counts the papers just embedded, on this tab, without a search after the import.
+    const embedded = (await stats()).counters.documentsEmbedded;
+    expect(embedded).toBeGreaterThanOrEqual(4);
+    await expect.poll(() => page.locator('ps-engine-panel .facts').innerText()).toContain(`${embedded} papers embedded this visit`);
   });
 
   it('searches imported papers with the others, marked as yours', async () => {
