@@ -956,14 +956,19 @@ function ms(value: number): string {
 /** What the engine did with the words: a correction, an author's papers first, or why a name finds nothing. */
 function searchNotes(typed: string, reply: SearchReply) {
   if (reply.source) return nothing;
-  if (reply.authorMatches) {
-    const { names, papers } = reply.authorMatches;
-    return html`<br /><span data-author-note>${papers === 1 ? 'The paper' : `The ${papers} papers`} by ${names.join(', ')} first.</span>`;
-  }
-  if (reply.correctedQuery) {
-    return html`<br /><span data-correction>No paper has the words “${shorten(typed.trim(), 60)}”: showing keyword matches for
-        “<strong dir="auto">${shorten(reply.correctedQuery, 60)}</strong>”.</span>`;
-  }
+  // An author's name is rarely a word of the papers' text, so it may come with a correction too: both are said, or the
+  // keyword count ("the corrected words") and the keyword hits after the author's papers would go unexplained.
+  const author = reply.authorMatches
+    ? html`<br /><span data-author-note
+          >${reply.authorMatches.papers === 1 ? 'The paper' : `The ${reply.authorMatches.papers} papers`} by ${reply.authorMatches.names.join(', ')}
+          first.</span
+        >`
+    : nothing;
+  const correction = reply.correctedQuery
+    ? html`<br /><span data-correction>No paper has the words “${shorten(typed.trim(), 60)}”: showing keyword matches for
+          “<strong dir="auto">${shorten(reply.correctedQuery, 60)}</strong>”.</span>`
+    : nothing;
+  if (author !== nothing || correction !== nothing) return html`${author}${correction}`;
   // A short query that matches nothing well may be a name: say why names cannot work here.
   if (!reply.hasAuthors && (reply.noCloseMatch || reply.keywordMatches?.any === 0) && typed.trim().split(/\s+/).length <= 3) {
     return html`<br /><span data-no-authors>This collection lists no authors, so a name finds only papers that mention it.</span>`;
