@@ -11,6 +11,7 @@
  * re-ranks the first query's shortlist with the moved query rather than walking the graph for a new one: the
  * moved query's nearest rows are in it (top 10 against a 4× wider shortlist walked again: 0.998 of the hits at
  * 10k, 0.995 at 100k; walking again: 1.000) and the walk was half of a hybrid query's time (docs/BENCHMARKS.md).
+ * Those fusion-only searches leave out the shortlist's rows that are alone in their row shard (FUSION_SHORTLIST).
  *
  * The user's own papers are not written into the set: format3/your-papers.ts keeps them beside it and
  * gives this engine readers that answer for both (rows past the set's are theirs).
@@ -132,8 +133,14 @@ export interface Format3EngineOptions {
  */
 const FUSION_ONLY = { refine: 0 } as const;
 
-/** How fusion-only vector searches walk and re-rank unless Format3EngineOptions.fusion says otherwise. */
-export const FUSION_SHORTLIST: NonNullable<Format3EngineOptions['fusion']> = {};
+/**
+ * How fusion-only vector searches walk and re-rank unless Format3EngineOptions.fusion says otherwise: the set's walk,
+ * without the rows alone in their row shard (past the prefix's best 100). Those rows cost one file each and their
+ * ranks only feed fusion: hybrid top 10 against re-ranking every row, the 55 typed queries of bench/format3-rows.ts,
+ * 0.9945 of the hits at 10k, 1.0000 at 100k, 0.9891 at 1M, for 23% / 23% / 38% fewer row shards a cold search reads
+ * (docs/BENCHMARKS.md, "The vector side's reads"). Semantic answers re-rank every row of the shortlist.
+ */
+export const FUSION_SHORTLIST: NonNullable<Format3EngineOptions['fusion']> = { minShardRows: 2 };
 
 /** What ranks the vector side: the first `dims` rotated dims, or (undefined) the prefix shortlist re-ranked at full dims. */
 interface VectorView {
