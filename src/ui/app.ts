@@ -692,6 +692,8 @@ export class PapersiftApp extends LitElement {
               <strong dir="auto">“${shorten(reply.source?.title || reply.source?.abstract || '', 80)}”</strong>`
           : reply.source
           ? html`${countOf(reply)} papers similar to <strong dir="auto">${reply.source.title}</strong>`
+          : reply.noCloseMatch && reply.hits.length === 0
+          ? html`no paper to show for <strong dir="auto">“${shorten(view.q.trim(), 80)}”</strong>`
           : reply.noCloseMatch
           ? html`the ${countOf(reply)} nearest papers to <strong dir="auto">“${shorten(view.q.trim(), 80)}”</strong>`
           : html`${countOf(reply)} results for <strong dir="auto">“${shorten(view.q.trim(), 80)}”</strong>`}

@@ -46,6 +46,20 @@ describe('relevance on the page', () => {
     expect(bands.every((b) => b === 'weak')).toBe(true);
   });
 
+  it('a keyword search that matches nothing says so, not "the 0 nearest papers"', async () => {
+    await page.goto(`${site}?q=${encodeURIComponent('xqzvv wplk')}&mode=lexical`);
+    try {
+      await waitForReady(page);
+      await expect.poll(() => summary().innerText(), { timeout: 60_000 }).toMatch(/No close matches — no paper to show for “xqzvv wplk”/);
+      expect(await summary().innerText()).not.toMatch(/\b0 nearest/);
+      expect(await cards().count()).toBe(0);
+    } finally {
+      // The tests after this one search in the default (hybrid) ranking.
+      await page.goto(site);
+      await waitForReady(page);
+    }
+  });
+
   it('a query with real matches does not, and gives relevance in words and the real keyword count', async () => {
     const text = await searchFor('sparse autoencoders', /results for .sparse autoencoders/);
     expect(text).not.toMatch(/No close matches/);
