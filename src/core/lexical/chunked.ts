@@ -265,10 +265,15 @@ interface Postings {
   tfs: Uint16Array;
 }
 
-interface TermData {
+/** A term's postings, both fields, and the papers containing it in either field as a bitset (bit row % 32 of word row / 32). */
+interface TermPostings {
+  fields: [Postings, Postings];
+  papers: Uint32Array;
+}
+
+interface TermData extends TermPostings {
   /** Papers containing the term in either field. */
   documents: number;
-  fields: [Postings, Postings];
 }
 
 /** Where a term's postings are in its bucket, decoded only when asked for. */
@@ -348,7 +353,7 @@ export interface FetchTally {
 /** Reads a LexicalSection through a FileSource (the chunk store in the browser). */
 export class ChunkedLexicalIndex {
   private readonly bucketCache: AsyncLru<number, Bucket>;
-  private readonly bigCache: AsyncLru<number, TermData['fields']>;
+  private readonly bigCache: AsyncLru<number, TermPostings>;
   private readonly vocabularyCache = new AsyncLru<number, [string, number][]>(VOCABULARY_LENGTHS);
   private readonly scores: Float64Array;
   private readonly matched: Uint16Array;
@@ -463,19 +468,49 @@ export class ChunkedLexicalIndex {
     return new Map(terms.map((term, i) => [term, this.idf(dfs[i])]));
   }
 
-  /** As searchLexicalCounted: the top k rows and how many papers match all / any of the query's terms. */
+  /**
+   * As searchLexicalCounted: the top k rows and how many papers match all / any of the query's terms. The counts
+   * come from the terms' paper bitsets (OR, AND), not from a pass over every paper scored.
+   */
   async search(query: string, k: number, exclude?: Set<number>, keep?: (row: number) => boolean): Promise<ChunkedSearchResult> {
-    // Together: scoring reads the terms' buckets and (listed big terms) their postings files at once.
-    const [weights, scored] = await Promise.all([this.queryTermWeights(query), this.score(typedTerms(query))]);
+    const terms = typedTerms(query);
+    // Each term's bucket and (listed big terms) postings file read at once.
+    const data = await Promise.all(terms.map((t) => this.termData(t.term)));
+    // As queryTermWeights: the typed terms are the query's distinct index terms, in the same order.
+    const weights = new Map(terms.map((t, i) => [t.term, this.idf(data[i]?.documents ?? 0)]));
+    const matches = this.countMatches(data, keep);
+    const hits = this.rank(this.scoreAll(terms, data), k, weights, exclude, keep);
+    return { hits, matches };
+  }
+
+  /** Papers (kept by `keep`) containing any of the terms, and all of them (none when a term is in no paper). */
+  private countMatches(data: readonly (TermData | undefined)[], keep?: (row: number) => boolean): KeywordMatches {
+    if (data.length === 0) return { all: 0, any: 0 };
+    const words = (this.section.documentCount + 31) >>> 5;
+    const anyBits = new Uint32Array(words);
+    const missing = data.some((d) => d === undefined);
+    const allBits = missing ? undefined : new Uint32Array(words).fill(0xffffffff);
+    for (const termData of data) {
+      if (!termData) continue;
+      const bits = termData.papers;
+      for (let w = 0; w < words; w++) anyBits[w] |= bits[w];
+      if (allBits) for (let w = 0; w < words; w++) allBits[w] &= bits[w];
+    }
+    if (!keep) return { all: allBits ? popcount(allBits) : 0, any: popcount(anyBits) };
     let any = 0;
     let all = 0;
-    scored.rows.forEach((row, i) => {
-      if (keep && !keep(row)) return;
-      any++;
-      if (weights.size > 0 && scored.matched[i] === weights.size) all++;
-    });
-    const hits = this.rank(scored, k, weights, exclude, keep);
-    return { hits, matches: { all, any } };
+    for (let w = 0; w < words; w++) {
+      let word = anyBits[w];
+      while (word !== 0) {
+        const bit = 31 - Math.clz32(word & -word);
+        word &= word - 1;
+        const row = w * 32 + bit;
+        if (!keep(row)) continue;
+        any++;
+        if (allBits && (allBits[w] >>> bit) & 1) all++;
+      }
+    }
+    return { all, any };
   }
 
   /**
@@ -591,7 +626,10 @@ export class ChunkedLexicalIndex {
    * in that loop, so concurrent queries cannot interleave in it) and returns copies for the rows touched.
    */
   private async score(terms: WeightedTerm[]): Promise<Scored> {
-    const data = await Promise.all(terms.map((t) => this.termData(t.term)));
+    return this.scoreAll(terms, await Promise.all(terms.map((t) => this.termData(t.term))));
+  }
+
+  private scoreAll(terms: WeightedTerm[], data: (TermData | undefined)[]): Scored {
     const stamp = ++this.queries;
     const { k, d } = BM25;
     const k1 = k + 1;
@@ -714,19 +752,14 @@ export class ChunkedLexicalIndex {
     const { entry, bucket } = found;
     if (entry.at < 0) {
       const file = -entry.at - 1;
-      const fields = await (file === listed && early ? early : this.bigPostings(file));
-      return { documents: entry.documents, fields };
+      const postings = await (file === listed && early ? early : this.bigPostings(file));
+      return { documents: entry.documents, ...postings };
     }
-    const reader = new ByteReader(bucket.bytes, bucket.name);
-    reader.offset = entry.at;
-    return { documents: entry.documents, fields: [readPostings(reader), readPostings(reader)] };
+    return { documents: entry.documents, ...decodeTerm(bucket.bytes, entry.at, bucket.name, this.section.documentCount) };
   }
 
-  private bigPostings(file: number): Promise<TermData['fields']> {
-    return this.bigCache.get(file, async () => {
-      const reader = new ByteReader(await this.bigTerms.read(file), `${this.section.bigTerms.prefix}${file}`);
-      return [readPostings(reader), readPostings(reader)] as TermData['fields'];
-    });
+  private bigPostings(file: number): Promise<TermPostings> {
+    return this.bigCache.get(file, async () => decodeTerm(await this.bigTerms.read(file), 0, `${this.section.bigTerms.prefix}${file}`, this.section.documentCount));
   }
 
   private vocabularyGroup(group: number): Promise<[string, number][]> {
@@ -741,17 +774,63 @@ function typedTerms(query: string): WeightedTerm[] {
   return [...multiplicity].map(([term, times]) => ({ term, weight: times }));
 }
 
-function readPostings(reader: ByteReader): Postings {
-  const count = reader.varint();
-  const rows = new Uint32Array(count);
-  const tfs = new Uint16Array(count);
-  let row = 0;
-  for (let i = 0; i < count; i++) {
-    row += reader.varint();
-    rows[i] = row;
-    tfs[i] = reader.varint();
+/**
+ * A term's postings, both fields, from `at` in `bytes`, with the bitset of the papers containing it. Varints are
+ * decoded inline, not by ByteReader calls: a common term's file holds two per posting, up to two postings a paper.
+ */
+function decodeTerm(bytes: Uint8Array, at: number, name: string, n: number): TermPostings {
+  const papers = new Uint32Array((n + 31) >>> 5);
+  let offset = at;
+  const truncated = () => new PapersiftError('artifacts-format', `${name} ends in the middle of a number`, { file: name });
+  const fields = [0, 1].map(() => {
+    let count = 0;
+    for (let scale = 1; ; scale *= 128) {
+      if (offset >= bytes.length) throw truncated();
+      const byte = bytes[offset++];
+      count += (byte & 0x7f) * scale;
+      if (byte < 0x80) break;
+    }
+    if (count > n) throw new PapersiftError('artifacts-format', `${name} lists ${count} postings for ${n} papers`, { file: name });
+    const rows = new Uint32Array(count);
+    const tfs = new Uint16Array(count);
+    let row = 0;
+    for (let i = 0; i < count; i++) {
+      let byte = 0;
+      let delta = 0;
+      for (let scale = 1; ; scale *= 128) {
+        if (offset >= bytes.length) throw truncated();
+        byte = bytes[offset++];
+        delta += (byte & 0x7f) * scale;
+        if (byte < 0x80) break;
+      }
+      let tf = 0;
+      for (let scale = 1; ; scale *= 128) {
+        if (offset >= bytes.length) throw truncated();
+        byte = bytes[offset++];
+        tf += (byte & 0x7f) * scale;
+        if (byte < 0x80) break;
+      }
+      row += delta;
+      if (row >= n || (delta === 0 && i > 0)) throw new PapersiftError('artifacts-format', `${name} lists row ${row} of ${n} out of order`, { file: name });
+      rows[i] = row;
+      tfs[i] = tf;
+      papers[row >>> 5] |= 1 << (row & 31);
+    }
+    return { rows, tfs };
+  }) as [Postings, Postings];
+  return { fields, papers };
+}
+
+/** Set bits of a bitset. */
+function popcount(bits: Uint32Array): number {
+  let total = 0;
+  for (let w = 0; w < bits.length; w++) {
+    let v = bits[w];
+    v -= (v >>> 1) & 0x55555555;
+    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+    total += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
   }
-  return { rows, tfs };
+  return total;
 }
 
 function skipPostings(reader: ByteReader): void {
