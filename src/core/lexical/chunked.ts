@@ -479,7 +479,7 @@ export class ChunkedLexicalIndex {
     // As queryTermWeights: the typed terms are the query's distinct index terms, in the same order.
     const weights = new Map(terms.map((t, i) => [t.term, this.idf(data[i]?.documents ?? 0)]));
     const matches = this.countMatches(data, keep);
-    const hits = this.rank(this.scoreAll(terms, data), k, weights, exclude, keep);
+    const hits = this.rank(this.scoreAll(terms, data, { k, exclude, keep }), k, weights, exclude, keep);
     return { hits, matches };
   }
 
@@ -629,7 +629,12 @@ export class ChunkedLexicalIndex {
     return this.scoreAll(terms, await Promise.all(terms.map((t) => this.termData(t.term))));
   }
 
-  private scoreAll(terms: WeightedTerm[], data: (TermData | undefined)[]): Scored {
+  /** As `score`, over postings already read; with `best`, only the k best rows are returned (see `best`). */
+  private scoreAll(
+    terms: WeightedTerm[],
+    data: (TermData | undefined)[],
+    best?: { k: number; exclude?: Set<number>; keep?: (row: number) => boolean },
+  ): Scored {
     const stamp = ++this.queries;
     const { k, d } = BM25;
     const k1 = k + 1;
@@ -669,6 +674,7 @@ export class ChunkedLexicalIndex {
       }
     }
     // MiniSearch multiplies by the number of distinct query terms matched.
+    if (best) return this.best(count, best.k, terms, data, best.exclude, best.keep);
     const rows = touched.slice(0, count);
     const out = new Float64Array(count);
     const outMatched = new Uint16Array(count);
@@ -678,6 +684,44 @@ export class ChunkedLexicalIndex {
       outMatched[i] = matched[row];
     }
     return { rows, scores: out, matched: outMatched, terms, data };
+  }
+
+  /**
+   * The k best of the `count` rows just scored (score descending, row ascending on ties, `exclude` and `keep`
+   * applied), as `rank` would pick them from all of them: only those are copied out of the per-row arrays (at 1M
+   * a query touches most papers, and copying every one's score cost ~14 bytes a paper in new arrays).
+   */
+  private best(count: number, k: number, terms: WeightedTerm[], data: (TermData | undefined)[], exclude?: Set<number>, keep?: (row: number) => boolean): Scored {
+    const { scores, matched, touched } = this;
+    // Kept sorted best first by insertion; most rows fail the test against the last.
+    const rows: number[] = [];
+    const values: number[] = [];
+    for (let i = 0; i < (k > 0 ? count : 0); i++) {
+      const row = touched[i];
+      const value = scores[row] * matched[row];
+      const full = rows.length === k;
+      if (full && (value < values[k - 1] || (value === values[k - 1] && row > rows[k - 1]))) continue;
+      if (exclude?.has(row) || (keep && !keep(row))) continue;
+      let at = full ? k - 1 : rows.length;
+      while (at > 0 && (value > values[at - 1] || (value === values[at - 1] && row < rows[at - 1]))) {
+        rows[at] = rows[at - 1];
+        values[at] = values[at - 1];
+        at--;
+      }
+      rows[at] = row;
+      values[at] = value;
+      if (rows.length > k) {
+        rows.length = k;
+        values.length = k;
+      }
+    }
+    return {
+      rows: Uint32Array.from(rows),
+      scores: Float64Array.from(values),
+      matched: Uint16Array.from(rows, (row) => matched[row]),
+      terms,
+      data,
+    };
   }
 
   /** The k best scored rows (score descending, row ascending on ties), with their terms and coverage. */
