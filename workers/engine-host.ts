@@ -142,6 +142,8 @@ export class EngineHost {
   }
 
   search(params: SearchParams, queueMs: number): Promise<SearchReply> {
+    // The text read ahead after the last answer yields to this search before its query is embedded.
+    this.current?.format3?.engine.stopReadAhead();
     const answer = this.answerSearch(params, queueMs);
     const settled = answer.then(
       () => {},

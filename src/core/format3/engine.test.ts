@@ -238,7 +238,7 @@ describe('format-3 engine: what it fetches and what it refuses', () => {
     }
   });
 
-  it('stops reading ahead when another search begins, and ends quietly when a read fails', async () => {
+  it('stops reading ahead when another search begins or when told to, and ends quietly when a read fails', async () => {
     const embedding = format2.embeddingOf(papers[10].id);
     const { engine, read, state } = await freshTextEngine({ readAheadRanks: 20 });
     await engine.searchText('language models', embedding, { k: 5 });
@@ -248,6 +248,12 @@ describe('format-3 engine: what it fetches and what it refuses', () => {
     // The reads begun before the search, one a lane, are the only ones.
     expect(await ahead).toBe(READ_AHEAD_LANES);
     await next;
+    // Stopped before a search begins (the worker, as a search request arrives).
+    const stopped = engine.readAhead();
+    engine.stopReadAhead();
+    expect(await stopped).toBe(READ_AHEAD_LANES);
+    expect(await engine.readAhead()).toBe(0);
+    await engine.searchText('language models', embedding, { k: 5 });
     state.failing = true;
     await expect(engine.readAhead()).resolves.toBeLessThan(20);
   });

@@ -173,7 +173,7 @@ export class Format3Engine {
   /** The options of a vector search whose ranks only feed fusion. */
   private readonly fusionOnly: VectorSearchOptions;
   private readonly calibrations: ModelCalibrations | undefined;
-  /** Counts typed searches begun: a read-ahead stops when another search has begun since it started. */
+  /** Counts typed searches begun and stopReadAhead calls: a read-ahead stops when this has moved since it started. */
   private searchesBegun = 0;
   /** The rows past the page of the last typed search, best first, whose text readAhead reads. */
   private nextRows: readonly number[] = [];
@@ -301,6 +301,15 @@ export class Format3Engine {
    * typed search begins, so at most READ_AHEAD_LANES reads of its own are in flight beside that search's. Resolves
    * with the rows whose text it holds now; a failed read (offline) ends it quietly.
    */
+  /**
+   * Stops a read-ahead in progress after the reads it has in flight: the worker calls it as a search request
+   * arrives, before the query is embedded, so that by the time the search reads its own files the read-ahead's
+   * are done (a search begun also stops it, as searchText does).
+   */
+  stopReadAhead(): void {
+    this.searchesBegun++;
+  }
+
   async readAhead(): Promise<number> {
     const begun = this.searchesBegun;
     const rows = this.nextRows;
