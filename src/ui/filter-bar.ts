@@ -68,7 +68,7 @@ export class FilterBar extends LitElement {
       ${years ? this.renderYears(facets) : nothing} ${categories ? this.renderCategories(facets) : nothing}
       ${facets.dated > 0 ? this.renderSort() : nothing}
       ${this.filter.yearFrom !== undefined || this.filter.yearTo !== undefined || this.filter.category
-        ? html`<button class="link" data-action="clear-filters" @click=${() => this.emitFilter({})}>Clear filters</button>`
+        ? html`<button class="link" data-action="clear-filters" @click=${this.clearFilters}>Clear filters</button>`
         : nothing}
     </div>`;
   }
@@ -147,6 +147,12 @@ export class FilterBar extends LitElement {
     const category = (event.target as HTMLSelectElement).value;
     this.emitFilter({ ...this.filter, category: category || undefined });
   }
+
+  /** The button goes with the filters it clears: focus moves to the first control of the bar, not to the page's start. */
+  private clearFilters = (): void => {
+    this.emitFilter({});
+    this.renderRoot.querySelector<HTMLElement>('select')?.focus();
+  };
 
   private emitFilter(filter: PaperFilter): void {
     const clean: PaperFilter = {};

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../src/cli/node-env';
-import { launchProfile, waitForReady, watchProblems, type Page, type PageProblems, type Profile } from './browser';
+import { focusedElement, launchProfile, waitForReady, watchProblems, type Page, type PageProblems, type Profile } from './browser';
 import { buildSite, startStaticHost, variantDir, type StaticHost } from './site-server';
 
 const SAMPLE = join(REPO_ROOT, '..', 'shared', 'corpora', 'arxiv-oai-sample.jsonl');
@@ -209,8 +209,11 @@ describe('a site built from an arXiv corpus file', () => {
     );
     expect(categories.length).toBeGreaterThan(0);
     for (const own of categories) expect(own.some((c) => c.startsWith('cs.'))).toBe(true);
-    await page.locator('[data-action="clear-filters"]').click();
+    // From the keyboard: the button goes with the filters, and focus stays in the filter bar rather than falling to the page.
+    await page.locator('[data-action="clear-filters"]').focus();
+    await page.keyboard.press('Enter');
     await expect.poll(() => page.url()).not.toContain('cat=');
+    await expect.poll(() => focusedElement(page)).toMatchObject({ host: 'ps-filter-bar', tag: 'select' });
   });
 
   it('the date order puts the same best matches newest first', async () => {
