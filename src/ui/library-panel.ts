@@ -193,9 +193,12 @@ export class LibraryPanel extends LitElement {
     task: async ([ids]: readonly [string[]], { signal }) => this.requireClient().request('removePapers', { ids }, signal),
     autoRun: false,
     onComplete: (reply) => {
-      if (reply.removed.length > 0) this.changed();
+      if (reply.removed.length > 0) this.changed(this.removedAt);
     },
   });
+
+  /** The list position of the paper being removed: keyboard focus goes to the paper now there once the list is shown again. */
+  private removedAt?: number;
 
   private exportTask = new Task(this, {
     task: async (_args: readonly [], { signal }) => {
@@ -325,7 +328,7 @@ export class LibraryPanel extends LitElement {
       error: (e) => html`<h2>Your papers</h2><p class="report error" role="alert">${errorText(e)}</p>`,
       complete: (papers) => html`
         <div class="row heading">
-          <h2>Your papers (<span data-count>${papers.length}</span>)</h2>
+          <h2 id="your-papers" tabindex="-1">Your papers (<span data-count>${papers.length}</span>)</h2>
           <div class="row">
             <button class="button" data-action="export" ?disabled=${papers.length === 0} @click=${() => this.exportTask.run([])}>Export collection</button>
           </div>
@@ -338,13 +341,13 @@ export class LibraryPanel extends LitElement {
         ${papers.length === 0
           ? html`<p class="hint">None yet. Papers you add are searched with the others and marked as yours.</p>`
           : html`<ol class="papers">
-              ${papers.map((paper) => this.renderPaper(paper))}
+              ${papers.map((paper, i) => this.renderPaper(paper, i))}
             </ol>`}
       `,
     });
   }
 
-  private renderPaper(paper: Paper) {
+  private renderPaper(paper: Paper, index: number) {
     const href = safeUrl(paper.url);
     const meta = [paper.authors?.slice(0, 3).join(', '), paper.date, sourceLabel(paper.sources[0])].filter(Boolean).join(' · ');
     return html`<li data-imported-id=${paper.id}>
@@ -358,7 +361,10 @@ export class LibraryPanel extends LitElement {
           class="button"
           data-action="remove"
           ?disabled=${this.removeTask.status === TaskStatus.PENDING}
-          @click=${() => this.removeTask.run([[paper.id]])}
+          @click=${() => {
+            this.removedAt = index;
+            void this.removeTask.run([[paper.id]]);
+          }}
         >
           Remove<span class="visually-hidden"> ${paper.title}</span>
         </button>
@@ -412,10 +418,19 @@ export class LibraryPanel extends LitElement {
     void this.importTask.run([{ kind: 'collection', bytes: stale.bytes, fileName: stale.fileName, reembed: true }]);
   }
 
-  private changed(): void {
-    void this.papersTask.run().then(() => {
+  /**
+   * `focusAt`: after a removal, the Remove button at this position (the next paper's, or the last one's), or the
+   * list's heading when none is left, takes focus if focus was lost with the removed row (it fell to the page).
+   */
+  private changed(focusAt?: number): void {
+    void this.papersTask.run().then(async () => {
       const count = this.papersTask.value?.length ?? 0;
       this.emit('collection-changed', { imported: count });
+      if (focusAt === undefined) return;
+      await this.updateComplete;
+      if (!focusLost(this.renderRoot)) return;
+      const removes = this.renderRoot.querySelectorAll<HTMLElement>('[data-action="remove"]');
+      (removes[Math.min(focusAt, removes.length - 1)] ?? this.renderRoot.querySelector<HTMLElement>('#your-papers'))?.focus();
     });
   }
 
@@ -458,4 +473,12 @@ declare global {
   interface HTMLElementTagNameMap {
     'ps-library-panel': LibraryPanel;
   }
+}
+
+/** Whether keyboard focus is nowhere (the page's body) or on a control of `root` that is disabled or gone. */
+function focusLost(root: Node): boolean {
+  let focused: Element | null = document.activeElement;
+  while (focused?.shadowRoot?.activeElement) focused = focused.shadowRoot.activeElement;
+  if (!focused || focused === document.body) return true;
+  return root.contains(focused) && (!focused.isConnected || (focused as HTMLButtonElement).disabled === true);
 }

@@ -150,8 +150,19 @@ describe('import', () => {
   it('removes a paper: gone from the list, from results, and after a reload', async () => {
     await showTab('library');
     const row = page.locator('[data-imported-id="khattab2020colbert"]');
-    await row.locator('[data-action="remove"]').click();
+    const ids = await page.locator('[data-imported-id]').evaluateAll((els) => els.map((el) => el.getAttribute('data-imported-id')));
+    const next = ids[ids.indexOf('khattab2020colbert') + 1] ?? ids[ids.indexOf('khattab2020colbert') - 1];
+    // From the keyboard: focus goes to the Remove button of the paper now in its place, not to the page.
+    await row.locator('[data-action="remove"]').focus();
+    await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('[data-imported-id]').count()).toBe(3);
+    await expect
+      .poll(() => page.evaluate(() => {
+        let el: Element | null = document.activeElement;
+        while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+        return `${el?.closest('[data-imported-id]')?.getAttribute('data-imported-id')} ${el?.getAttribute('data-action')}`;
+      }))
+      .toBe(`${next} remove`);
     expect((await searchIds(COLBERT_QUERY)).includes('khattab2020colbert')).toBe(false);
     await page.reload();
     await waitForReady(page);
