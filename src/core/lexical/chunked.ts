@@ -377,9 +377,10 @@ export class ChunkedLexicalIndex {
     /** Files and bytes this reader has fetched so far, eager files included. */
     readonly fetched: FetchTally,
   ) {
-    // Weighed by their files' sizes; the big terms' postings share the same budget's size again.
+    // Weighed by their files' sizes; the big terms' postings share the same budget's size again, each weighed with
+    // its papers' bitset too (n / 8 bytes: at 1M, more than the file of a term with fewer than ~50k postings).
     this.bucketCache = new AsyncLru(cacheBytes, (_, bucket) => buckets.bytesOf(bucket));
-    this.bigCache = new AsyncLru(cacheBytes, (_, file) => bigTerms.bytesOf(file));
+    this.bigCache = new AsyncLru(cacheBytes, (postings, file) => bigTerms.bytesOf(file) + postings.papers.byteLength);
     this.bigFileOf = new Map((section.bigTermNames ?? []).map((term, file) => [term, file]));
     const n = section.documentCount;
     this.scores = new Float64Array(n);
