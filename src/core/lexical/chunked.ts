@@ -879,9 +879,19 @@ function popcount(bits: Uint32Array): number {
 }
 
 function skipPostings(reader: ByteReader): void {
+  // Two numbers a posting: counted by their last bytes (under 0x80), not decoded.
+  const { bytes } = reader;
   for (let field = 0; field < 2; field++) {
-    const count = reader.varint();
-    for (let i = 0; i < count * 2; i++) reader.varint();
+    let left = reader.varint() * 2;
+    let offset = reader.offset;
+    while (left > 0) {
+      if (offset >= bytes.length) {
+        reader.offset = offset;
+        reader.varint(); // throws: the bucket ends in the middle of a number
+      }
+      if (bytes[offset++] < 0x80) left--;
+    }
+    reader.offset = offset;
   }
 }
 
