@@ -362,7 +362,9 @@ export class SearchEngine {
     let query = typed;
     let lexical = searchLexicalCounted(this.lexical, query, Math.max(k, FUSION_DEPTH), undefined, keep);
     // A query no paper has a word of is most often mistyped: search the nearest corpus words instead, and say so.
-    const corrections = lexical.matches.any === 0 ? suggestCorrections(this.lexical, typed, this.papers) : [];
+    // Not when a filter hid the papers that have its words, nor when it names an author (a name need not be in any text).
+    const unmatched = lexical.matches.any === 0 && !(keep && searchLexicalCounted(this.lexical, query, 1).matches.any > 0);
+    const corrections = unmatched && this.authorRowsOf(typed).length === 0 ? suggestCorrections(this.lexical, typed, this.papers) : [];
     if (corrections.length > 0) {
       query = applyCorrections(typed, corrections);
       lexical = searchLexicalCounted(this.lexical, query, Math.max(k, FUSION_DEPTH), undefined, keep);
@@ -469,12 +471,20 @@ export class SearchEngine {
    * When every word of a short query is part of one author's name ("Vaswani", "ashish vaswani"), that
    * author's papers come first (best-ranked first, then in corpus order), each hit naming the author.
    */
-  private byAuthorFirst(result: Ranked, query: string, k: number, keep: ((row: number) => boolean) | undefined): Ranked {
+  /** Rows with an author named by every word of a short query (none when it cannot be a name). */
+  private authorRowsOf(query: string): number[] {
     const parts = nameParts(query);
     const index = this.authorIndex();
-    if (parts.length === 0 || parts.length > MAX_NAME_PARTS || index.size === 0) return result;
+    if (parts.length === 0 || parts.length > MAX_NAME_PARTS || index.size === 0) return [];
     let rows = [...(index.get(parts[0]) ?? [])];
     for (const part of parts.slice(1)) rows = rows.filter((r) => index.get(part)?.has(r));
+    return rows;
+  }
+
+  private byAuthorFirst(result: Ranked, query: string, k: number, keep: ((row: number) => boolean) | undefined): Ranked {
+    const parts = nameParts(query);
+    const rows = this.authorRowsOf(query);
+    if (rows.length === 0) return result;
     const authorOf = (r: number) => (this.papers[r].authors ?? []).find((a) => parts.every((p) => nameParts(a).includes(p)));
     const matched = rows.filter((r) => this.isLive(r) && (keep?.(r) ?? true) && authorOf(r) !== undefined);
     return authorsFirst(result, matched, (r) => authorOf(r) as string, k, (r) => this.hit(r, 0));

@@ -113,6 +113,20 @@ describe('format-3 engine: the same results as the format-2 engine over the same
     expect(shown(got)).toEqual(shown(format2.searchText('transfromer atention', null)));
   });
 
+  it('does not correct a word that a filter hides: papers outside the filter have it (as format 2)', async () => {
+    const filter = { category: 'cs.IR' };
+    const words = papers.filter((p) => !p.categories?.includes('cs.IR')).flatMap((p) => p.title.toLowerCase().match(/[a-z]{7,}/g) ?? []);
+    const word = words.find((w) => format2.searchText(w, null, { filter }).keywordMatches?.any === 0 && (format2.searchText(w, null).keywordMatches?.any ?? 0) > 0);
+    expect(word).toBeDefined();
+    // With a word no paper has, which a query no paper in scope matched would have had 'corrected'.
+    const query = `${word} transfromer`;
+    const expected = format2.searchText(query, null, { filter });
+    expect(expected.correctedQuery).toBeUndefined();
+    const got = await format3.searchText(query, null, { filter });
+    expect(got.correctedQuery).toBeUndefined();
+    expect(shown(got)).toEqual(shown(expected));
+  });
+
   it('hybrid and semantic answers with a query embedding', async () => {
     for (const [i, query] of queries.slice(0, 3).entries()) {
       // A stored paper's embedding stands in for the model's: no model is loaded in this test.

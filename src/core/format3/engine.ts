@@ -263,7 +263,9 @@ export class Format3Engine {
     let found = await phases.wait('keyword', keywordFirst);
     // As SearchEngine: a query no paper has a word of is most often mistyped.
     const corrections: Correction[] =
-      found.matches.any === 0 ? await phases.wait('keyword', lexical.suggestCorrections(typed, (rows) => this.readers.papers.papers(rows))) : [];
+      found.matches.any === 0 && !(await phases.wait('keyword', this.hasWordsOrAuthor(typed, keep !== undefined)))
+        ? await phases.wait('keyword', lexical.suggestCorrections(typed, (rows) => this.readers.papers.papers(rows)))
+        : [];
     if (corrections.length > 0) {
       query = applyCorrections(typed, corrections);
       found = await phases.wait('keyword', lexical.search(query, depth, undefined, keep));
@@ -331,6 +333,17 @@ export class Format3Engine {
     };
     await Promise.all(Array.from({ length: READ_AHEAD_LANES }, lane));
     return done;
+  }
+
+  /**
+   * Whether a query that matched no paper in scope is still made of real words, so it must not be corrected:
+   * some paper outside the filter has one of its words, or it names an author (whose name need not be in any text).
+   */
+  private async hasWordsOrAuthor(query: string, filtered: boolean): Promise<boolean> {
+    const parts = nameParts(query);
+    const authors = this.readers.authors;
+    if (authors?.hasAuthors && parts.length > 0 && parts.length <= MAX_NAME_PARTS && (await authors.rowsWithAll(parts)).length > 0) return true;
+    return filtered && (await this.readers.lexical.search(query, 1)).matches.any > 0;
   }
 
   /** Whether the set lists authors: without them a name is searched only as words. */

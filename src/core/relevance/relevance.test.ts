@@ -109,7 +109,7 @@ describe('typos and authors', () => {
       id: `by-author-${i}`,
       title,
       abstract: 'A sequence transduction model based on attention.',
-      authors: i === 0 ? ['Ashish Vaswani', 'Noam Shazeer'] : ['Peter Shaw', 'Ashish Vaswani'],
+      authors: i === 0 ? ['Ashish Vaswani', 'Noam Shazeer'] : ['Peter Shaw', 'Ashish Vaswani', 'Lena Transformar'],
       date: null,
       sources: ['test'],
       imported: true,
@@ -126,5 +126,9 @@ describe('typos and authors', () => {
       expect(result.noCloseMatch).toBe(false);
     }
     expect(engine.searchText('Noam Vaswani', null).authorMatches).toBeUndefined();
+    // A name in no paper's text, a letter from a corpus word: it is not 'corrected' to that word.
+    const named = engine.searchText('Transformar', null);
+    expect(named.correctedQuery).toBeUndefined();
+    expect(named.authorMatches).toEqual({ names: ['Lena Transformar'], papers: 1 });
   });
 });
