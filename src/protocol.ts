@@ -228,9 +228,10 @@ export interface EngineInfo {
   imported: number;
   /**
    * A format-3 collection, whose files are fetched as searches need them: the bytes and files of the whole set,
-   * what makeAvailableOffline fetches at most. Absent for format 2, which is kept whole on every visit.
+   * what makeAvailableOffline fetches at most, and how much of it this device keeps (when storage can say).
+   * Absent for format 2, which is kept whole on every visit.
    */
-  wholeCollection?: { files: number; bytes: number };
+  wholeCollection?: { files: number; bytes: number; kept?: { files: number; bytes: number } };
   /**
    * When each part of start-up first ended in this worker (epoch ms: performance.timeOrigin + now, comparable with
    * the page's clock): workerStart, initReceived, keywordReady, embedModuleImported, tokenizerLoaded, ortImported,

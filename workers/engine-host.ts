@@ -627,7 +627,7 @@ export class EngineHost {
       loadTimings: current.loadTimings,
       notice,
       imported: this.target(current).engine.importedPapers().length,
-      ...(current.format3 ? { wholeCollection: current.format3.size } : {}),
+      ...(current.format3 ? { wholeCollection: { ...current.format3.size, kept: current.format3.kept() } } : {}),
       loadPhases: { ...this.phases },
     };
   }

@@ -36,6 +36,8 @@ export interface Format3Site {
   files(): Iterable<[string, FileEntry]>;
   /** Files and bytes of the whole set. */
   size: { files: number; bytes: number };
+  /** Files and bytes of the set this device keeps, by the chunk store's key listing (undefined until it is back). */
+  kept(): { files: number; bytes: number } | undefined;
   /** Where the eager part came from: all of it from IndexedDB, or some from the network (a first visit, or a cleared store). */
   source: 'indexeddb' | 'network';
 }
@@ -96,6 +98,7 @@ export async function openFormat3Site(
     vectors,
     files: () => files,
     size: { files: files.size, bytes },
+    kept: () => store.keptOf(files),
     source,
   };
 }

@@ -116,6 +116,27 @@ describe('chunk store', () => {
     expect(listings).toBe(2);
   });
 
+  it('says how much of a set it keeps from its key listing, before and after reads, without reading a file', async () => {
+    const { files, entries, database } = await setup();
+    const sizeOf = (...names: string[]) => names.reduce((sum, name) => sum + entries.get(name)!.bytes, 0);
+    const store = new ChunkStore({ base: BASE, fetch: fakeFetch(files).fetch, storage: idbChunkStorage(database) });
+    expect(store.keptOf(entries)).toBeUndefined(); // the listing is not back yet
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(store.keptOf(entries)).toEqual({ files: 0, bytes: 0 });
+    for (const name of ['lexical/b-0.bin', 'lexical/b-3.bin']) await store.read(name, entries.get(name)!);
+    await store.flush();
+    expect(store.keptOf(entries)).toEqual({ files: 2, bytes: sizeOf('lexical/b-0.bin', 'lexical/b-3.bin') });
+    const asked: string[] = [];
+    const storage = idbChunkStorage(database);
+    const next = new ChunkStore({ base: BASE, fetch: fakeFetch(files).fetch, storage: { ...storage, get: (key) => (asked.push(key), storage.get(key)) } });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await next.makeAllAvailableOffline(entries);
+    expect(next.keptOf(entries)).toEqual({ files: entries.size, bytes: sizeOf(...entries.keys()) });
+    const third = new ChunkStore({ base: BASE, fetch: fakeFetch(files).fetch, storage: idbChunkStorage(database) });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(third.keptOf(entries)).toEqual({ files: entries.size, bytes: sizeOf(...entries.keys()) });
+  });
+
   it('does not wait for its key listing: a kept file is read at once, an unkept one fetched once the listing says so', async () => {
     const { files, entries } = await setup();
     const [keptName, otherName] = ['lexical/b-1.bin', 'lexical/b-2.bin'];

@@ -177,6 +177,28 @@ export class ChunkStore {
     return progress;
   }
 
+  /**
+   * Files and bytes of these that the key listing says are kept: neither read nor re-checked, so cheap enough for
+   * the page's footer (a kept file found damaged when read is fetched again). Undefined until the listing is back,
+   * or when storage cannot list its keys.
+   */
+  keptOf(files: Iterable<[string, FileEntry]>): { files: number; bytes: number } | undefined {
+    const { listing } = this;
+    if (!listing.done || !listing.set) return undefined;
+    // Counted again only when the listing has grown or shrunk: a 1M set has ~76k files, and the page asks after every search.
+    const memo = this.keptMemo;
+    if (memo?.files === files && memo.listed === listing.set.size) return { ...memo.kept };
+    const kept = { files: 0, bytes: 0 };
+    for (const [, entry] of files) {
+      if (!listing.set.has(keyBits(entry.sha256))) continue;
+      kept.files++;
+      kept.bytes += entry.bytes;
+    }
+    this.keptMemo = { files, listed: listing.set.size, kept };
+    return { ...kept };
+  }
+  private keptMemo?: { files: Iterable<[string, FileEntry]>; listed: number; kept: { files: number; bytes: number } };
+
   /** Bytes that would be fetched to make these files available offline (those not yet kept intact). */
   async missingBytes(files: Iterable<[string, FileEntry]>): Promise<number> {
     let missing = 0;

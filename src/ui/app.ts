@@ -501,7 +501,7 @@ export class PapersiftApp extends LitElement {
             })
           : nothing}
         ${this.offlineReady ? html`<p class="offline" data-offline="ready">Available offline: this page reloads without a network.</p>` : nothing}
-        ${info?.wholeCollection ? this.renderWholeOffline(info.wholeCollection.bytes) : nothing}
+        ${info?.wholeCollection ? this.renderWholeOffline(info.wholeCollection) : nothing}
         <ps-storage-status
           .persisted=${this.storagePersisted}
           .engineReady=${this.status.phase === 'ready'}
@@ -512,13 +512,16 @@ export class PapersiftApp extends LitElement {
   }
 
   /**
-   * A format-3 collection keeps only what searches have fetched; this offers the rest, with its size first
-   * and the bytes so far while it downloads.
+   * A format-3 collection keeps only what searches have fetched; this offers the rest, with what it will fetch
+   * first and the bytes so far while it downloads. What an earlier visit kept counts: a collection kept whole is
+   * not offered again.
    */
-  private renderWholeOffline(bytes: number) {
+  private renderWholeOffline(whole: NonNullable<EngineInfo['wholeCollection']>) {
     const state = this.wholeOffline;
-    if (state && 'finished' in state) {
-      return html`<p class="offline" data-offline-all="done">The whole collection (${formatBytes(state.finished)}) is on this device: every search works offline.</p>`;
+    const kept = whole.kept;
+    const finished = state && 'finished' in state ? state.finished : !state && kept && kept.files >= whole.files ? whole.bytes : undefined;
+    if (finished !== undefined) {
+      return html`<p class="offline" data-offline-all="done">The whole collection (${formatBytes(finished)}) is on this device: every search works offline.</p>`;
     }
     if (state && 'done' in state) {
       return html`<p class="offline" data-offline-all="running" role="status">
@@ -528,9 +531,10 @@ export class PapersiftApp extends LitElement {
     }
     return html`<p class="offline" data-offline-all="offer">
       <button class="button" data-action="offline-all" @click=${() => void this.makeWholeOffline()}>
-        Make the whole collection available offline (${formatBytes(bytes)})
+        Make the whole collection available offline (${formatBytes(whole.bytes - (kept?.bytes ?? 0))})
       </button>
-      ${state ? html`<span role="alert">It stopped: ${state.failed}</span>` : nothing}
+      ${kept && kept.bytes > 0 ? html`<span data-offline-kept>${formatBytes(kept.bytes)} of ${formatBytes(whole.bytes)} already on this device.</span>` : nothing}
+      ${state && 'failed' in state ? html`<span role="alert">It stopped: ${state.failed}</span>` : nothing}
     </p>`;
   }
 

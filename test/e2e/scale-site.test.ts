@@ -181,6 +181,8 @@ describe(`a ${PAPERS}-paper site on format 3`, () => {
   it('makes the whole collection available offline on request, showing its size and progress', async () => {
     const offer = page.locator('[data-action="offline-all"]');
     await expect.poll(() => offer.innerText()).toMatch(/Make the whole collection available offline \([\d.]+ (KB|MB)\)/);
+    // The searches above kept some files: the offer counts them.
+    await expect.poll(() => page.locator('[data-offline-kept]').innerText()).toMatch(/[\d.]+ (KB|MB) of [\d.]+ MB already on this device/);
     await offer.click();
     await page.locator('[data-offline-all="done"]').waitFor({ timeout: 300_000 });
     // A paper of the last text shard, which no search so far has needed.
@@ -194,6 +196,9 @@ describe(`a ${PAPERS}-paper site on format 3`, () => {
       expect((await stats()).counters.format3Files?.network.files).toBe(0);
       // Its eager part came from IndexedDB: the page must not say the stored index had been cleared.
       expect((await stats()).source).toBe('indexeddb');
+      // The reloaded page knows the collection is kept whole and does not offer it again.
+      await page.locator('[data-offline-all="done"]').waitFor();
+      expect(await page.locator('[data-action="offline-all"]').count()).toBe(0);
     } finally {
       await profile.context.setOffline(false);
     }
