@@ -21,15 +21,13 @@
  * reader per query), and the warm search time by part.
  */
 import '../src/cli/node-env';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { artifactsDirReader } from '../src/cli/build-pipeline';
-import { modelsDir } from '../src/cli/node-env';
 import { findShardHeaders, readShardHeader, readShardLines, readShardVectors } from '../src/cli/shard-files';
-import { createEmbedder } from '../src/core/embed';
 import { parseJudgedQueries } from '../src/core/eval/queries';
 import { Format3Engine, type Format3EngineOptions } from '../src/core/format3/engine';
 import { parseFormat3Manifest } from '../src/core/format3/manifest';
@@ -37,6 +35,7 @@ import { openFormat3Engine } from '../src/core/format3/open';
 import { openFormat3, type VectorSet } from '../src/core/format3/reader';
 import { normaliseInPlace } from '../src/core/vectors';
 import { QUERIES } from './queries';
+import { cachedQueryEmbeddings } from './set-files';
 
 const { values } = parseArgs({
   options: {
@@ -70,7 +69,7 @@ const read = (name: string): Promise<Uint8Array> => {
 const source = (name: string) => read(name);
 
 const texts = [...QUERIES, ...parseJudgedQueries(JSON.parse(readFileSync('test/eval/queries.json', 'utf8'))).flatMap((q) => (q.kind === 'similar' ? [] : [q.text]))];
-const embeddings = await embedQueries(texts);
+const embeddings = await cachedQueryEmbeddings(manifest.model, texts);
 const load = [loadavg()[0]];
 const opened = await openFormat3Engine(manifest, source);
 const set = opened.vectors;
@@ -84,23 +83,6 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))];
 };
 
-async function embedQueries(list: string[]): Promise<Float32Array[]> {
-  const cacheDir = join('.cache', 'format3-speed');
-  const cacheFile = join(cacheDir, `${manifest.model.id.replace(/\W+/g, '-')}-${manifest.model.dtype}.json`);
-  const cached: Record<string, number[]> = existsSync(cacheFile) ? JSON.parse(readFileSync(cacheFile, 'utf8')) : {};
-  const missing = list.filter((t) => !cached[t]);
-  if (missing.length > 0) {
-    const embedder = await createEmbedder({ modelId: manifest.model.id, dtype: manifest.model.dtype, localModelPath: modelsDir() });
-    try {
-      for (const text of missing) cached[text] = Array.from(await embedder.embedQuery(text));
-    } finally {
-      await embedder.dispose();
-    }
-    mkdirSync(cacheDir, { recursive: true });
-    writeFileSync(cacheFile, JSON.stringify(cached));
-  }
-  return list.map((t) => Float32Array.from(cached[t]));
-}
 
 /** Where the exact top 10 over an embeddings folder are kept (by the folder's absolute path). */
 export function exactCacheFile(embeddingsDir: string): string {

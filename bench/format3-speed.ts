@@ -18,13 +18,11 @@
  * again, each against a reference that walks again with a 4× shortlist (ef as wide), and the time of each.
  */
 import '../src/cli/node-env';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { modelsDir } from '../src/cli/node-env';
 import { findShardHeaders, readShardHeader, readShardLines, readShardVectors } from '../src/cli/shard-files';
-import { createEmbedder } from '../src/core/embed';
 import { parseJudgedQueries } from '../src/core/eval/queries';
 import { parseFormat3Manifest } from '../src/core/format3/manifest';
 import { Format3Engine } from '../src/core/format3/engine';
@@ -33,7 +31,7 @@ import { PHASE_ORDER, type Phases } from '../src/core/format3/phases';
 import { verifiedSource, type FileSource } from '../src/core/format3/sharded-files';
 import type { SearchMode } from '../src/core/search';
 import { QUERIES } from './queries';
-import { readSetFiles } from './set-files';
+import { cachedQueryEmbeddings, readSetFiles } from './set-files';
 
 const { values } = parseArgs({
   options: {
@@ -73,25 +71,8 @@ const source: FileSource =
       };
 
 const texts = [...QUERIES, ...parseJudgedQueries(JSON.parse(readFileSync('test/eval/queries.json', 'utf8'))).flatMap((q) => (q.kind === 'similar' ? [] : [q.text]))];
-const embeddings = await embedQueries(texts);
+const embeddings = await cachedQueryEmbeddings(manifest.model, texts);
 
-async function embedQueries(list: string[]): Promise<Float32Array[]> {
-  const cacheDir = join('.cache', 'format3-speed');
-  const cacheFile = join(cacheDir, `${manifest.model.id.replace(/\W+/g, '-')}-${manifest.model.dtype}.json`);
-  const cached: Record<string, number[]> = existsSync(cacheFile) ? JSON.parse(readFileSync(cacheFile, 'utf8')) : {};
-  const missing = list.filter((t) => !cached[t]);
-  if (missing.length > 0) {
-    const embedder = await createEmbedder({ modelId: manifest.model.id, dtype: manifest.model.dtype, localModelPath: modelsDir() });
-    try {
-      for (const text of missing) cached[text] = Array.from(await embedder.embedQuery(text));
-    } finally {
-      await embedder.dispose();
-    }
-    mkdirSync(cacheDir, { recursive: true });
-    writeFileSync(cacheFile, JSON.stringify(cached));
-  }
-  return list.map((t) => Float32Array.from(cached[t]));
-}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -1,6 +1,9 @@
 /** Every file of an artifact set on disk, read into memory once, by its path in the set: benches time the engine, not the disk. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { modelsDir } from '../src/cli/node-env';
+import { createEmbedder } from '../src/core/embed';
+import type { Dtype } from '../src/core/models';
 
 export function readSetFiles(dir: string): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
@@ -13,4 +16,26 @@ export function readSetFiles(dir: string): Map<string, Uint8Array> {
   };
   walk(dir);
   return files;
+}
+
+/**
+ * Query embeddings by a set's model, kept in .cache/format3-speed/<cacheName>-<model>-<dtype>.json so that a
+ * bench run again embeds only the texts it has not seen (cacheName '' is format3-speed's own file).
+ */
+export async function cachedQueryEmbeddings(model: { id: string; dtype: Dtype }, texts: readonly string[], cacheName = ''): Promise<Float32Array[]> {
+  const cacheDir = join('.cache', 'format3-speed');
+  const cacheFile = join(cacheDir, `${cacheName}${model.id.replace(/\W+/g, '-')}-${model.dtype}.json`);
+  const cached: Record<string, number[]> = existsSync(cacheFile) ? JSON.parse(readFileSync(cacheFile, 'utf8')) : {};
+  const missing = texts.filter((t) => !cached[t]);
+  if (missing.length > 0) {
+    const embedder = await createEmbedder({ modelId: model.id, dtype: model.dtype, localModelPath: modelsDir() });
+    try {
+      for (const text of missing) cached[text] = Array.from(await embedder.embedQuery(text));
+    } finally {
+      await embedder.dispose();
+    }
+    mkdirSync(cacheDir, { recursive: true });
+    writeFileSync(cacheFile, JSON.stringify(cached));
+  }
+  return texts.map((t) => Float32Array.from(cached[t]));
 }

@@ -15,17 +15,17 @@
  *   npx tsx bench/text-readahead.ts --set .cache/scale/10000/artifacts-f3-v2 [--after 10,20,30] [--early 0,5,10] [--refine bench|words]
  */
 import '../src/cli/node-env';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { modelsDir } from '../src/cli/node-env';
-import { createEmbedder } from '../src/core/embed';
+
+
 import { parseFormat3Manifest } from '../src/core/format3/manifest';
 import { openFormat3Engine } from '../src/core/format3/open';
 import type { PapersSection } from '../src/core/format3/papers';
 import { shardName, type FileSource } from '../src/core/format3/sharded-files';
 import { QUERIES } from './queries';
-import { readSetFiles } from './set-files';
+import { cachedQueryEmbeddings, readSetFiles } from './set-files';
 
 const { values } = parseArgs({
   options: {
@@ -52,18 +52,8 @@ const texts =
   values.refine === 'words'
     ? [...QUERIES.map((q) => q.split(' ').slice(0, -1).join(' ')), ...QUERIES]
     : [...QUERIES.map((q) => `${q} 1`), ...QUERIES.map((q) => `${q} 2`)];
-const cacheFile = join('.cache', 'format3-speed', `text-shards-${manifest.model.id.replace(/\W+/g, '-')}-${manifest.model.dtype}.json`);
-const cached: Record<string, number[]> = existsSync(cacheFile) ? JSON.parse(readFileSync(cacheFile, 'utf8')) : {};
-if (texts.some((t) => !cached[t])) {
-  const embedder = await createEmbedder({ modelId: manifest.model.id, dtype: manifest.model.dtype, localModelPath: modelsDir() });
-  try {
-    for (const text of texts) cached[text] ??= Array.from(await embedder.embedQuery(text));
-  } finally {
-    await embedder.dispose();
-  }
-  mkdirSync(join('.cache', 'format3-speed'), { recursive: true });
-  writeFileSync(cacheFile, JSON.stringify(cached));
-}
+const embedded = await cachedQueryEmbeddings(manifest.model, texts, 'text-shards-');
+const cached = Object.fromEntries(texts.map((t, i) => [t, embedded[i]]));
 
 const source: FileSource = async (name) => {
   const bytes = files.get(name);
