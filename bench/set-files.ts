@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join, relative } from 'node:path';
 import { modelsDir } from '../src/cli/node-env';
 import { createEmbedder } from '../src/core/embed';
+import type { FileSource } from '../src/core/format3/sharded-files';
 import type { Dtype } from '../src/core/models';
 
 export function readSetFiles(dir: string): Map<string, Uint8Array> {
@@ -38,4 +39,13 @@ export async function cachedQueryEmbeddings(model: { id: string; dtype: Dtype },
     writeFileSync(cacheFile, JSON.stringify(cached));
   }
   return texts.map((t) => Float32Array.from(cached[t]));
+}
+
+/** A set's files held in memory as the engine's file source; a name the set lacks is an error. */
+export function memorySource(files: ReadonlyMap<string, Uint8Array>): FileSource {
+  return async (name) => {
+    const bytes = files.get(name);
+    if (!bytes) throw new Error(`no file ${name}`);
+    return bytes;
+  };
 }

@@ -23,9 +23,9 @@ import { parseArgs } from 'node:util';
 import { parseFormat3Manifest } from '../src/core/format3/manifest';
 import { openFormat3Engine } from '../src/core/format3/open';
 import type { PapersSection } from '../src/core/format3/papers';
-import { shardName, type FileSource } from '../src/core/format3/sharded-files';
+import { shardName } from '../src/core/format3/sharded-files';
 import { QUERIES } from './queries';
-import { cachedQueryEmbeddings, readSetFiles } from './set-files';
+import { cachedQueryEmbeddings, memorySource, readSetFiles } from './set-files';
 
 const { values } = parseArgs({
   options: {
@@ -55,12 +55,7 @@ const texts =
 const embedded = await cachedQueryEmbeddings(manifest.model, texts, 'text-shards-');
 const cached = Object.fromEntries(texts.map((t, i) => [t, embedded[i]]));
 
-const source: FileSource = async (name) => {
-  const bytes = files.get(name);
-  if (!bytes) throw new Error(`no file ${name}`);
-  return bytes;
-};
-const { engine } = await openFormat3Engine(manifest, source);
+const { engine } = await openFormat3Engine(manifest, memorySource(files));
 const MAX_AFTER = Math.max(10, ...values.after.split(',').map(Number));
 const MAX_EARLY = Math.max(...values.early.split(',').map(Number));
 const searches: { fused: number[]; keyword: number[]; semantic: number[] }[] = [];

@@ -16,9 +16,8 @@ import { parseArgs } from 'node:util';
 import { parseFormat3Manifest } from '../src/core/format3/manifest';
 import { openFormat3Engine } from '../src/core/format3/open';
 import type { PapersSection } from '../src/core/format3/papers';
-import type { FileSource } from '../src/core/format3/sharded-files';
 import { QUERIES } from './queries';
-import { cachedQueryEmbeddings, readSetFiles } from './set-files';
+import { cachedQueryEmbeddings, memorySource, readSetFiles } from './set-files';
 
 const { values } = parseArgs({ options: { set: { type: 'string' }, sizes: { type: 'string', default: '1,4,8,16,32,64,128' } } });
 if (!values.set) throw new Error('--set DIR is required');
@@ -34,12 +33,7 @@ const texts = [...QUERIES.map((q) => `${q} 1`), ...QUERIES.map((q) => `${q} 2`)]
 const embedded = await cachedQueryEmbeddings(manifest.model, texts, 'text-shards-');
 const cached = Object.fromEntries(texts.map((t, i) => [t, embedded[i]]));
 
-const source: FileSource = async (name) => {
-  const bytes = files.get(name);
-  if (!bytes) throw new Error(`no file ${name}`);
-  return bytes;
-};
-const { engine } = await openFormat3Engine(manifest, source);
+const { engine } = await openFormat3Engine(manifest, memorySource(files));
 const hits: number[][] = [];
 for (const text of texts) hits.push((await engine.searchText(text, Float32Array.from(cached[text]), { mode: 'hybrid', k: 10 })).hits.map((h) => h.row));
 
