@@ -272,6 +272,60 @@ describe('format-3 engine: what it fetches and what it refuses', () => {
     await expect(engine.readAhead()).resolves.toBeLessThan(20);
   });
 
+  it('sends the hits in order with their titles before their text (onRanked) once readAhead holds the titles', async () => {
+    const embedding = format2.embeddingOf(papers[200].id);
+    const { engine, read } = await freshTextEngine({ readAheadRanks: 0 });
+    const ranked = vi.fn();
+    // No titles held yet: nothing is sent ahead.
+    await engine.searchText('language models', embedding, { k: 5 }, ranked);
+    expect(ranked).not.toHaveBeenCalled();
+    await engine.readAhead();
+    for (const mode of ['hybrid', 'semantic', 'lexical'] as const) {
+      const query = `${mode} graph neural networks for molecules`;
+      read.length = 0;
+      const result = await engine.searchText(query, embedding, { mode, k: 8 }, ranked);
+      expect(read.length).toBeGreaterThan(0);
+      expect(ranked).toHaveBeenCalledTimes(1);
+      const [preview] = ranked.mock.lastCall!;
+      // The reply's hits, in its order, with what the catalog and the titles say of each.
+      expect(preview.mode).toBe(result.mode);
+      expect(preview.hits.map((h: { row: number }) => h.row)).toEqual(result.hits.map((h) => h.row));
+      expect(preview.hits.map((h: { score: number }) => h.score)).toEqual(result.hits.map((h) => h.score));
+      expect(preview.hits.map((h: { title: string }) => h.title)).toEqual(result.hits.map((h) => h.paper.title));
+      for (const [i, hit] of result.hits.entries()) {
+        expect(preview.hits[i].categories).toEqual(hit.paper.categories);
+        expect(preview.hits[i].year).toBe(hit.paper.published ? Number(hit.paper.published.slice(0, 4)) : undefined);
+      }
+      ranked.mockClear();
+      // Its text held now: the answer needs no read, so nothing is sent ahead of it.
+      await engine.searchText(query, embedding, { mode, k: 8 }, ranked);
+      expect(ranked).not.toHaveBeenCalled();
+    }
+    // Newest first is another order than the ranking's: nothing to show before the dates are read.
+    await engine.searchText('attention for long documents', embedding, { k: 8, sort: 'date' }, ranked);
+    expect(ranked).not.toHaveBeenCalled();
+  });
+
+  it('holds the titles only within its budget, and goes on after being stopped', async () => {
+    const counted: string[] = [];
+    const source = verifiedSource(async (name) => {
+      if (/^papers\/titles-\d+\.json$/.test(name)) counted.push(name);
+      return setFiles.get(name);
+    });
+    const reader = await PapersReader.open(paperSection, source);
+    expect(await reader.holdTitles(() => false, reader.titleBytes - 1)).toBe(false);
+    expect(counted).toEqual([]);
+    let reads = 0;
+    expect(await reader.holdTitles(() => ++reads > 2)).toBe(false);
+    expect(reader.titlesHeld).toBe(false);
+    expect(reader.preview(0)).toBeUndefined();
+    expect(await reader.holdTitles()).toBe(true);
+    // Each title file read once over both calls.
+    expect(counted.length).toBe(paperSection.titles.shards.count);
+    expect(new Set(counted).size).toBe(counted.length);
+    expect(papers.map((_, row) => reader.preview(row)?.title)).toEqual(papers.map((p) => p.title));
+  });
+
   it('refuses dims outside 1..full, as format 2 does', async () => {
     const embedding = format2.embeddingOf(papers[1].id);
     await expect(format3.searchText('attention', embedding, { dims: 0 })).rejects.toMatchObject({ code: 'invalid-option' });

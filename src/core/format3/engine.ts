@@ -51,7 +51,7 @@ import {
 } from '../search';
 import type { Paper } from '../types';
 import { dot, normaliseInPlace } from '../vectors';
-import type { PapersReader } from './papers';
+import type { PapersReader, RowPreview } from './papers';
 import { PhaseClock } from './phases';
 import { Lru } from './sharded-files';
 import type { VectorSearchOptions } from './reader';
@@ -72,10 +72,20 @@ export interface VectorReader {
 }
 
 /** What the engine reads of the papers (PapersReader, or format3/your-papers.ts's view with the user's papers). */
-export type PapersSide = Pick<PapersReader, 'count' | 'facets' | 'paper' | 'papers' | 'rowOf' | 'matcher'> & {
-  /** Changes whenever rows are added or removed, so counted filters and facets are counted again. */
-  readonly revision?: number;
-};
+export type PapersSide = Pick<PapersReader, 'count' | 'facets' | 'paper' | 'papers' | 'rowOf' | 'matcher'> &
+  Partial<Pick<PapersReader, 'holdTitles' | 'holdsText' | 'preview'>> & {
+    /** Changes whenever rows are added or removed, so counted filters and facets are counted again. */
+    readonly revision?: number;
+  };
+
+/**
+ * A typed search's hits in their final order, before their text: what the page shows while the hits' text shards
+ * are read (Format3Engine.searchText's `onRanked`).
+ */
+export interface RankedHits {
+  mode: SearchMode;
+  hits: (RowPreview & { row: number; score: number })[];
+}
 
 /** What the engine reads of the keyword index (ChunkedLexicalIndex, or the view with the user's papers). */
 export type LexicalSide = Pick<ChunkedLexicalIndex, 'documentCount' | 'documentFrequency' | 'queryTermWeights' | 'search' | 'similar' | 'suggestCorrections'>;
@@ -230,7 +240,16 @@ export class Format3Engine {
    * A typed query with its raw model embedding; with none yet (the model is loading) it answers by
    * keywords and says so in `mode`, as SearchEngine.searchText does.
    */
-  async searchText(text: string, embedding: Float32Array | null, options: SearchOptions = {}): Promise<SearchResult> {
+  async searchText(
+    text: string,
+    embedding: Float32Array | null,
+    options: SearchOptions = {},
+    /**
+     * Called with the hits in their final order before their text is read, when every hit's title is held
+     * (readAhead holds them) and some hit's text shard is not: the page shows them while the shards come.
+     */
+    onRanked?: (ranked: RankedHits) => void,
+  ): Promise<SearchResult> {
     const typed = checkQueryText(text);
     const phases = new PhaseClock();
     const { k, sort, view } = this.resolve(options);
@@ -290,19 +309,16 @@ export class Format3Engine {
       ranked = this.ranked('hybrid', fused.slice(0, k), view);
       this.nextRows = past(fused);
     }
+    // A query naming an author is re-ordered once its papers' text is read: no order to show before that.
+    if (onRanked && sort === 'relevance' && (!authorRows || (await phases.wait('authors', authorRows)).length === 0)) {
+      const preview = this.preview(ranked);
+      if (preview) onRanked(preview);
+    }
     const annotated = await this.annotateTyped({ ...ranked, ...extra }, query, rotated, phases);
     const result = authorRows ? await phases.wait('authors', this.byAuthorFirst(annotated, typed, k, authorRows)) : annotated;
     return { ...this.finish(result, sort, scope), phases: phases.rounded() };
   }
 
-  /**
-   * Reads the text of the last typed search's ranks past the page (READ_AHEAD_RANKS of them), best first, for the
-   * query a visitor refines next: called once its answer is on its way (the worker, after replying), never before,
-   * so the bytes before a first result do not grow. Reads go READ_AHEAD_LANES at a time (one at a time took ~0.3 s
-   * for 17 shards from a local host at load 7–10, and a network's latency adds to each), and stop as soon as another
-   * typed search begins, so at most READ_AHEAD_LANES reads of its own are in flight beside that search's. Resolves
-   * with the rows whose text it holds now; a failed read (offline) ends it quietly.
-   */
   /**
    * Stops a read-ahead in progress after the reads it has in flight: the worker calls it as a search request
    * arrives, before the query is embedded, so that by the time the search reads its own files the read-ahead's
@@ -312,6 +328,16 @@ export class Format3Engine {
     this.searchesBegun++;
   }
 
+  /**
+   * Reads the text of the last typed search's ranks past the page (READ_AHEAD_RANKS of them), best first, for the
+   * query a visitor refines next: called once its answer is on its way (the worker, after replying), never before,
+   * so the bytes before a first result do not grow. Reads go READ_AHEAD_LANES at a time (one at a time took ~0.3 s
+   * for 17 shards from a local host at load 7–10, and a network's latency adds to each), and stop as soon as another
+   * typed search begins, so at most READ_AHEAD_LANES reads of its own are in flight beside that search's. Then,
+   * one file at a time and until a search begins, it reads the titles to hold (PapersReader.holdTitles), so that
+   * later searches show their ranked titles before their text (`onRanked`). Resolves with the rows whose text it
+   * read; a failed read (offline) ends it quietly.
+   */
   async readAhead(): Promise<number> {
     const begun = this.searchesBegun;
     const rows = this.nextRows;
@@ -332,6 +358,7 @@ export class Format3Engine {
       }
     };
     await Promise.all(Array.from({ length: READ_AHEAD_LANES }, lane));
+    if (!failed) await this.readers.papers.holdTitles?.(() => this.searchesBegun !== begun).catch(() => false);
     return done;
   }
 
@@ -451,6 +478,20 @@ export class Format3Engine {
     const rotated = this.readers.vectors.rotate(embedding);
     normaliseInPlace(rotated);
     return rotated;
+  }
+
+  /** The ranked hits with their held titles, when every title is held and some hit's text is not. */
+  private preview(ranked: Ranked): RankedHits | undefined {
+    const papers = this.readers.papers;
+    const rows = ranked.hits.map((hit) => hit.row);
+    if (rows.length === 0 || !papers.preview || !papers.holdsText || papers.holdsText(rows)) return undefined;
+    const hits: RankedHits['hits'] = [];
+    for (const { row, score } of ranked.hits) {
+      const shown = papers.preview(row);
+      if (!shown) return undefined;
+      hits.push({ ...shown, row, score });
+    }
+    return { mode: ranked.mode, hits };
   }
 
   /** Hits without papers yet (annotate fetches them all at once). */

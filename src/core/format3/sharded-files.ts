@@ -211,6 +211,11 @@ export class Lru<K, V> {
     private readonly weigh: (value: V, key: K) => number = () => 1,
   ) {}
 
+  /** Whether the key is kept, without making it the most recently used. */
+  has(key: K): boolean {
+    return this.map.has(key);
+  }
+
   get(key: K): V | undefined {
     const entry = this.map.get(key);
     if (entry !== undefined) {
@@ -276,6 +281,11 @@ export class AsyncLru<K, V> {
       this.inFlight.set(key, pending);
     }
     return pending;
+  }
+
+  /** Whether the key's value is kept (not merely on its way), without making it the most recently used. */
+  has(key: K): boolean {
+    return this.done.has(key);
   }
 
   /** Bytes (or entries) kept. */

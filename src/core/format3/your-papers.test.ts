@@ -22,6 +22,8 @@ let yours: YourPapers;
 let format3: Format3Engine;
 let all: Paper[];
 let held: Paper[];
+/** A YourPapers over the same set and papers whose text reader holds nothing yet. */
+let freshYours: () => Promise<YourPapers>;
 
 
 beforeAll(async () => {
@@ -53,6 +55,12 @@ beforeAll(async () => {
   held.forEach((paper, i) => raw.set(format2.embeddingOf(paper.id), i * dims));
   const added = yours.addPapers(held, raw);
   expect(added.added).toHaveLength(held.length);
+  const section = papers.section;
+  freshYours = async () => {
+    const fresh = new YourPapers({ papers: await PapersReader.open(section, source), lexical, vectors: exactVectors(rows, dims, artifacts.rotation) }, { model: artifacts.manifest.model, corpusHash: 'test' });
+    fresh.addPapers(held, raw);
+    return fresh;
+  };
 });
 
 const ids = (r: SearchResult) => r.hits.map((h) => h.paper.id);
@@ -106,6 +114,25 @@ describe('your papers beside a format-3 set', () => {
     expect(ids(got)).toEqual(ids(expected));
     // Not excluded: a paper already held comes first, which tells the user so.
     expect(ids(await format3.related(pasted, embedding, { k: 5 }))[0]).toBe(held[4].id);
+  });
+
+  it('shows an imported paper among the ranked titles sent before the text, once the set’s titles are held', async () => {
+    const fresh = await freshYours();
+    const side = fresh.readers(getModel(DEFAULT_MODEL_ID).id).papers;
+    const engine = new Format3Engine(fresh.readers(getModel(DEFAULT_MODEL_ID).id));
+    await engine.readAhead();
+    const embedding = format2.embeddingOf(held[2].id);
+    const ranked: { title: string; year?: number; categories: string[] }[][] = [];
+    const result = await engine.searchText('transformer language model pretraining', embedding, { mode: 'semantic', k: 10 }, (r) => ranked.push(r.hits));
+    expect(ids(result)).toContain(held[2].id);
+    // Sent once, with the imported paper's own title, year and categories in its place.
+    expect(ranked).toHaveLength(1);
+    expect(ranked[0].map((h) => h.title)).toEqual(result.hits.map((h) => h.paper.title));
+    const at = ids(result).indexOf(held[2].id);
+    expect(ranked[0][at]).toMatchObject({ year: Number(held[2].published!.slice(0, 4)), categories: held[2].categories });
+    // The user's papers are held whole: only the set's rows ever wait for a read.
+    const row = fresh.setCount + 2;
+    expect(side.holdsText!([row])).toBe(true);
   });
 
   it('filters and facets count the user’s papers', async () => {

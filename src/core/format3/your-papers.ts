@@ -206,6 +206,15 @@ export class YourPapers implements CollectionEngine {
         const at = this.byId.get(id);
         return at === undefined ? papers.rowOf(id) : n + at;
       },
+      // The user's papers are held whole: only the set's rows can wait for a read.
+      holdTitles: (stop, budget) => papers.holdTitles(stop, budget),
+      holdsText: (rows) => papers.holdsText(rows.filter((row) => row < n)),
+      preview: (row) => {
+        if (row < n) return papers.preview(row);
+        const paper = this.heldAt(row);
+        const year = Number(paper.published?.slice(0, 4));
+        return { title: paper.title, ...(year ? { year } : {}), categories: paper.categories ?? [] };
+      },
       matcher: (filter: PaperFilter) => {
         const inSet = papers.matcher(filter);
         const own = paperMatcher(filter);
