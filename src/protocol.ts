@@ -141,6 +141,27 @@ export interface ResultHit {
   author?: string;
 }
 
+/** A typed search's hit before its text is read: what its card shows meanwhile (RankedEvent). */
+export interface RankedHit {
+  title: string;
+  /** Absent when unknown. */
+  year?: number;
+  categories: string[];
+  /** As ResultHit.score. */
+  score: number;
+}
+
+/**
+ * A typed search's hits in their final order, sent before its reply when the worker holds every hit's title but
+ * not every hit's text: the page shows them while the text shards are read. The reply follows with the same hits.
+ */
+export interface RankedPreview {
+  mode: SearchMode;
+  hits: RankedHit[];
+  /** From the search's start (the query embedded) until these were sent: SearchReply.timings.rankedMs. */
+  rankedMs: number;
+}
+
 export interface SearchReply {
   /** How the results were ranked: lexical while the model is still loading, whatever was asked. */
   mode: SearchMode;
@@ -173,6 +194,11 @@ export interface SearchReply {
     /** Query embedding (0 for `similar`). */
     embedMs: number;
     searchMs: number;
+    /**
+     * Set when the hits were sent ahead of their text (RankedPreview): ms from the search's start (the query embedded)
+     * until then. searchMs includes the text.
+     */
+    rankedMs?: number;
     /** A format-3 typed search: searchMs by part (src/core/format3/phases.ts). */
     phases?: Record<string, number>;
     /**
@@ -361,10 +387,21 @@ export interface JobProgress {
   etaSeconds?: number;
 }
 
-export type WorkerMessage = EngineReply | StatusEvent | ProgressEvent;
+/** Before a search's reply: its hits in order, without their text yet (RankedPreview). */
+export interface RankedEvent {
+  event: 'ranked';
+  requestId: number;
+  ranked: RankedPreview;
+}
+
+export type WorkerMessage = EngineReply | StatusEvent | ProgressEvent | RankedEvent;
 
 export function isProgressEvent(message: WorkerMessage): message is ProgressEvent {
   return 'event' in message && message.event === 'progress';
+}
+
+export function isRankedEvent(message: WorkerMessage): message is RankedEvent {
+  return 'event' in message && message.event === 'ranked';
 }
 
 export function isStatusEvent(message: WorkerMessage): message is StatusEvent {

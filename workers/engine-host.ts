@@ -28,6 +28,7 @@ import type {
   EngineStatus,
   LoadStep,
   QueryBackend,
+  RankedPreview,
   SearchParams,
   SearchReply,
   SimilarParams,
@@ -39,7 +40,7 @@ import { pastedPaper } from '../src/core/pasted-paper';
 import type { Paper } from '../src/core/types';
 import { CollectionHost, type CollectionTarget, type ProgressSink } from './collection-host';
 import { loadArtifacts, type LoadedArtifacts } from './artifact-loader';
-import type { Format3Engine } from '../src/core/format3/engine';
+import type { Format3Engine, RankedHits } from '../src/core/format3/engine';
 import type { Format3Site } from './format3-site';
 import { fetchCachedModelFile } from '../src/store/model-cache';
 import { warmUpCompiledCode } from './code-warm-up';
@@ -141,10 +142,11 @@ export class EngineHost {
     return run;
   }
 
-  search(params: SearchParams, queueMs: number): Promise<SearchReply> {
+  /** `onRanked`: the hits in order before their text, when the set's engine can send them (RankedPreview). */
+  search(params: SearchParams, queueMs: number, onRanked?: (ranked: RankedPreview) => void): Promise<SearchReply> {
     // The text read ahead after the last answer yields to this search before its query is embedded.
     this.current?.format3?.engine.stopReadAhead();
-    const answer = this.answerSearch(params, queueMs);
+    const answer = this.answerSearch(params, queueMs, onRanked);
     const settled = answer.then(
       () => {},
       () => {},
@@ -154,7 +156,7 @@ export class EngineHost {
     return answer;
   }
 
-  private async answerSearch(params: SearchParams, queueMs: number): Promise<SearchReply> {
+  private async answerSearch(params: SearchParams, queueMs: number, onRanked?: (ranked: RankedPreview) => void): Promise<SearchReply> {
     let current: Current;
     if (this.current) current = this.current;
     else {
@@ -188,7 +190,15 @@ export class EngineHost {
     }
     const t1 = performance.now();
     const before = current.format3 && structuredClone(current.format3.store.stats);
-    const result = await current.engine.searchText(text, embedding, { ...rankingOptions(params), mode: wanted });
+    const options = { ...rankingOptions(params), mode: wanted };
+    let rankedMs: number | undefined;
+    const sendRanked = (ranked: RankedHits) => {
+      rankedMs = performance.now() - t1;
+      onRanked?.({ mode: ranked.mode, hits: ranked.hits.map(({ row: _, ...hit }) => hit), rankedMs });
+    };
+    const result = await (current.format3 && onRanked
+      ? current.format3.engine.searchText(text, embedding, options, sendRanked)
+      : current.engine.searchText(text, embedding, options));
     const t2 = performance.now();
     this.phase('firstSearchDone');
     const reads = before && readsSince(before, current.format3!.store.stats);
@@ -203,7 +213,7 @@ export class EngineHost {
       setTimeout(() => void engine.readAhead(), 0);
     }
     return {
-      ...this.reply(result, { queueMs, embedMs: t1 - t0, searchMs: t2 - t1, ...(reads ? { reads } : {}) }),
+      ...this.reply(result, { queueMs, embedMs: t1 - t0, searchMs: t2 - t1, ...(rankedMs !== undefined ? { rankedMs } : {}), ...(reads ? { reads } : {}) }),
       modelPending,
       truncated: params.text.trim().length > MAX_QUERY_CHARS,
       ...(vectorFrom ? { vectorFrom } : {}),

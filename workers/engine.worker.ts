@@ -59,7 +59,7 @@ self.addEventListener('message', (event: MessageEvent<EngineRequest>) => {
 function handle(request: EngineRequest, queueMs: number): Promise<Commands[Command]['result']> | Commands[Command]['result'] {
   switch (request.command) {
     case 'search':
-      return host.search(request.payload, queueMs);
+      return host.search(request.payload, queueMs, (ranked) => post({ event: 'ranked', requestId: request.requestId, ranked }));
     case 'similar':
       return host.similar(request.payload, queueMs);
     case 'embed':

@@ -6,7 +6,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { Task, TaskStatus, initialState } from '@lit/task';
 import { describeFilter, isActiveFilter } from '../core/filter';
-import type { EngineInfo, EngineSettings, EngineStatus, JobProgress, MapReply, PaperFilter, SearchMode, SearchReply, SortOrder } from '../protocol';
+import type { EngineInfo, EngineSettings, EngineStatus, JobProgress, MapReply, PaperFilter, RankedPreview, SearchMode, SearchReply, SortOrder } from '../protocol';
 import { EngineClient, EngineError } from './engine-client';
 import type { ResultList } from './result-list';
 import type { SearchBar } from './search-bar';
@@ -289,6 +289,8 @@ export class PapersiftApp extends LitElement {
   /** Bumped when the user's papers change: results and the map are asked for again. */
   @state() private collectionVersion = 0;
   @state() private mapProgress?: JobProgress;
+  /** The pending search's hits before their text (RankedPreview), for the view they were searched for. */
+  @state() private ranked?: { view: ViewState; preview: RankedPreview };
 
   @query('ps-search-bar') private searchBar!: SearchBar;
   @query('ps-result-list') private resultList?: ResultList;
@@ -341,7 +343,12 @@ export class PapersiftApp extends LitElement {
         reply = await this.engine.request('related', { text: relatedText, ...options }, signal);
       } else if (view.similar) reply = await this.engine.request('similar', { paperId: view.similar, ...options }, signal);
       else if (view.q) {
-        reply = await this.engine.request('search', { text: view.q, ...options }, signal);
+        this.ranked = undefined;
+        try {
+          reply = await this.engine.request('search', { text: view.q, ...options }, { signal, onRanked: (preview) => (this.ranked = { view, preview }) });
+        } finally {
+          this.ranked = undefined;
+        }
         // The model may have become ready while this keyword answer was on its way (the status listener
         // re-runs searches only for answers shown before): show it, then ask again. Not asked again at once
         // in its place: on a first visit the keyword answer would then never be seen.
@@ -649,6 +656,8 @@ export class PapersiftApp extends LitElement {
     return this.searchTask.render({
       initial: () => this.renderIntro(),
       pending: () => {
+        const ranked = this.ranked && sameView(this.ranked.view, this.view) ? this.ranked : undefined;
+        if (ranked) return this.renderRanked(ranked.view, ranked.preview);
         const previous = this.searchTask.value;
         const waiting = this.status.phase !== 'ready' ? 'Waiting for the search engine to load…' : 'Searching…';
         return previous
@@ -663,10 +672,26 @@ export class PapersiftApp extends LitElement {
     });
   }
 
+  /** A search's hits in order while their text is read: the titles now, the full cards when the reply comes. */
+  private renderRanked(view: ViewState, preview: RankedPreview) {
+    return html`
+      <div class="summary">
+        <div aria-live="polite">
+          <h2 id="results-heading" tabindex="-1">
+            <strong>${preview.hits.length}</strong> results for <strong dir="auto">“${shorten(view.q.trim(), 80)}”</strong>
+          </h2>
+          <span data-ranked>Reading their abstracts…</span>
+        </div>
+      </div>
+      <ps-result-list .preview=${preview.hits} aria-labelledby="results-heading"></ps-result-list>
+    `;
+  }
+
   private renderSummary({ view, reply }: Shown, stale: boolean) {
     const t = reply.timings;
     const timing = [
       reply.mode === 'lexical' ? nothing : html`embed ${ms(t.embedMs)}`,
+      t.rankedMs !== undefined ? html`titles ${ms(t.rankedMs)}` : nothing,
       html`search ${ms(t.searchMs)}`,
       this.renderMs !== undefined && !stale ? html`render ${ms(this.renderMs)}` : nothing,
     ].filter((part) => part !== nothing);

@@ -2,8 +2,8 @@
  * The page's side of src/protocol.ts: typed request/reply over the engine worker, status events to
  * listeners, and AbortSignal support (an aborted request is cancelled in the worker if still queued).
  */
-import type { Command, Commands, EngineRequest, EngineStatus, JobProgress, ReplyErrorCode, WorkerMessage } from '../protocol';
-import { isProgressEvent, isStatusEvent } from '../protocol';
+import type { Command, Commands, EngineRequest, EngineStatus, JobProgress, RankedPreview, ReplyErrorCode, WorkerMessage } from '../protocol';
+import { isProgressEvent, isRankedEvent, isStatusEvent } from '../protocol';
 
 /** A failed command, with the worker's error code so the UI can word it by kind. */
 export class EngineError extends Error {
@@ -20,12 +20,15 @@ interface Waiting {
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
   onProgress?: (progress: JobProgress) => void;
+  onRanked?: (ranked: RankedPreview) => void;
 }
 
 export interface RequestOptions {
   signal?: AbortSignal;
   /** Progress of a long command (import, map), before its reply. */
   onProgress?: (progress: JobProgress) => void;
+  /** A search's hits in order before their text, when the worker sends them ahead of its reply. */
+  onRanked?: (ranked: RankedPreview) => void;
 }
 
 export class EngineClient {
@@ -52,14 +55,14 @@ export class EngineClient {
   }
 
   request<C extends Command>(command: C, payload: Commands[C]['payload'], options: AbortSignal | RequestOptions = {}): Promise<Commands[C]['result']> {
-    const { signal, onProgress } = options instanceof AbortSignal ? { signal: options, onProgress: undefined } : options;
+    const { signal, onProgress, onRanked } = options instanceof AbortSignal ? { signal: options, onProgress: undefined, onRanked: undefined } : options;
     const requestId = this.nextId++;
     return new Promise<Commands[C]['result']>((resolve, reject) => {
       if (signal?.aborted) {
         reject(signal.reason);
         return;
       }
-      this.waiting.set(requestId, { resolve: resolve as (value: unknown) => void, reject, onProgress });
+      this.waiting.set(requestId, { resolve: resolve as (value: unknown) => void, reject, onProgress, onRanked });
       signal?.addEventListener(
         'abort',
         () => {
@@ -92,6 +95,10 @@ export class EngineClient {
     if (!waiting) return; // aborted, or the reply to a cancel nobody awaits
     if (isProgressEvent(message)) {
       waiting.onProgress?.(message.progress);
+      return;
+    }
+    if (isRankedEvent(message)) {
+      waiting.onRanked?.(message.ranked);
       return;
     }
     this.waiting.delete(message.requestId);

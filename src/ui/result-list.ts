@@ -7,7 +7,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { ref } from 'lit/directives/ref.js';
 import { relevanceBand } from '../core/relevance/relevance';
-import type { ResultHit, SearchMode } from '../protocol';
+import type { RankedHit, ResultHit, SearchMode } from '../protocol';
 import { highlightSegments } from './highlight';
 import { shared } from './theme';
 import './paper-details';
@@ -123,6 +123,22 @@ export class ResultList extends LitElement {
         font-size: 0.93rem;
         color: var(--ps-text-soft);
       }
+      /* A card whose text is on its way: its title and year now, grey lines where its authors and abstract go. */
+      .preview-meta {
+        margin: 0.3rem 0 0;
+        color: var(--ps-muted);
+        font-size: 0.85rem;
+      }
+      .abstract.waiting span {
+        display: block;
+        height: 0.7em;
+        margin: 0.55em 0;
+        border-radius: 4px;
+        background: var(--ps-track);
+      }
+      .abstract.waiting span:last-child {
+        width: 60%;
+      }
       /* A solid highlight whose text keeps ≥ 4.5:1 contrast in both themes (--ps-on-mark on --ps-mark). */
       mark {
         border-radius: 3px;
@@ -211,6 +227,11 @@ export class ResultList extends LitElement {
   ];
 
   @property({ attribute: false }) hits: ResultHit[] = [];
+  /**
+   * A search's hits in order before their text (RankedPreview), shown until `hits` come: titles, years and
+   * categories, no actions. Set without `hits`.
+   */
+  @property({ attribute: false }) preview?: RankedHit[];
   /** How `hits` were ranked: says what a score is. */
   @property() mode: SearchMode = 'hybrid';
   @state() private expanded = new Set<string>();
@@ -229,6 +250,12 @@ export class ResultList extends LitElement {
   }
 
   protected render() {
+    if (this.preview && this.hits.length === 0) {
+      // Busy: assistive technology waits for the cards with their text, which replace these in a moment.
+      return html`<ol aria-label="Results" aria-busy="true" data-preview>
+        ${this.preview.map((hit, i) => this.renderPreview(hit, i))}
+      </ol>`;
+    }
     if (this.hits.length === 0) return nothing;
     return html`<p class="visually-hidden" id="list-keys">
         One stop for the whole list: arrow keys up and down move between papers, left and right reach a paper's buttons,
@@ -289,6 +316,20 @@ export class ResultList extends LitElement {
             </svg>
             Similar<span class="visually-hidden"> papers to ${paper.title}</span>
           </button>
+        </div>
+      </article>
+    </li>`;
+  }
+
+  private renderPreview({ title, year, categories }: RankedHit, index: number) {
+    const meta = [year, ...categories.slice(0, 3)].filter((part) => part !== undefined).join(' · ');
+    return html`<li>
+      <article>
+        <span class="rank" aria-hidden="true">${index + 1}</span>
+        <div class="main">
+          <h2 dir="auto">${title}</h2>
+          ${meta ? html`<p class="preview-meta">${meta}</p>` : nothing}
+          <p class="abstract waiting" aria-hidden="true"><span></span><span></span><span></span></p>
         </div>
       </article>
     </li>`;

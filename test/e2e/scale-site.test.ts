@@ -102,6 +102,34 @@ describe(`a ${PAPERS}-paper site on format 3`, () => {
     expect(similar).not.toContain(known.id);
   });
 
+  it("shows a search's ranked titles while its hits' text is read, then the same papers in full", async () => {
+    // The worker holds every title once it has read them after an answer (Format3Engine.readAhead).
+    const titleFile = new RegExp(`^/artifacts/${papers.titles.shards.prefix}\\d+\\${papers.titles.shards.ext}$`);
+    await expect.poll(() => new Set(requested.filter((path) => titleFile.test(path))).size, { timeout: 60_000 }).toBe(papers.titles.shards.count);
+    // Text shards come late, so that what the page shows before them can be looked at.
+    host.delay(new RegExp(`^/artifacts/${papers.shards.prefix}\\d+\\${papers.shards.ext}`), 1500);
+    try {
+      const query = 'interpretability of neurons in transformers';
+      await page.locator('input[type="search"]').fill(query);
+      await page.locator('input[type="search"]').press('Enter');
+      const preview = page.locator('ps-result-list ol[data-preview]');
+      await preview.waitFor({ timeout: 30_000 });
+      expect(await preview.getAttribute('aria-busy')).toBe('true');
+      const early = await preview.locator('h2').allInnerTexts();
+      expect(early.length).toBe(10);
+      expect(await page.locator('[data-ranked]').innerText()).toMatch(/Reading their abstracts/);
+      await resultsFor(new RegExp(`“${query}`));
+      // The same papers in the same order, now with their text and actions.
+      expect(await cards().locator('h2').allInnerTexts()).toEqual(early);
+      expect(await cards().first().locator('.abstract').innerText()).not.toBe('');
+      expect(await page.locator('ol[data-preview]').count()).toBe(0);
+      await page.locator('.about summary').click();
+      expect(await page.locator('.about').innerText()).toMatch(/titles \d/);
+    } finally {
+      host.delay();
+    }
+  });
+
   it('a category filter keeps only that category and says how many papers it searched', async () => {
     const info = await stats();
     // The largest category that leaves out most papers: one the filter visibly narrows to.

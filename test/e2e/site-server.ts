@@ -113,6 +113,8 @@ export interface StaticHost extends RunningSite {
   siteUrl: string;
   /** Serves another folder from now on: a deploy. */
   serve(root: string): void;
+  /** Answers paths matching `pattern` `ms` late from now on (a slow network for those files); no pattern: none late. */
+  delay(pattern?: RegExp, ms?: number): void;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -135,8 +137,10 @@ const CONTENT_TYPES: Record<string, string> = {
  */
 export async function startStaticHost({ root, base = '/', isolation = false }: StaticHostOptions): Promise<StaticHost> {
   let served = resolve(root);
+  let late: { pattern: RegExp; ms: number } | undefined;
   const server = createHttpServer((request, response) => {
-    void answer(served, base, isolation, request, response).catch(() => {
+    const wait = late && late.pattern.test(request.url ?? '') ? new Promise((done) => setTimeout(done, late!.ms)) : Promise.resolve();
+    void wait.then(() => answer(served, base, isolation, request, response)).catch(() => {
       if (!response.headersSent) response.writeHead(500);
       response.end();
     });
@@ -149,6 +153,7 @@ export async function startStaticHost({ root, base = '/', isolation = false }: S
     url,
     siteUrl: new URL(base, url).href,
     serve: (next) => (served = resolve(next)),
+    delay: (pattern, ms = 0) => (late = pattern ? { pattern, ms } : undefined),
     close: () => {
       server.closeAllConnections();
       return new Promise<void>((done) => server.close(() => done()));
