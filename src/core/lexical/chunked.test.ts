@@ -224,6 +224,88 @@ describe('chunked lexical index', () => {
     );
   });
 
+  describe('held whole (hold)', () => {
+    /** Counts every read, and lets a test fail them or hold them back. */
+    function countingSource(files: Map<string, Uint8Array>) {
+      const state = { read: [] as string[], failing: false, inFlight: 0, mostInFlight: 0 };
+      const source: FileSource = verifiedSource(async (name) => {
+        state.read.push(name);
+        state.inFlight++;
+        state.mostInFlight = Math.max(state.mostInFlight, state.inFlight);
+        await new Promise((done) => setTimeout(done, 1));
+        state.inFlight--;
+        if (state.failing) throw new Error('offline');
+        return files.get(name);
+      });
+      return { state, source };
+    }
+    const postingsFiles = (section: LexicalSection) => section.buckets.count + section.bigTerms.count + section.vocabulary.count;
+
+    it('reads every postings file once; then searches with words never searched, similar and corrections read no file and answer as a reader that holds nothing', async () => {
+      const { section, files } = await writeIndex();
+      const { state, source } = countingSource(files);
+      const index = await ChunkedLexicalIndex.open(section, source);
+      expect(index.holdable).toBe(true);
+      expect(index.held).toBe(false);
+      state.read.length = 0;
+      expect(await index.hold()).toBe('held');
+      expect(index.held).toBe(true);
+      expect(state.read.length).toBe(postingsFiles(section));
+      expect(new Set(state.read).size).toBe(state.read.length);
+      expect(state.mostInFlight).toBeLessThanOrEqual(4);
+      // A reader that keeps nothing (every query reads its files) gives the same answers.
+      const plain = await ChunkedLexicalIndex.open(section, verifiedSource(async (name) => files.get(name)), { cacheBytes: 0, holdBytes: 0 });
+      expect(plain.holdable).toBe(false);
+      state.read.length = 0;
+      const text = async (rows: number[]) => rows.map((row) => papers[row]);
+      for (const query of queries) expect(await index.search(query, 10), query).toEqual(await plain.search(query, 10));
+      for (const row of [0, 50, 363]) expect(await index.similar(papers[row], 10, row)).toEqual(await plain.similar(papers[row], 10, row));
+      for (const query of ['sparse autoencodrs', 'retreival augmented']) expect(await index.suggestCorrections(query, text)).toEqual(await plain.suggestCorrections(query, text));
+      expect(state.read).toEqual([]);
+      expect(await index.hold()).toBe('held');
+      expect(state.read).toEqual([]);
+    });
+
+    it('above its budget reads nothing ahead and keeps the caches as they were', async () => {
+      const { section, files } = await writeIndex();
+      const { state, source } = countingSource(files);
+      const sized = await ChunkedLexicalIndex.open(section, source);
+      const index = await ChunkedLexicalIndex.open(section, source, { holdBytes: sized.postingsBytes - 1, cacheBytes: 0 });
+      expect(index.holdable).toBe(false);
+      state.read.length = 0;
+      expect(await index.hold()).toBe('too-big');
+      expect(state.read).toEqual([]);
+      // Without the hold, its cache (0 bytes here) keeps nothing: a repeated query reads again.
+      await index.search('sparse', 10);
+      const once = state.read.length;
+      expect(once).toBeGreaterThan(0);
+      await index.search('sparse', 10);
+      expect(state.read.length).toBe(2 * once);
+    });
+
+    it('stops when asked after the reads in flight, goes on where it stopped, and ends a round quietly when a read fails', async () => {
+      const { section, files } = await writeIndex();
+      const { state, source } = countingSource(files);
+      const index = await ChunkedLexicalIndex.open(section, source);
+      state.read.length = 0;
+      let stop = false;
+      const round = index.hold({ stopped: () => stop, lanes: 3 });
+      // A search request arrives while the first reads are in flight.
+      stop = true;
+      expect(await round).toBe('stopped');
+      expect(state.read.length).toBe(3);
+      state.failing = true;
+      expect(await index.hold({ lanes: 3 })).toBe('failed');
+      expect(index.held).toBe(false);
+      state.failing = false;
+      state.read.length = 0;
+      expect(await index.hold({ lanes: 3 })).toBe('held');
+      // The first three are not read again; the failed ones are.
+      expect(state.read.length).toBe(postingsFiles(section) - 3);
+      expect(index.held).toBe(true);
+    });
+  });
+
   it('refuses an index from another analyzer', async () => {
     const { section, source } = await writeIndex();
     const stale: LexicalSection = { ...section, analyzer: 'en-other' };

@@ -55,6 +55,23 @@ export const CHUNKED_LEXICAL_FORMAT = 1;
 /** Keyword buckets kept decoded, by their files' bytes (~32 KB a bucket: ~250). */
 export const LEXICAL_CACHE_BYTES = 8 * 1024 * 1024;
 
+/**
+ * An index whose postings files (buckets, big terms and vocabulary) total at most this many bytes is held whole:
+ * its caches keep every file read, never evicting, and `hold` reads the rest in idle time, so that a query with
+ * words never searched before reads nothing. The 10k and 100k synthetic sets (1.8 MB and 17 MB of files) are
+ * held, the 1M one (171 MB) is not. Decoded, a held index weighs about 2.3 times its files (a big term's
+ * postings take 6 bytes each beside its papers' bitset; a bucket keeps its bytes and a map of its terms): 38 MB
+ * at 100k (Node, heap and buffers after `hold`), so ~55 MB at the budget, beside a 100k tab's ~190 MB and under
+ * its 400 MB target (docs/BENCHMARKS.md, "Holding the keyword index whole").
+ */
+export const LEXICAL_HOLD_BYTES = 24 * 1024 * 1024;
+
+/** Files `hold` reads at once: asked for in one turn, so that on a repeat visit they come in one IndexedDB read. */
+export const LEXICAL_HOLD_LANES = 4;
+
+/** How a `hold` round ended. */
+export type HoldOutcome = 'held' | 'stopped' | 'failed' | 'too-big';
+
 /** The lexical part of a format-3 manifest. */
 export interface LexicalSection {
   formatVersion: typeof CHUNKED_LEXICAL_FORMAT;
@@ -366,6 +383,12 @@ export class ChunkedLexicalIndex {
   /** Per field, BM25's length part k·(1 − b + b·length/average) by field length: one lookup a posting, not a division. */
   private readonly lengthNorms: [Float64Array, Float64Array];
   private queries = 0;
+  /** Bytes of the postings files `hold` reads (buckets, big terms, vocabulary). */
+  readonly postingsBytes: number;
+  /** Whether the index is at most the hold budget: its caches never evict, and `hold` reads it all. */
+  readonly holdable: boolean;
+  /** Files `hold` has read so far, in its order (buckets, big terms, vocabulary groups); all of them once held. */
+  private holdNext = 0;
 
   private constructor(
     readonly section: LexicalSection,
@@ -376,7 +399,14 @@ export class ChunkedLexicalIndex {
     cacheBytes: number,
     /** Files and bytes this reader has fetched so far, eager files included. */
     readonly fetched: FetchTally,
+    holdBytes: number,
   ) {
+    let postingsBytes = 0;
+    for (const files of [buckets, bigTerms, vocabulary]) for (let i = 0; i < files.set.count; i++) postingsBytes += files.bytesOf(i);
+    this.postingsBytes = postingsBytes;
+    this.holdable = postingsBytes <= holdBytes;
+    // A held index's caches keep everything: what `hold` read is never thrown out by a query's terms.
+    if (this.holdable) cacheBytes = Number.POSITIVE_INFINITY;
     // Weighed by their files' sizes; the big terms' postings share the same budget's size again, each weighed with
     // its papers' bitset too (n / 8 bytes: at 1M, more than the file of a term with fewer than ~50k postings).
     this.bucketCache = new AsyncLru(cacheBytes, (_, bucket) => buckets.bytesOf(bucket));
@@ -400,9 +430,10 @@ export class ChunkedLexicalIndex {
   /**
    * Opens the index: fetches the field lengths and the three file tables (the eager part), nothing else.
    * Decoded buckets are kept up to `cacheBytes` of their files (default LEXICAL_CACHE_BYTES), and big
-   * terms' postings up to as much again.
+   * terms' postings up to as much again; all of them when the postings files total at most `holdBytes`
+   * (default LEXICAL_HOLD_BYTES), which `hold` then reads.
    */
-  static async open(section: LexicalSection, source: FileSource, options: { cacheBytes?: number } = {}): Promise<ChunkedLexicalIndex> {
+  static async open(section: LexicalSection, source: FileSource, options: { cacheBytes?: number; holdBytes?: number } = {}): Promise<ChunkedLexicalIndex> {
     if (section?.formatVersion !== CHUNKED_LEXICAL_FORMAT) {
       throw new PapersiftError('artifacts-format', `The lexical section is format ${String(section?.formatVersion)}; this build reads ${CHUNKED_LEXICAL_FORMAT}`);
     }
@@ -433,7 +464,44 @@ export class ChunkedLexicalIndex {
       throw new PapersiftError('artifacts-format', `${section.lengths.name} has lengths for ${lengthBytes.byteLength / 4} papers; the index has ${section.documentCount}`);
     }
     const lengths = new Uint16Array(lengthBytes.slice().buffer);
-    return new ChunkedLexicalIndex(section, lengths, buckets, bigTerms, vocabulary, options.cacheBytes ?? LEXICAL_CACHE_BYTES, fetched);
+    return new ChunkedLexicalIndex(section, lengths, buckets, bigTerms, vocabulary, options.cacheBytes ?? LEXICAL_CACHE_BYTES, fetched, options.holdBytes ?? LEXICAL_HOLD_BYTES);
+  }
+
+  /** Whether every postings file is read and kept decoded: no query reads a file any more. */
+  get held(): boolean {
+    return this.holdable && this.holdNext === this.holdFiles;
+  }
+
+  private get holdFiles(): number {
+    return this.section.buckets.count + this.section.bigTerms.count + this.section.vocabulary.count;
+  }
+
+  /**
+   * Reads every postings file not yet kept (buckets, then big terms, then vocabulary groups) and keeps it decoded,
+   * when the index is `holdable`; above the budget it reads nothing ('too-big'). Reads go `lanes` at a time, asked
+   * for in one turn (one IndexedDB read on a repeat visit), and the next ones are asked for only while `stopped()`
+   * is false: the worker runs it in idle time after an answer and stops it as a search request arrives, so at most
+   * `lanes` of its reads are in flight beside that search's. A later call goes on where it stopped. A failed read
+   * (offline, a corrupt file) ends the round quietly ('failed'); a search still reads what it needs itself.
+   */
+  async hold({ stopped = () => false, lanes = LEXICAL_HOLD_LANES }: { stopped?: () => boolean; lanes?: number } = {}): Promise<HoldOutcome> {
+    if (!this.holdable) return 'too-big';
+    const buckets = this.section.buckets.count;
+    const big = this.section.bigTerms.count;
+    const read = (i: number): Promise<unknown> =>
+      i < buckets ? this.bucket(i) : i < buckets + big ? this.bigPostings(i - buckets) : this.vocabularyGroup(i - buckets - big);
+    while (this.holdNext < this.holdFiles) {
+      if (stopped()) return 'stopped';
+      const from = this.holdNext;
+      const to = Math.min(this.holdFiles, from + Math.max(1, lanes));
+      const reads: Promise<unknown>[] = [];
+      for (let i = from; i < to; i++) reads.push(read(i));
+      // Every read settled before the round goes on or ends: none is left in flight behind a failure.
+      if ((await Promise.allSettled(reads)).some((read) => read.status === 'rejected')) return 'failed';
+      // Another round may have gone past these meanwhile.
+      this.holdNext = Math.max(this.holdNext, to);
+    }
+    return 'held';
   }
 
   get documentCount(): number {
