@@ -84,7 +84,15 @@ export async function openFormat3Site(
   ctx.onPhase?.('keywordSideOpened');
   const yours = new YourPapers({ papers, lexical, vectors }, manifest);
   // The author index covers the set's rows; the user's own papers are not in it.
-  const engine = new Format3Engine({ ...yours.readers(manifest.model.id), ...(authors ? { authors } : {}) });
+  const engine = new Format3Engine(
+    { ...yours.readers(manifest.model.id), ...(authors ? { authors } : {}) },
+    {
+      // After each typed answer's text read-ahead: a keyword index within LEXICAL_HOLD_BYTES is read whole, so a query
+      // with new words reads nothing (and keyword search works offline after one visit). Not when the browser asks to
+      // save data: those bytes are for queries not yet typed.
+      idleReads: (stopped) => (saveData() ? Promise.resolve() : lexical.hold({ stopped })),
+    },
+  );
   const source = store.stats.network.files === 0 ? 'indexeddb' : 'network';
   return {
     manifest,
@@ -101,4 +109,9 @@ export async function openFormat3Site(
     kept: () => store.keptOf(files),
     source,
   };
+}
+
+/** Whether the browser asks pages to save data (Network Information API; absent in some browsers: then no). */
+function saveData(): boolean {
+  return (globalThis.navigator as { connection?: { saveData?: boolean } } | undefined)?.connection?.saveData === true;
 }

@@ -14,6 +14,7 @@
  *
  * PAPERSIFT_E2E_URL=http://unused/ skips the seed site the global setup builds (this file builds its own).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +23,8 @@ import { modelsDir } from '../../src/cli/node-env';
 import { createEmbedder } from '../../src/core/embed';
 import { READ_AHEAD_RANKS } from '../../src/core/format3/engine';
 import type { PapersSection } from '../../src/core/format3/papers';
+import { hash32, type ShardedFiles } from '../../src/core/format3/sharded-files';
+import { analyze } from '../../src/core/lexical/analyzer';
 import type { Dtype } from '../../src/core/models';
 import type { Paper } from '../../src/core/types';
 import { waitForReady, type Page, type PageProblems, type Profile } from './browser';
@@ -45,6 +48,12 @@ let keywordOnlyShards: string[];
 let textShardPrefix: string;
 /** What the online (hybrid) answer showed. */
 let onlineIds: string[];
+let index: string;
+/** URL paths of the keyword index's postings files (buckets, big terms, vocabulary), those with the same bytes together: a set this small is held whole. */
+let keywordFiles: string[][];
+let rowsPerShard: number;
+let bucketCount: number;
+let textShardExt: string;
 
 const cards = () => page.locator('[data-paper-id]');
 const textShardsRequested = () => new Set(requested.filter((path) => path.startsWith(textShardPrefix)));
@@ -75,6 +84,28 @@ async function pickQuery(index: string): Promise<{ query: string; keywordOnly: n
   }
 }
 
+/**
+ * Words of a shown paper's abstract that the online query did not have, one of them in a bucket it did not read, whose best keyword hit (in Node, over the
+ * same files) is in a text shard the online visit read: its text is kept, and so the answer can be shown offline.
+ */
+async function newWordsQuery(read: Set<string>): Promise<{ text: string; id: string }> {
+  const { engine, papers } = await openFormat3Dir(index);
+  const searched = new Set(analyze(query));
+  const searchedBuckets = new Set([...searched].map((term) => hash32(term) % bucketCount));
+  for (const shownId of onlineIds) {
+    const paper = await engine.paper(shownId);
+    const words = paper.abstract.split(/\s+/).filter((word) => analyze(word).length === 1 && !searched.has(analyze(word)[0]));
+    for (let from = 0; from + 6 <= words.length; from += 6) {
+      const text = words.slice(from, from + 6).join(' ');
+      // A word in a bucket the online query did not read: only the keyword index held whole has it offline.
+      if (analyze(text).every((term) => searchedBuckets.has(hash32(term) % bucketCount))) continue;
+      const [best] = (await engine.searchText(text, null, { k: 1 })).hits;
+      if (best && read.has(`${textShardPrefix}${Math.floor((await papers.rowOf(best.paper.id))! / rowsPerShard)}${textShardExt}`)) return { text, id: best.paper.id };
+    }
+  }
+  throw new Error('No words of the shown papers find a paper whose text this visit read');
+}
+
 /** Waits until the results on screen answer the query (not the stale list, no message) and returns their ids. */
 async function shownAnswer(): Promise<string[]> {
   const head = query.slice(0, 30).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -87,11 +118,29 @@ async function shownAnswer(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  const index = await syntheticFormat3Set(PAPERS, 2);
-  const manifest = JSON.parse(readFileSync(join(index, 'manifest.json'), 'utf8')) as { formatVersion: number; papers: PapersSection };
+  index = await syntheticFormat3Set(PAPERS, 2);
+  const manifest = JSON.parse(readFileSync(join(index, 'manifest.json'), 'utf8')) as {
+    formatVersion: number;
+    papers: PapersSection;
+    lexical: Record<'buckets' | 'bigTerms' | 'vocabulary', ShardedFiles>;
+  };
+  const { buckets, bigTerms, vocabulary } = manifest.lexical;
+  bucketCount = buckets.count;
+  // By content: the chunk store keeps a file by its sha256, so of equal files (the empty vocabulary groups) one is fetched.
+  const byContent = new Map<string, string[]>();
+  for (const set of [buckets, bigTerms, vocabulary]) {
+    for (let i = 0; i < set.count; i++) {
+      const name = `${set.prefix}${i}${set.ext}`;
+      const digest = createHash('sha256').update(readFileSync(join(index, name))).digest('hex');
+      byContent.set(digest, [...(byContent.get(digest) ?? []), `/artifacts/${name}`]);
+    }
+  }
+  keywordFiles = [...byContent.values()];
   expect(manifest.formatVersion).toBe(3);
   const { shards } = manifest.papers;
   textShardPrefix = `/artifacts/${shards.prefix}`;
+  textShardExt = shards.ext;
+  rowsPerShard = manifest.papers.rowsPerShard;
   const picked = await pickQuery(index);
   query = picked.query;
   keywordOnlyShards = picked.keywordOnly.map((n) => `${textShardPrefix}${n}${shards.ext}`);
@@ -126,6 +175,10 @@ describe(`a ${PAPERS}-paper format-3 site reloaded offline on a query answered o
     expect(new URL(page.url()).searchParams.get('q')).toBe(query);
   });
 
+  it('reads the whole keyword index in idle time after the answer (it is small): later queries read none of it', async () => {
+    await expect.poll(() => keywordFiles.filter((paths) => !paths.some((path) => requested.includes(path))).length, { timeout: 60_000 }).toBe(0);
+  });
+
   it('writes its counts as the header does (2,500), and the nouns agree with them', async () => {
     expect(await page.locator('[data-collection]').innerText()).toContain(`${PAPERS.toLocaleString('en')} papers`);
     const facts = await page.locator('ps-engine-panel .facts').innerText();
@@ -136,7 +189,8 @@ describe(`a ${PAPERS}-paper format-3 site reloaded offline on a query answered o
   });
 
   it('reloaded offline, shows the full answer from storage once the model is ready, not the keyword answer’s failure', async () => {
-    const unread = keywordOnlyShards.filter((path) => !textShardsRequested().has(path));
+    const readOnline = textShardsRequested();
+    const unread = keywordOnlyShards.filter((path) => !readOnline.has(path));
     await profile.context.setOffline(true);
     try {
       requested.length = 0;
@@ -146,6 +200,11 @@ describe(`a ${PAPERS}-paper format-3 site reloaded offline on a query answered o
       expect(ids).toEqual(onlineIds);
       // The keyword answer came first and asked for a shard never downloaded: the path under test was taken.
       expect(unread.some((path) => requested.includes(path))).toBe(true);
+      // Offline, a keyword search with words never searched answers: the keyword index was kept whole. Asked for
+      // one hit, in a text shard this visit read (no paper's text is kept unless read).
+      const { text, id } = await newWordsQuery(readOnline);
+      const reply = await page.evaluate((text) => window.__papersift.search(text, { mode: 'lexical', k: 1 }), text);
+      expect(reply.hits.map((hit) => hit.paper.id)).toEqual([id]);
       const files = (await page.evaluate(() => window.__papersift.stats())).counters.format3Files;
       expect(files?.network.files).toBe(0);
       expect(problems.errors).toEqual([]);

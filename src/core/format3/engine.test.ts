@@ -3,7 +3,7 @@ import { exactVectors } from '../../../test/helpers/exact-vectors';
 import { SITE_ARTIFACTS_DIR } from '../../cli/node-env';
 import { readArtifactsDir } from '../../cli/open-engine';
 import { paperTerms } from '../lexical/analyzer';
-import { ChunkedLexicalIndex, ChunkedLexicalWriter } from '../lexical/chunked';
+import { ChunkedLexicalIndex, ChunkedLexicalWriter, LEXICAL_HOLD_LANES } from '../lexical/chunked';
 import { DEFAULT_MODEL_ID, getModel } from '../models';
 import { SearchEngine, type SearchOptions, type SearchResult } from '../search';
 import type { Paper } from '../types';
@@ -324,6 +324,48 @@ describe('format-3 engine: what it fetches and what it refuses', () => {
     expect(counted.length).toBe(paperSection.titles.shards.count);
     expect(new Set(counted).size).toBe(counted.length);
     expect(papers.map((_, row) => reader.preview(row)?.title)).toEqual(papers.map((p) => p.title));
+  });
+
+  it('holds the keyword index after the text read-ahead (idleReads), stopped as readAhead is: then searches with new words read no keyword file, and answer as before', async () => {
+    const embedding = format2.embeddingOf(papers[10].id);
+    const section = (format3Readers.lexical as ChunkedLexicalIndex).section;
+    const isText = (name: string) => /^papers\/p-\d+\.json$/.test(name);
+    const isKeyword = (name: string) => name.startsWith(section.buckets.prefix) || name.startsWith(section.bigTerms.prefix) || name.startsWith(section.vocabulary.prefix);
+    const reads: string[] = [];
+    let onKeywordRead: (() => void) | undefined;
+    const source = verifiedSource(async (name) => {
+      reads.push(name);
+      if (isKeyword(name)) onKeywordRead?.();
+      return setFiles.get(name);
+    });
+    const lexical = await ChunkedLexicalIndex.open(section, source);
+    const engine = new Format3Engine(
+      { ...format3Readers, papers: await PapersReader.open(paperSection, source), lexical },
+      { readAheadRanks: 10, idleReads: (stopped) => lexical.hold({ stopped }) },
+    );
+    await engine.searchText('language models', embedding, { k: 5 });
+    reads.length = 0;
+    // A search request arrives as the hold reads its first keyword file: it ends after the reads it has in flight (one round).
+    onKeywordRead = () => engine.stopReadAhead();
+    await engine.readAhead();
+    onKeywordRead = undefined;
+    const firstKeyword = reads.findIndex(isKeyword);
+    expect(reads.slice(0, firstKeyword).filter(isText).length).toBeGreaterThan(0);
+    expect(reads.slice(firstKeyword).some(isText), 'the text ahead is read first').toBe(false);
+    expect(reads.filter(isKeyword).length).toBe(LEXICAL_HOLD_LANES);
+    expect(lexical.held).toBe(false);
+    // Resumed after the next answer, it reads the rest.
+    await engine.readAhead();
+    expect(lexical.held).toBe(true);
+    reads.length = 0;
+    const plainLexical = await ChunkedLexicalIndex.open(section, verifiedSource(async (name) => setFiles.get(name)), { holdBytes: 0, cacheBytes: 0 });
+    const plain = new Format3Engine({ ...format3Readers, lexical: plainLexical });
+    for (const query of ['contrastive sentence embeddings', 'protein structure prediction', 'reinforcement learning from human feedback']) {
+      for (const mode of ['hybrid', 'lexical'] as const) {
+        expect(shown(await engine.searchText(query, embedding, { mode, k: 10 })), `${mode} ${query}`).toEqual(shown(await plain.searchText(query, embedding, { mode, k: 10 })));
+      }
+    }
+    expect(reads.filter(isKeyword)).toEqual([]);
   });
 
   it('refuses dims outside 1..full, as format 2 does', async () => {

@@ -134,6 +134,11 @@ export interface Format3EngineOptions {
   fusion?: Pick<VectorSearchOptions, 'shortlist' | 'ef' | 'minShardRows' | 'keepBest'>;
   /** Ranks past the page that readAhead reads the text of (default READ_AHEAD_RANKS; 0: none). */
   readAheadRanks?: number;
+  /**
+   * More reads for idle time, run by readAhead once the text is read (the worker's: the keyword index held whole,
+   * ChunkedLexicalIndex.hold); `stopped` turns true as readAhead would stop.
+   */
+  idleReads?: (stopped: () => boolean) => Promise<unknown>;
 }
 
 /**
@@ -335,8 +340,9 @@ export class Format3Engine {
    * for 17 shards from a local host at load 7–10, and a network's latency adds to each), and stop as soon as another
    * typed search begins, so at most READ_AHEAD_LANES reads of its own are in flight beside that search's. Then,
    * one file at a time and until a search begins, it reads the titles to hold (PapersReader.holdTitles), so that
-   * later searches show their ranked titles before their text (`onRanked`). Resolves with the rows whose text it
-   * read; a failed read (offline) ends it quietly.
+   * later searches show their ranked titles before their text (`onRanked`); then, still until a search begins, the
+   * options' idleReads (the worker's: the keyword index held whole). Resolves with the rows whose text it read; a
+   * failed read (offline) ends it quietly.
    */
   async readAhead(): Promise<number> {
     const begun = this.searchesBegun;
@@ -359,6 +365,8 @@ export class Format3Engine {
     };
     await Promise.all(Array.from({ length: READ_AHEAD_LANES }, lane));
     if (!failed) await this.readers.papers.holdTitles?.(() => this.searchesBegun !== begun).catch(() => false);
+    const stopped = () => this.searchesBegun !== begun;
+    if (this.options.idleReads && !stopped()) await this.options.idleReads(stopped).catch(() => {});
     return done;
   }
 
