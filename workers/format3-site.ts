@@ -90,7 +90,9 @@ export async function openFormat3Site(
       // After each typed answer's text read-ahead: a keyword index within LEXICAL_HOLD_BYTES is read whole, so a query
       // with new words reads nothing (and keyword search works offline after one visit). Not when the browser asks to
       // save data: those bytes are for queries not yet typed.
-      idleReads: (stopped) => (saveData() ? Promise.resolve() : lexical.hold({ stopped })),
+      // Each round's files are written to IndexedDB before the next is fetched: writes left queued took the machine
+      // from the searches that followed.
+      idleReads: (stopped) => (saveData() ? Promise.resolve() : lexical.hold({ stopped, settle: () => store.flush() })),
     },
   );
   const source = store.stats.network.files === 0 ? 'indexeddb' : 'network';

@@ -481,10 +481,20 @@ export class ChunkedLexicalIndex {
    * when the index is `holdable`; above the budget it reads nothing ('too-big'). Reads go `lanes` at a time, asked
    * for in one turn (one IndexedDB read on a repeat visit), and the next ones are asked for only while `stopped()`
    * is false: the worker runs it in idle time after an answer and stops it as a search request arrives, so at most
-   * `lanes` of its reads are in flight beside that search's. A later call goes on where it stopped. A failed read
+   * `lanes` of its reads are in flight beside that search's; with `settle`, what each round left behind (the chunk
+   * store's IndexedDB writes) is done before the next. A later call goes on where it stopped. A failed read
    * (offline, a corrupt file) ends the round quietly ('failed'); a search still reads what it needs itself.
    */
-  async hold({ stopped = () => false, lanes = LEXICAL_HOLD_LANES }: { stopped?: () => boolean; lanes?: number } = {}): Promise<HoldOutcome> {
+  async hold({
+    stopped = () => false,
+    lanes = LEXICAL_HOLD_LANES,
+    settle,
+  }: {
+    stopped?: () => boolean;
+    lanes?: number;
+    /** Awaited after each round, before the next is asked for (the chunk store's writes to IndexedDB: `flush`). */
+    settle?: () => Promise<void>;
+  } = {}): Promise<HoldOutcome> {
     if (!this.holdable) return 'too-big';
     const buckets = this.section.buckets.count;
     const big = this.section.bigTerms.count;
@@ -500,6 +510,7 @@ export class ChunkedLexicalIndex {
       if ((await Promise.allSettled(reads)).some((read) => read.status === 'rejected')) return 'failed';
       // Another round may have gone past these meanwhile.
       this.holdNext = Math.max(this.holdNext, to);
+      await settle?.().catch(() => {});
     }
     return 'held';
   }
