@@ -256,6 +256,13 @@ describe('format-3 engine: what it fetches and what it refuses', () => {
     const embedding = format2.embeddingOf(papers[10].id);
     const { engine, read, state } = await freshTextEngine({ readAheadRanks: 20 });
     await engine.searchText('language models', embedding, { k: 5 });
+    // The titles are read first, as many at a time: stopped by a search, none of the text is read.
+    const titlesFirst = engine.readAhead();
+    await engine.searchText('language models', embedding, { k: 6 });
+    expect(await titlesFirst).toBe(0);
+    // Held from here on (the next read ahead finishes them), so the text comes next.
+    await engine.readAhead();
+    await engine.searchText('language models', embedding, { k: 5 });
     read.length = 0;
     const ahead = engine.readAhead();
     const next = engine.searchText('graph neural networks', embedding, { k: 5 });
@@ -267,7 +274,7 @@ describe('format-3 engine: what it fetches and what it refuses', () => {
     engine.stopReadAhead();
     expect(await stopped).toBe(READ_AHEAD_LANES);
     expect(await engine.readAhead()).toBe(0);
-    await engine.searchText('language models', embedding, { k: 5 });
+    await engine.searchText('sparse attention for long documents', embedding, { k: 5 });
     state.failing = true;
     await expect(engine.readAhead()).resolves.toBeLessThan(20);
   });

@@ -73,7 +73,7 @@ export interface VectorReader {
 
 /** What the engine reads of the papers (PapersReader, or format3/your-papers.ts's view with the user's papers). */
 export type PapersSide = Pick<PapersReader, 'count' | 'facets' | 'paper' | 'papers' | 'rowOf' | 'matcher'> &
-  Partial<Pick<PapersReader, 'holdTitles' | 'holdsText' | 'preview'>> & {
+  Partial<Pick<PapersReader, 'holdTitles' | 'holdsText' | 'preview' | 'titlesHeld'>> & {
     /** Changes whenever rows are added or removed, so counted filters and facets are counted again. */
     readonly revision?: number;
   };
@@ -338,16 +338,22 @@ export class Format3Engine {
    * query a visitor refines next: called once its answer is on its way (the worker, after replying), never before,
    * so the bytes before a first result do not grow. Reads go READ_AHEAD_LANES at a time (one at a time took ~0.3 s
    * for 17 shards from a local host at load 7–10, and a network's latency adds to each), and stop as soon as another
-   * typed search begins, so at most READ_AHEAD_LANES reads of its own are in flight beside that search's. Then,
-   * one file at a time and until a search begins, it reads the titles to hold (PapersReader.holdTitles), so that
-   * later searches show their ranked titles before their text (`onRanked`); then, still until a search begins, the
-   * options' idleReads (the worker's: the keyword index held whole). Resolves with the rows whose text it read; a
-   * failed read (offline) ends it quietly.
+   * typed search begins, so at most READ_AHEAD_LANES reads of its own are in flight beside that search's. Before
+   * them, the same way, it reads the titles to hold until all are (PapersReader.holdTitles): from then on every
+   * search shows its ranked titles without waiting for text (`onRanked`), which the text read ahead only does for
+   * the next search. Then, still until a search begins, the options' idleReads (the worker's: the keyword index
+   * held whole). Resolves with the rows whose text it read; a failed read (offline) ends it quietly.
    */
   async readAhead(): Promise<number> {
     const begun = this.searchesBegun;
     const rows = this.nextRows;
     this.nextRows = [];
+    const { papers } = this.readers;
+    // Awaited only while there are titles to read: the text's first reads start at once, before a search can begin.
+    if (papers.holdTitles && !papers.titlesHeld) {
+      await papers.holdTitles(() => this.searchesBegun !== begun, undefined, READ_AHEAD_LANES).catch(() => false);
+      if (this.searchesBegun !== begun) return 0;
+    }
     let next = 0;
     let done = 0;
     let failed = false;
@@ -364,7 +370,6 @@ export class Format3Engine {
       }
     };
     await Promise.all(Array.from({ length: READ_AHEAD_LANES }, lane));
-    if (!failed) await this.readers.papers.holdTitles?.(() => this.searchesBegun !== begun).catch(() => false);
     const stopped = () => this.searchesBegun !== begun;
     if (this.options.idleReads && !stopped()) await this.options.idleReads(stopped).catch(() => {});
     return done;

@@ -352,18 +352,28 @@ export class PapersReader {
   }
 
   /**
-   * Reads every title shard, one at a time, and holds the titles, when their files total at most `budget` bytes
+   * Reads every title shard, `lanes` at a time, and holds the titles, when their files total at most `budget` bytes
    * (default TITLES_HELD_BYTES). `stop` is asked before each read: a caller that must give the network to a search
    * stops it there, and a later call goes on from the shards already read. Resolves with whether all are held.
    */
-  async holdTitles(stop: () => boolean = () => false, budget = TITLES_HELD_BYTES): Promise<boolean> {
+  async holdTitles(stop: () => boolean = () => false, budget = TITLES_HELD_BYTES, lanes = 2): Promise<boolean> {
     if (this.held) return true;
     if (this.titleBytes > budget) return false;
-    const shards: string[][] = [];
-    for (let i = 0; i < this.titleShards.count; i++) {
-      if (stop()) return false;
-      shards.push(await this.titleShard(i));
-    }
+    const count = this.titleShards.count;
+    const shards: string[][] = new Array(count);
+    let next = 0;
+    let stopped = false;
+    const lane = async () => {
+      while (next < count && !stopped) {
+        if (stop()) stopped = true;
+        else {
+          const i = next++;
+          shards[i] = await this.titleShard(i);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: lanes }, lane));
+    if (stopped) return false;
     this.held = shards.flat();
     return true;
   }

@@ -207,7 +207,10 @@ export class YourPapers implements CollectionEngine {
         return at === undefined ? papers.rowOf(id) : n + at;
       },
       // The user's papers are held whole: only the set's rows can wait for a read.
-      holdTitles: (stop, budget) => papers.holdTitles(stop, budget),
+      holdTitles: (stop, budget, lanes) => papers.holdTitles(stop, budget, lanes),
+      get titlesHeld() {
+        return papers.titlesHeld;
+      },
       holdsText: (rows) => papers.holdsText(rows.filter((row) => row < n)),
       preview: (row) => {
         if (row < n) return papers.preview(row);
