@@ -165,6 +165,10 @@ export class ResultList extends LitElement {
           font-size: 0.9rem;
           line-height: 1.45;
         }
+        /* Two grey lines where the two lines of a closed abstract will be. */
+        .abstract.waiting span:nth-child(2) {
+          display: none;
+        }
         /* Two lines of a closed abstract on a phone, so the first screen shows several results. */
         .abstract.closed {
           display: -webkit-box;
