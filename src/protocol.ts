@@ -227,6 +227,8 @@ export interface EngineCounters {
   artifactFilesFetched: number;
   /** A format-3 set's files this session: fetched, read back from storage, and stored ones found damaged (then fetched again). */
   format3Files?: { network: { files: number; bytes: number }; stored: { files: number; bytes: number }; corrupt: number };
+  /** A format-3 set's titles are all held: a search shows its ranked titles before its hits' text (RankedPreview). */
+  format3TitlesHeld?: boolean;
 }
 
 export interface EngineInfo {

@@ -609,8 +609,8 @@ export class EngineHost {
 
   /** The counters, with the format-3 chunk store's network and storage reads when there is one. */
   private countersNow(): EngineCounters {
-    const stats = this.current?.format3?.store.stats;
-    return { ...this.counters, ...(stats ? { format3Files: structuredClone(stats) } : {}) };
+    const format3 = this.current?.format3;
+    return { ...this.counters, ...(format3 ? { format3Files: structuredClone(format3.store.stats), format3TitlesHeld: format3.engine.titlesHeld } : {}) };
   }
 
   private info(current: Current): EngineInfo {

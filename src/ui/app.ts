@@ -291,6 +291,8 @@ export class PapersiftApp extends LitElement {
   @state() private mapProgress?: JobProgress;
   /** The pending search's hits before their text (RankedPreview), for the view they were searched for. */
   @state() private ranked?: { view: ViewState; preview: RankedPreview };
+  /** A search that ranked its hits but could not read their text offline: their titles stay on screen. */
+  @state() private rankedOffline?: { view: ViewState; preview: RankedPreview };
 
   @query('ps-search-bar') private searchBar!: SearchBar;
   @query('ps-result-list') private resultList?: ResultList;
@@ -344,8 +346,12 @@ export class PapersiftApp extends LitElement {
       } else if (view.similar) reply = await this.engine.request('similar', { paperId: view.similar, ...options }, signal);
       else if (view.q) {
         this.ranked = undefined;
+        this.rankedOffline = undefined;
         try {
           reply = await this.engine.request('search', { text: view.q, ...options }, { signal, onRanked: (preview) => (this.ranked = { view, preview }) });
+        } catch (e) {
+          if (e instanceof EngineError && e.code === 'offline' && this.ranked) this.rankedOffline = this.ranked;
+          throw e;
         } finally {
           this.ranked = undefined;
         }
@@ -665,25 +671,42 @@ export class PapersiftApp extends LitElement {
           : html`<div class="summary"><div aria-live="polite"><span>${waiting}</span></div></div>`;
       },
       complete: (shown) => list(shown, false),
-      error: (e) => html`<div class="summary"></div>
-        <p class="message ${isInputProblem(e) ? '' : 'error'}" role=${isInputProblem(e) ? 'status' : 'alert'}>
-          ${isInputProblem(e) ? errorText(e) : `Search failed: ${errorText(e)}`}
-        </p>`,
+      error: (e) => {
+        const offline = this.rankedOffline && sameView(this.rankedOffline.view, this.view) ? this.rankedOffline : undefined;
+        return offline ? this.renderRanked(offline.view, offline.preview, true) : this.renderFailure(e);
+      },
     });
   }
 
-  /** A search's hits in order while their text is read: the titles now, the full cards when the reply comes. */
-  private renderRanked(view: ViewState, preview: RankedPreview) {
+  private renderFailure(e: unknown) {
+    return html`<div class="summary"></div>
+        <p class="message ${isInputProblem(e) ? '' : 'error'}" role=${isInputProblem(e) ? 'status' : 'alert'}>
+          ${isInputProblem(e) ? errorText(e) : `Search failed: ${errorText(e)}`}
+        </p>`;
+  }
+
+  /**
+   * A search's hits in order while their text is read: the titles now, the full cards when the reply comes. Offline,
+   * when the text was never downloaded, the titles stay, with what is missing and how to get it.
+   */
+  private renderRanked(view: ViewState, preview: RankedPreview, offline = false) {
     return html`
       <div class="summary">
         <div aria-live="polite">
           <h2 id="results-heading" tabindex="-1">
             <strong>${preview.hits.length}</strong> results for <strong dir="auto">“${shorten(view.q.trim(), 80)}”</strong>
           </h2>
-          <span data-ranked>Reading their abstracts…</span>
+          ${offline ? nothing : html`<span data-ranked>Reading their abstracts…</span>`}
         </div>
       </div>
-      <ps-result-list .preview=${preview.hits} aria-labelledby="results-heading"></ps-result-list>
+      ${offline
+        ? html`<p class="message" role="status" data-offline-titles>
+            Only their titles are on this device: their abstracts have not been downloaded to this device, and the network
+            cannot be reached. Connect and search again; to search the whole collection without a connection, use “Make the
+            whole collection available offline” at the bottom of the page while online.
+          </p>`
+        : nothing}
+      <ps-result-list .preview=${preview.hits} .waiting=${!offline} aria-labelledby="results-heading"></ps-result-list>
     `;
   }
 

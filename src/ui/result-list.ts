@@ -236,6 +236,8 @@ export class ResultList extends LitElement {
    * categories, no actions. Set without `hits`.
    */
   @property({ attribute: false }) preview?: RankedHit[];
+  /** Whether the preview's text is on its way (grey lines, busy), or will not come (offline, not downloaded). */
+  @property({ attribute: false }) waiting = true;
   /** How `hits` were ranked: says what a score is. */
   @property() mode: SearchMode = 'hybrid';
   @state() private expanded = new Set<string>();
@@ -256,7 +258,7 @@ export class ResultList extends LitElement {
   protected render() {
     if (this.preview && this.hits.length === 0) {
       // Busy: assistive technology waits for the cards with their text, which replace these in a moment.
-      return html`<ol aria-label="Results" aria-busy="true" data-preview>
+      return html`<ol aria-label="Results" aria-busy=${this.waiting ? 'true' : 'false'} data-preview>
         ${this.preview.map((hit, i) => this.renderPreview(hit, i))}
       </ol>`;
     }
@@ -333,7 +335,7 @@ export class ResultList extends LitElement {
         <div class="main">
           <h2 dir="auto">${title}</h2>
           ${meta ? html`<p class="preview-meta">${meta}</p>` : nothing}
-          <p class="abstract waiting" aria-hidden="true"><span></span><span></span><span></span></p>
+          ${this.waiting ? html`<p class="abstract waiting" aria-hidden="true"><span></span><span></span><span></span></p>` : nothing}
         </div>
       </article>
     </li>`;

@@ -212,4 +212,26 @@ describe(`a ${PAPERS}-paper format-3 site reloaded offline on a query answered o
       await profile.context.setOffline(false);
     }
   });
+
+  it('offline, keeps a keyword answer’s titles on screen when its hits’ text was never downloaded, and says why', async () => {
+    await profile.context.setOffline(true);
+    try {
+      // After the answer above the worker holds the titles, read back from storage (fetched online after the first answer).
+      await expect.poll(async () => (await page.evaluate(() => window.__papersift.stats())).counters.format3TitlesHeld, { timeout: 30_000 }).toBe(true);
+      // By keywords: ranked from stored postings, with hits in text shards never downloaded.
+      await page.locator('input[type="radio"][value="lexical"]').check();
+      const note = page.locator('[data-offline-titles]');
+      await note.waitFor({ timeout: 60_000 });
+      expect(await note.innerText()).toMatch(/abstracts have not been downloaded to this device.*“Make the whole collection available offline”/s);
+      const list = page.locator('ps-result-list ol[data-preview]');
+      expect(await list.getAttribute('aria-busy')).toBe('false');
+      const titles = await list.locator('h2').allInnerTexts();
+      expect(titles.length).toBe(10);
+      expect(titles.every((title) => title.trim().length > 0)).toBe(true);
+      expect(await page.locator('.summary').first().innerText()).toMatch(new RegExp(`10 results for “${query.slice(0, 30).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      expect(problems.errors).toEqual([]);
+    } finally {
+      await profile.context.setOffline(false);
+    }
+  });
 });

@@ -329,6 +329,11 @@ export class Format3Engine {
    * arrives, before the query is embedded, so that by the time the search reads its own files the read-ahead's
    * are done (a search begun also stops it, as searchText does).
    */
+  /** Whether every title is held (readAhead holds them): searches then send their ranked titles ahead (`onRanked`). */
+  get titlesHeld(): boolean {
+    return this.readers.papers.titlesHeld ?? false;
+  }
+
   stopReadAhead(): void {
     this.searchesBegun++;
   }
