@@ -5,10 +5,13 @@
  * second half the same with one more word). What changed is read as a ratio, not against a figure taken at
  * another load.
  *
- *   npx tsx bench/search-ab.ts --against /path/to/other/checkout [--size 10000] [--set DIR] [--rounds 2] [--searches 20] [--repeat] [--verbose]
+ *   npx tsx bench/search-ab.ts --against /path/to/other/checkout [--size 10000] [--set DIR] [--rounds 2] [--searches 20] [--repeat] [--verbose] [--memory SECONDS]
  *
  * --repeat: each visit searches, reloads the page in the same profile and times the same searches again, their
  * files now read from IndexedDB (a repeat visit); those second searches are the ones reported.
+ *
+ * --memory S: after the (first) searches, the page is left idle S seconds (what the worker reads in idle time gets
+ * read), then the tab's memory is measured (performance.measureUserAgentSpecificMemory: page and workers, model included).
  *
  * The other checkout needs its own node_modules, public/models and public/ort (links to this one's will do)
  * and builds with its own vite.config.ts. The set is .cache/scale/<size>/artifacts-f3-v<vector side version> (bench/scale.ts
@@ -38,6 +41,8 @@ const { values } = parseArgs({
     repeat: { type: 'boolean', default: false },
     /** The set to search (default: .cache/scale/<size>/artifacts-f3-v<vector side version>, else artifacts-f3). */
     set: { type: 'string' },
+    /** After the searches, left idle this many seconds, then tab memory (performance.measureUserAgentSpecificMemory, model included). */
+    memory: { type: 'string' },
   },
 });
 if (!values.against) throw new Error('--against DIR (another checkout) is required');
@@ -76,6 +81,8 @@ interface Visit {
   rankedMs: number[];
   phases: Record<string, number>[];
   reads: Record<string, number>[];
+  /** Tab memory after the searches and --memory seconds idle (bytes), when asked. */
+  memoryBytes?: number;
 }
 
 async function visit(url: string): Promise<Visit> {
@@ -85,6 +92,13 @@ async function visit(url: string): Promise<Visit> {
       window.addEventListener('papersift:results', (event) => { if (!event.detail.modelPending) window.__hybridShown = true; });
     `);
     const searched = await searchOnce(profile.page, url);
+    if (values.memory) {
+      await new Promise((resolve) => setTimeout(resolve, Number(values.memory) * 1000));
+      searched.memoryBytes = await profile.page.evaluate(async () => {
+        const measure = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }).measureUserAgentSpecificMemory;
+        return crossOriginIsolated && measure ? (await measure.call(performance)).bytes : undefined;
+      });
+    }
     if (!values.repeat) return searched;
     // Flushed writes: the chunk store hands files over before their IndexedDB writes end.
     await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -181,5 +195,10 @@ console.log(
     }),
     `| **searchMs** | ${fmt(other)} | ${fmt(mine)} | ${mine.map((m, i) => (m / other[i]).toFixed(2)).join(' / ')} |`,
     `| **ranked titles sent (else searchMs)** | ${fmt(otherRanked)} | ${fmt(mineRanked)} | ${mineRanked.map((m, i) => (m / otherRanked[i]).toFixed(2)).join(' / ')} |`,
+    ...(values.memory
+      ? [
+          `| tab memory after the searches and ${values.memory} s idle, MB (p50 of visits) | ${(median(visits.get('other')!.map((v) => v.memoryBytes ?? Number.NaN)) / 1e6).toFixed(1)} | ${(median(visits.get('this')!.map((v) => v.memoryBytes ?? Number.NaN)) / 1e6).toFixed(1)} | |`,
+        ]
+      : []),
   ].join('\n'),
 );
