@@ -5,7 +5,7 @@ import { isPapersiftError } from '../errors';
 import { verifiedSource, type FileSource } from '../format3/sharded-files';
 import { QUERIES } from '../../../bench/queries';
 import { analyze } from './analyzer';
-import { ChunkedLexicalIndex, ChunkedLexicalWriter, type ChunkedHit, type LexicalSection } from './chunked';
+import { ChunkedLexicalIndex, ChunkedLexicalWriter, LEXICAL_HOLD_LANES, type ChunkedHit, type LexicalSection } from './chunked';
 import { buildLexicalIndex, searchLexicalCounted, similarLexical, suggestCorrections, type LexicalHit } from './index';
 
 const SEEDS = new URL('../../../seeds/', import.meta.url);
@@ -248,14 +248,15 @@ describe('chunked lexical index', () => {
       expect(index.holdable).toBe(true);
       expect(index.held).toBe(false);
       state.read.length = 0;
+      state.mostInFlight = 0;
       // Each round's leftovers (the chunk store's writes) are awaited before the next round is asked for.
       const rounds: number[] = [];
       expect(await index.hold({ settle: async () => void rounds.push(state.read.length) })).toBe('held');
       expect(index.held).toBe(true);
       expect(state.read.length).toBe(postingsFiles(section));
-      expect(rounds).toEqual(Array.from({ length: Math.ceil(postingsFiles(section) / 4) }, (_, i) => Math.min(4 * (i + 1), postingsFiles(section))));
+      expect(rounds).toEqual(Array.from({ length: Math.ceil(postingsFiles(section) / LEXICAL_HOLD_LANES) }, (_, i) => Math.min(LEXICAL_HOLD_LANES * (i + 1), postingsFiles(section))));
       expect(new Set(state.read).size).toBe(state.read.length);
-      expect(state.mostInFlight).toBeLessThanOrEqual(4);
+      expect(state.mostInFlight).toBeLessThanOrEqual(LEXICAL_HOLD_LANES);
       // A reader that keeps nothing (every query reads its files) gives the same answers.
       const plain = await ChunkedLexicalIndex.open(section, verifiedSource(async (name) => files.get(name)), { cacheBytes: 0, holdBytes: 0 });
       expect(plain.holdable).toBe(false);

@@ -66,8 +66,12 @@ export const LEXICAL_CACHE_BYTES = 8 * 1024 * 1024;
  */
 export const LEXICAL_HOLD_BYTES = 24 * 1024 * 1024;
 
-/** Files `hold` reads at once: asked for in one turn, so that on a repeat visit they come in one IndexedDB read. */
-export const LEXICAL_HOLD_LANES = 4;
+/**
+ * Files `hold` reads at once: asked for in one turn, so that on a repeat visit they come in one IndexedDB read. Two, as
+ * the text read ahead (READ_AHEAD_LANES): at most two of its reads are in flight beside a search's. Four held the 10k
+ * set no sooner in bench/search-ab.ts (within its noise) and leave twice as many reads behind each stop.
+ */
+export const LEXICAL_HOLD_LANES = 2;
 
 /** How a `hold` round ended. */
 export type HoldOutcome = 'held' | 'stopped' | 'failed' | 'too-big';
