@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAP_SAMPLE_POINTS } from '../../src/core/format3/map-sample';
 import type { PapersSection } from '../../src/core/format3/papers';
 import type { Paper } from '../../src/core/types';
+import { axeViolations } from './a11y';
 import { waitForReady, type Page, type PageProblems, type Profile } from './browser';
 import { serveFormat3Site, syntheticFormat3Set } from './format3-set';
 import type { StaticHost } from './site-server';
@@ -107,7 +108,7 @@ describe(`a ${PAPERS}-paper site on format 3`, () => {
     const titleFile = new RegExp(`^/artifacts/${papers.titles.shards.prefix}\\d+\\${papers.titles.shards.ext}$`);
     await expect.poll(() => new Set(requested.filter((path) => titleFile.test(path))).size, { timeout: 60_000 }).toBe(papers.titles.shards.count);
     // Text shards come late, so that what the page shows before them can be looked at.
-    host.delay(new RegExp(`^/artifacts/${papers.shards.prefix}\\d+\\${papers.shards.ext}`), 1500);
+    host.delay(new RegExp(`^/artifacts/${papers.shards.prefix}\\d+\\${papers.shards.ext}`), 4000);
     try {
       const query = 'interpretability of neurons in transformers';
       await page.locator('input[type="search"]').fill(query);
@@ -118,6 +119,9 @@ describe(`a ${PAPERS}-paper site on format 3`, () => {
       const early = await preview.locator('h2').allInnerTexts();
       expect(early.length).toBe(10);
       expect(await page.locator('[data-ranked]').innerText()).toMatch(/Reading their abstracts/);
+      // The waiting cards meet what the finished ones do (axe-core, WCAG 2.2 AA), while they are on screen.
+      expect(await axeViolations(page)).toEqual([]);
+      expect(await page.locator('ol[data-preview]').count()).toBe(1);
       await resultsFor(new RegExp(`“${query}`));
       // The same papers in the same order, now with their text and actions.
       expect(await cards().locator('h2').allInnerTexts()).toEqual(early);
