@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCorpus } from '../corpus';
 import { isPapersiftError } from '../errors';
 import { verifiedSource, type FileSource } from '../format3/sharded-files';
+import { ChunkStore, type ChunkStorage } from '../../store/chunk-store';
 import { QUERIES } from '../../../bench/queries';
 import { analyze } from './analyzer';
 import { ChunkedLexicalIndex, ChunkedLexicalWriter, LEXICAL_HOLD_LANES, type ChunkedHit, type LexicalSection } from './chunked';
@@ -268,6 +269,45 @@ describe('chunked lexical index', () => {
       expect(state.read).toEqual([]);
       expect(await index.hold()).toBe('held');
       expect(state.read).toEqual([]);
+    });
+
+    it('through the chunk store: kept in storage as read; on the next visit read back a round per storage read, and searched offline', async () => {
+      const { section, files } = await writeIndex();
+      const base = 'https://papersift.test/artifacts/';
+      const kept = new Map<string, unknown>();
+      const storageReads: number[] = [];
+      const storage: ChunkStorage = {
+        get: async (key) => (storageReads.push(1), kept.get(key)),
+        set: async (key, value) => void kept.set(key, value),
+        del: async (key) => void kept.delete(key),
+        keys: async () => [...kept.keys()],
+        getMany: async (wanted) => (storageReads.push(wanted.length), wanted.map((key) => kept.get(key))),
+      };
+      const network = { requests: 0, offline: false };
+      const fetch = (async (input: URL | RequestInfo) => {
+        network.requests++;
+        if (network.offline) throw new TypeError('Failed to fetch');
+        return new Response(files.get(String(input).slice(base.length))!.slice());
+      }) as typeof globalThis.fetch;
+      const visit = async () => {
+        const store = new ChunkStore({ base, fetch, storage });
+        // The key listing back, as on a page that has opened.
+        await new Promise((done) => setTimeout(done, 0));
+        return { store, index: await ChunkedLexicalIndex.open(section, store.read) };
+      };
+      const first = await visit();
+      expect(await first.index.hold({ settle: () => first.store.flush() })).toBe('held');
+      const queries = ['sparse autoencoders', 'protein structure prediction', 'retrieval augmented generation for code'];
+      const online = await Promise.all(queries.map((query) => first.index.search(query, 10)));
+      network.offline = true;
+      const next = await visit();
+      network.requests = 0;
+      storageReads.length = 0;
+      expect(await next.index.hold()).toBe('held');
+      expect(network.requests).toBe(0);
+      // One storage read per round of LEXICAL_HOLD_LANES files (fewer keys when files of a round have the same bytes).
+      expect(storageReads.length).toBe(Math.ceil(postingsFiles(section) / LEXICAL_HOLD_LANES));
+      expect(await Promise.all(queries.map((query) => next.index.search(query, 10)))).toEqual(online);
     });
 
     it('above its budget reads nothing ahead and keeps the caches as they were', async () => {
