@@ -50,7 +50,8 @@ interface Reader {
   search(query: string, k: number): Promise<ChunkedSearchResult>;
 }
 type Open = () => Promise<Reader>;
-const cache = values['cache-mb'] ? { cacheBytes: Number(values['cache-mb']) * 1024 * 1024 } : {};
+// A cache budget is a reader's only below its hold budget (LEXICAL_HOLD_BYTES): asked for, the index is not held.
+const cache = values['cache-mb'] ? { cacheBytes: Number(values['cache-mb']) * 1024 * 1024, holdBytes: 0 } : {};
 const readers: [string, Open][] = [['this checkout', () => ChunkedLexicalIndex.open(section, source, cache)]];
 if (values.against) {
   const other = (await import(resolve(values.against, 'src/core/lexical/chunked.ts'))) as { ChunkedLexicalIndex: typeof ChunkedLexicalIndex };

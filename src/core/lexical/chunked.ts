@@ -435,7 +435,8 @@ export class ChunkedLexicalIndex {
    * Opens the index: fetches the field lengths and the three file tables (the eager part), nothing else.
    * Decoded buckets are kept up to `cacheBytes` of their files (default LEXICAL_CACHE_BYTES), and big
    * terms' postings up to as much again; all of them when the postings files total at most `holdBytes`
-   * (default LEXICAL_HOLD_BYTES), which `hold` then reads.
+   * (default LEXICAL_HOLD_BYTES), which `hold` then reads: `cacheBytes` then counts for nothing (pass holdBytes 0
+   * for a reader that keeps to it).
    */
   static async open(section: LexicalSection, source: FileSource, options: { cacheBytes?: number; holdBytes?: number } = {}): Promise<ChunkedLexicalIndex> {
     if (section?.formatVersion !== CHUNKED_LEXICAL_FORMAT) {
