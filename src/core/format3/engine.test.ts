@@ -3,7 +3,7 @@ import { exactVectors } from '../../../test/helpers/exact-vectors';
 import { SITE_ARTIFACTS_DIR } from '../../cli/node-env';
 import { readArtifactsDir } from '../../cli/open-engine';
 import { paperTerms } from '../lexical/analyzer';
-import { ChunkedLexicalIndex, ChunkedLexicalWriter, LEXICAL_HOLD_LANES } from '../lexical/chunked';
+import { ChunkedLexicalIndex, ChunkedLexicalWriter, LEXICAL_HOLD_LANES, LEXICAL_HOLD_ROUND_FILES } from '../lexical/chunked';
 import { DEFAULT_MODEL_ID, getModel } from '../models';
 import { SearchEngine, type SearchOptions, type SearchResult } from '../search';
 import type { Paper } from '../types';
@@ -359,7 +359,8 @@ describe('format-3 engine: what it fetches and what it refuses', () => {
     const firstKeyword = reads.findIndex(isKeyword);
     expect(reads.slice(0, firstKeyword).filter(isText).length).toBeGreaterThan(0);
     expect(reads.slice(firstKeyword).some(isText), 'the text ahead is read first').toBe(false);
-    expect(reads.filter(isKeyword).length).toBe(LEXICAL_HOLD_LANES);
+    expect(reads.filter(isKeyword).length).toBeGreaterThanOrEqual(LEXICAL_HOLD_LANES);
+    expect(reads.filter(isKeyword).length).toBeLessThanOrEqual(LEXICAL_HOLD_ROUND_FILES);
     expect(lexical.held).toBe(false);
     // Resumed after the next answer, it reads the rest.
     await engine.readAhead();

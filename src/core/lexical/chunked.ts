@@ -73,6 +73,15 @@ export const LEXICAL_HOLD_BYTES = 24 * 1024 * 1024;
  */
 export const LEXICAL_HOLD_LANES = 2;
 
+/**
+ * A `hold` round takes more than its lanes' files while they total at most this many bytes, up to LEXICAL_HOLD_ROUND_FILES:
+ * the vocabulary's 32 groups are ~2 KB each at 10k and 100k, and two a round made a third of the 10k set's rounds,
+ * each waiting for its writes. Against two files a round, the held 10k set's search 11 read its text sooner
+ * (bench/search-ab.ts, docs/BENCHMARKS.md).
+ */
+export const LEXICAL_HOLD_ROUND_BYTES = 64 * 1024;
+export const LEXICAL_HOLD_ROUND_FILES = 8;
+
 /** How a `hold` round ended. */
 export type HoldOutcome = 'held' | 'stopped' | 'failed' | 'too-big';
 
@@ -483,10 +492,11 @@ export class ChunkedLexicalIndex {
 
   /**
    * Reads every postings file not yet kept (buckets, then big terms, then vocabulary groups) and keeps it decoded,
-   * when the index is `holdable`; above the budget it reads nothing ('too-big'). Reads go `lanes` at a time, asked
-   * for in one turn (one IndexedDB read on a repeat visit), and the next ones are asked for only while `stopped()`
-   * is false: the worker runs it in idle time after an answer and stops it as a search request arrives, so at most
-   * `lanes` of its reads are in flight beside that search's; with `settle`, what each round left behind (the chunk
+   * when the index is `holdable`; above the budget it reads nothing ('too-big'). Reads go in rounds of `lanes` files
+   * (more small ones, within LEXICAL_HOLD_ROUND_BYTES) asked for in one turn (one IndexedDB read on a repeat visit),
+   * the next round only while `stopped()` is false: the worker runs it in idle time after an answer and stops it as a
+   * search request arrives, so at most one round of its reads is in flight beside that search's; with `settle`, what
+   * each round left behind (the chunk
    * store's IndexedDB writes) is done before the next. A later call goes on where it stopped. A failed read
    * (offline, a corrupt file) ends the round quietly ('failed'); a search still reads what it needs itself.
    */
@@ -505,10 +515,16 @@ export class ChunkedLexicalIndex {
     const big = this.section.bigTerms.count;
     const read = (i: number): Promise<unknown> =>
       i < buckets ? this.bucket(i) : i < buckets + big ? this.bigPostings(i - buckets) : this.vocabularyGroup(i - buckets - big);
+    const bytesOf = (i: number) =>
+      i < buckets ? this.buckets.bytesOf(i) : i < buckets + big ? this.bigTerms.bytesOf(i - buckets) : this.vocabulary.bytesOf(i - buckets - big);
     while (this.holdNext < this.holdFiles) {
       if (stopped()) return 'stopped';
       const from = this.holdNext;
-      const to = Math.min(this.holdFiles, from + Math.max(1, lanes));
+      // `lanes` files, and more while the round stays within LEXICAL_HOLD_ROUND_BYTES (small files: the vocabulary's groups).
+      let to = Math.min(this.holdFiles, from + Math.max(1, lanes));
+      let bytes = 0;
+      for (let i = from; i < to; i++) bytes += bytesOf(i);
+      while (to < this.holdFiles && to - from < LEXICAL_HOLD_ROUND_FILES && bytes + bytesOf(to) <= LEXICAL_HOLD_ROUND_BYTES) bytes += bytesOf(to++);
       const reads: Promise<unknown>[] = [];
       for (let i = from; i < to; i++) reads.push(read(i));
       // Every read settled before the round goes on or ends: none is left in flight behind a failure.
