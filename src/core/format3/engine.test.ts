@@ -590,6 +590,15 @@ describe('format-3 engine over a real format-3 vector set (8-bit rows, prefix gr
     expect(real.dimsChoices).toEqual([32, 64, 128, 256]);
   });
 
+  it('opened keyword-first, holds a keyword index within LEXICAL_HOLD_BYTES, or within lexicalHoldBytes when given', async () => {
+    const { manifest, files } = realSet;
+    const source = verifiedSource(async (name) => files.get(name));
+    expect((await openFormat3KeywordFirst(manifest, source)).lexical.holdable).toBe(true);
+    const never = await openFormat3KeywordFirst(manifest, source, { lexicalHoldBytes: 0 });
+    expect(never.lexical.holdable).toBe(false);
+    expect(await never.lexical.hold()).toBe('too-big');
+  });
+
   it('opened keyword-first, reads no vector file for keyword answers and opens the vector side once, on need', async () => {
     const { manifest, files } = realSet;
     const read: string[] = [];

@@ -43,6 +43,8 @@ export function openFormat3Engine(manifest: Format3Manifest, source: FileSource)
 export interface OpenOptions {
   /** Told as soon as the keyword index has opened, before the rest of the set (the worker warms it for queries waiting). */
   onKeywordIndex?: (lexical: ChunkedLexicalIndex) => void;
+  /** The keyword index is held whole (ChunkedLexicalIndex.hold) when its postings files total at most this (default LEXICAL_HOLD_BYTES; 0: never). */
+  lexicalHoldBytes?: number;
 }
 
 /** As openFormat3Engine, the vector side (but its rotation) left unopened until `vectors.open()` or a search that needs it. */
@@ -63,7 +65,7 @@ async function openWith<V extends VectorReader>(manifest: Format3Manifest, sourc
   const [vectors, papers, lexical, authors] = await Promise.all([
     openVectors(),
     PapersReader.open(manifest.papers as PapersSection, source),
-    ChunkedLexicalIndex.open(manifest.lexical as LexicalSection, source).then((lexical) => (options.onKeywordIndex?.(lexical), lexical)),
+    ChunkedLexicalIndex.open(manifest.lexical as LexicalSection, source, options.lexicalHoldBytes === undefined ? {} : { holdBytes: options.lexicalHoldBytes }).then((lexical) => (options.onKeywordIndex?.(lexical), lexical)),
     manifest.authors ? AuthorIndex.open(manifest.authors as AuthorSection, source) : undefined,
   ]);
   const files = new Map<string, FileEntry>([...Object.entries(manifest.files), ...papers.files(), ...lexical.files(), ...(authors?.files() ?? [])]);
