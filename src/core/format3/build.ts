@@ -7,16 +7,22 @@ import { floatsToBytes } from '../artifacts';
 import { prefixRows } from '../vectors';
 import { encodeFloat16 } from './float16';
 import { GraphBuilder, encodeGraph, type GraphParams } from './graph';
-import { FORMAT3_FILES, FORMAT3_VECTORS_VERSION, type Format3Manifest } from './manifest';
+import { FORMAT3_FILES, FORMAT3_VECTORS_VERSION, type Format3Manifest, type PrefixEncoding } from './manifest';
 import { localityOrder } from './order';
-import { fitScales, quantiseRow, refineRow, refineRowBytes, type Scales } from './quantize';
+import { fitScales, fourBitScales, packFourBit, quantiseRow, refineRow, refineRowBytes, type Scales } from './quantize';
 
 export interface VectorSetParams extends GraphParams {
   prefixDims: number;
+  /** How the prefix is stored (the graph is built over its 8-bit codes either way). */
+  prefixEncoding: PrefixEncoding;
   rowsPerShard: number;
+  /** A row shard's head: the rows' first codes, what the shortlist's re-rank reads; the rest is its tail. */
+  headDims: number;
   /** Search defaults recorded in the manifest. */
   ef: number;
   shortlist: number;
+  /** The head re-rank's best rows ranked again at full dims (their tails read). */
+  headKeep: number;
   /** The re-rank's best rows ranked again at 12 bits (their refine files read): 0 for none. */
   refine: number;
 }
@@ -27,7 +33,28 @@ export interface VectorSetParams extends GraphParams {
  * float32 search at 10k (0.992) and 100k (0.982; 200 rows give 0.93 there); 256-row shards keep the bytes a
  * query's re-rank reads near 3 MB at 100k.
  */
-export const DEFAULT_VECTOR_PARAMS: VectorSetParams = { prefixDims: 64, m: 12, efConstruction: 100, seed: 1, rowsPerShard: 256, ef: 400, shortlist: 400, refine: 20 };
+export const DEFAULT_VECTOR_PARAMS: VectorSetParams = {
+  prefixDims: 64,
+  prefixEncoding: 'u8-range',
+  m: 12,
+  efConstruction: 100,
+  seed: 1,
+  rowsPerShard: 256,
+  headDims: 160,
+  ef: 400,
+  shortlist: 400,
+  headKeep: 200,
+  refine: 20,
+};
+
+/**
+ * The prefix's encoding for a set of `count` papers. It is read whole before the first hybrid result: 64 MB at 1M in
+ * 8 bits, over half of issue #13's 120 MB there. In 4 bits recall@10 of the 55 typed queries on the realistic 1M
+ * corpus goes from 0.991 to 0.976 (bench/format3-rows.ts); at 100k it would save 3.2 MB of a met budget for 0.004.
+ */
+export function prefixEncodingFor(count: number): PrefixEncoding {
+  return count > 500_000 ? 'u4-range' : 'u8-range';
+}
 
 /**
  * The shortlist (= ef) a set of `count` papers records: a topic holds more papers as a set grows, and typed
@@ -57,7 +84,25 @@ export function rowsPerShardFor(count: number): number {
 
 /** What the merge builds a set of `count` papers with. */
 export function vectorParamsFor(count: number): VectorSetParams {
-  return { ...DEFAULT_VECTOR_PARAMS, ...searchDefaultsFor(count), rowsPerShard: rowsPerShardFor(count) };
+  return { ...DEFAULT_VECTOR_PARAMS, ...searchDefaultsFor(count), rowsPerShard: rowsPerShardFor(count), prefixEncoding: prefixEncodingFor(count) };
+}
+
+/** A row shard's codes (rows × dims) → its head (the first headDims of each row) and its tail (the rest). */
+export function splitRowShard(codes: Uint8Array, dims: number, headDims: number): { head: Uint8Array; tail: Uint8Array } {
+  const rows = codes.length / dims;
+  const tailDims = dims - headDims;
+  const head = new Uint8Array(rows * headDims);
+  const tail = new Uint8Array(rows * tailDims);
+  for (let r = 0; r < rows; r++) {
+    head.set(codes.subarray(r * dims, r * dims + headDims), r * headDims);
+    tail.set(codes.subarray(r * dims + headDims, (r + 1) * dims), r * tailDims);
+  }
+  return { head, tail };
+}
+
+/** The prefix file's bytes and its scales under `encoding`, from the 8-bit codes the graph was built over. */
+export function storedPrefix(codes: Uint8Array, scales: Scales, dims: number, encoding: PrefixEncoding): { bytes: Uint8Array; scales: Scales } {
+  return encoding === 'u4-range' ? { bytes: packFourBit(codes, dims), scales: fourBitScales(scales) } : { bytes: codes, scales };
 }
 
 export interface EncodedVectors {
@@ -67,9 +112,9 @@ export interface EncodedVectors {
   files: Map<string, Uint8Array>;
   rowScales: Scales;
   shardCount: number;
-  /** Row shard i's file name and bytes, made on demand from the input vectors. */
-  rowShard(index: number): { name: string; bytes: Uint8Array };
-  /** Row shard i and its refine file (same rows), names and bytes: what a writer writes for shard i. */
+  /** Row shard i's full codes (rows × dims), made on demand from the input vectors. */
+  rowShard(index: number): Uint8Array;
+  /** Row shard i's head, tail and refine file (same rows), names and bytes: what a writer writes for shard i. */
   shardFiles(index: number): [string, Uint8Array][];
   manifest: Pick<Format3Manifest, 'vectorsFormat' | 'prefix' | 'graph' | 'rows' | 'scales' | 'rotation' | 'search'>;
   seconds: { graph: number; order: number };
@@ -111,35 +156,39 @@ export function encodeVectors(
   for (let row = 0; row < count; row++) orderedPrefix.set(prefixCodes.subarray(order[row] * p, (order[row] + 1) * p), row * p);
 
   const rowScales = fitScales(rotated, dims);
+  const prefixFile = storedPrefix(orderedPrefix, prefixScales, p, params.prefixEncoding);
   const scales = new Float32Array(2 * p + 2 * dims);
-  scales.set(prefixScales.min, 0);
-  scales.set(prefixScales.step, p);
+  scales.set(prefixFile.scales.min, 0);
+  scales.set(prefixFile.scales.step, p);
   scales.set(rowScales.min, 2 * p);
   scales.set(rowScales.step, 2 * p + dims);
   const files = new Map<string, Uint8Array>([
     [FORMAT3_FILES.rotation, encodeFloat16(rotation)],
     [FORMAT3_FILES.scales, floatsToBytes(scales)],
-    [FORMAT3_FILES.prefix, orderedPrefix],
+    [FORMAT3_FILES.prefix, prefixFile.bytes],
     [FORMAT3_FILES.graph, graphBytes],
   ]);
   const shardCount = Math.ceil(count / params.rowsPerShard);
+  const headDims = Math.min(params.headDims, dims);
   const rowShard = (index: number) => {
     const from = index * params.rowsPerShard;
     const to = Math.min(count, from + params.rowsPerShard);
     const bytes = new Uint8Array((to - from) * dims);
     for (let row = from; row < to; row++) quantiseRow(rotated, order[row] * dims, rowScales, bytes, (row - from) * dims);
     onProgress?.('rows', to, count);
-    return { name: FORMAT3_FILES.rowShard(index), bytes };
+    return bytes;
   };
   const shardFiles = (index: number): [string, Uint8Array][] => {
-    const { name, bytes } = rowShard(index);
+    const bytes = rowShard(index);
     const from = index * params.rowsPerShard;
     const rows = bytes.length / dims;
     const width = refineRowBytes(dims);
     const refine = new Uint8Array(rows * width);
     for (let r = 0; r < rows; r++) refineRow(rotated, order[from + r] * dims, rowScales, bytes, r * dims, refine, r * width);
+    const { head, tail } = splitRowShard(bytes, dims, headDims);
     return [
-      [name, bytes],
+      [FORMAT3_FILES.rowShard(index), head],
+      ...(headDims < dims ? ([[FORMAT3_FILES.tailShard(index), tail]] as [string, Uint8Array][]) : []),
       [FORMAT3_FILES.refineShard(index), refine],
     ];
   };
@@ -154,17 +203,19 @@ export function encodeVectors(
       vectorsFormat: FORMAT3_VECTORS_VERSION,
       rotation: { file: FORMAT3_FILES.rotation, method: 'pca-uncentred', encoding: 'f16' },
       scales: { file: FORMAT3_FILES.scales },
-      prefix: { file: FORMAT3_FILES.prefix, dims: p, encoding: 'u8-range' },
+      prefix: { file: FORMAT3_FILES.prefix, dims: p, encoding: params.prefixEncoding },
       graph: { file: FORMAT3_FILES.graph, kind: 'hnsw', m: params.m, efConstruction: params.efConstruction, seed: params.seed },
       rows: {
         encoding: 'u8-range',
         dims,
         rowsPerShard: params.rowsPerShard,
+        headDims,
         shards: Array.from({ length: shardCount }, (_, i) => FORMAT3_FILES.rowShard(i)),
+        tails: headDims < dims ? Array.from({ length: shardCount }, (_, i) => FORMAT3_FILES.tailShard(i)) : [],
         order: 'pca-tree',
         refine: { encoding: 'u4-residual', shards: Array.from({ length: shardCount }, (_, i) => FORMAT3_FILES.refineShard(i)) },
       },
-      search: { ef: params.ef, shortlist: params.shortlist, refine: params.refine },
+      search: { ef: params.ef, shortlist: params.shortlist, headKeep: params.headKeep, refine: params.refine },
     },
     seconds: { graph: graphSeconds, order: orderSeconds },
   };

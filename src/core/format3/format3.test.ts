@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkManifest, type Manifest } from '../artifacts';
+import { bytesToFloats, checkManifest, type Manifest } from '../artifacts';
 import { isPapersiftError } from '../errors';
 import { sha256Hex } from '../hash';
 import { fitRotation, rotateRows } from '../matryoshka/rotation';
@@ -10,11 +10,11 @@ import { DEFAULT_VECTOR_PARAMS, encodeVectors, rowsPerShardFor, searchDefaultsFo
 import { decodeFloat16, encodeFloat16, fromFloat16Bits, roundToFloat16, toFloat16Bits } from './float16';
 import { CompactGraph, GraphBuilder, encodeGraph } from './graph';
 import { FORMAT3_VECTORS_VERSION, FORMAT3_VERSION, parseFormat3Manifest, type Format3Manifest } from './manifest';
-import { codeDot, codeNormSquared, codeQuery, dequantiseRow, fitScales, quantiseRows, refinedRow, refineRow, refineRowBytes } from './quantize';
+import { codeDot, codeNormSquared, codeQuery, dequantiseRow, fitScales, fourBitScales, packFourBit, quantiseRows, refinedRow, refineRow, refineRowBytes, unpackFourBit } from './quantize';
 import { checkedFetch, openFormat3, withoutSparseShards } from './reader';
 
 const DIMS = 96;
-const PARAMS: VectorSetParams = { ...DEFAULT_VECTOR_PARAMS, prefixDims: 32, rowsPerShard: 64, shortlist: 100, ef: 100 };
+const PARAMS: VectorSetParams = { ...DEFAULT_VECTOR_PARAMS, prefixDims: 32, rowsPerShard: 64, headDims: 40, shortlist: 100, ef: 100, headKeep: 50 };
 
 /** 120 topics at random directions; papers are the generator's noisy mixtures of a topic and its neighbours. */
 function clustered(count: number, queries: number): { rotated: Float32Array; queries: Float32Array; rotation: Float32Array } {
@@ -120,6 +120,22 @@ describe('refine codes: 4-bit residuals under the 8-bit codes', () => {
     expect(out[1] >> 4).toBe(0);
     const back = refinedRow(codes, 0, out, 0, scales);
     for (let d = 0; d < 3; d++) expect(Math.abs(back[d] - row[d])).toBeLessThanOrEqual(scales.step[d] / 32 + 1e-7);
+  });
+});
+
+describe('4-bit prefix codes', () => {
+  it('pack two a byte and unpack to the 8-bit codes rounded to multiples of 17, an odd last component too', () => {
+    const random = mulberry32(9);
+    for (const dims of [8, 7]) {
+      const codes = Uint8Array.from({ length: 50 * dims }, () => Math.floor(random() * 256));
+      const packed = packFourBit(codes, dims);
+      expect(packed.byteLength).toBe(50 * Math.ceil(dims / 2));
+      const back = unpackFourBit(packed, dims);
+      for (let i = 0; i < codes.length; i++) expect(Math.abs(back[i] * 17 - codes[i])).toBeLessThanOrEqual(8);
+      expect(back.every((n) => n <= 15)).toBe(true);
+    }
+    const scales = fourBitScales({ min: Float32Array.of(-1, 0), step: Float32Array.of(0.01, 0.02) });
+    expect(Array.from(scales.step)).toEqual([Math.fround(0.17), Math.fround(0.34)]);
   });
 });
 
@@ -288,6 +304,77 @@ describe('format 3 vectors', () => {
     const fetched = set.refineFetched;
     await set.search(data.queries.subarray(0, DIMS), 10, { dims: 48 });
     expect(set.refineFetched).toBe(fetched);
+  });
+
+  it("scores a shortlist from its rows' heads and reads tails only for the head re-rank's best: the hits of whole rows when it keeps them all", async () => {
+    const encoded = encodeVectors(data.rotated, DIMS, data.rotation, PARAMS);
+    const files = allFiles(encoded);
+    const manifest = await manifestFor(files, encoded, COUNT);
+    expect(manifest.rows.tails).toHaveLength(manifest.rows.shards.length);
+    expect(files.get(manifest.rows.shards[0])?.byteLength).toBe(PARAMS.rowsPerShard * PARAMS.headDims);
+    expect(files.get(manifest.rows.tails[0])?.byteLength).toBe(PARAMS.rowsPerShard * (DIMS - PARAMS.headDims));
+    // The same rows in shards that hold every dim: what the re-rank read before heads and tails.
+    const wholeEncoded = encodeVectors(data.rotated, DIMS, data.rotation, { ...PARAMS, headDims: DIMS });
+    const wholeFiles = allFiles(wholeEncoded);
+    const wholeManifest = await manifestFor(wholeFiles, wholeEncoded, COUNT);
+    expect(wholeManifest.rows.tails).toEqual([]);
+    const split = await openFormat3(manifest, checkedFetch(manifest, async (name) => files.get(name)), { cachedBytes: 1 });
+    const whole = await openFormat3(wholeManifest, checkedFetch(wholeManifest, async (name) => wholeFiles.get(name)));
+    for (let q = 0; q < 10; q++) {
+      const query = data.queries.subarray(q * DIMS, (q + 1) * DIMS);
+      const before = { heads: split.shardsFetched, tails: split.tailsFetched };
+      let shortlist: readonly number[] = [];
+      const kept = await split.search(query, 10, { refine: 0, onShortlist: (rows) => (shortlist = rows) });
+      const tailShards = split.tailsFetched - before.tails;
+      const shardsOf = (rows: readonly number[]) => new Set(rows.map((row) => Math.floor(row / PARAMS.rowsPerShard))).size;
+      expect(split.shardsFetched - before.heads).toBeLessThanOrEqual(shardsOf(shortlist));
+      expect(tailShards).toBeGreaterThan(0);
+      expect(tailShards).toBeLessThan(shardsOf(shortlist));
+      // Keeping the whole shortlist past the heads gives the whole rows' ranking (sums in another order: 1e-6).
+      const all = await split.search(query, 10, { refine: 0, headKeep: PARAMS.shortlist });
+      const reference = await whole.search(query, 10, { refine: 0 });
+      expect(all.map((h) => h.row)).toEqual(reference.map((h) => h.row));
+      all.forEach((h, i) => expect(h.score).toBeCloseTo(reference[i].score, 6));
+      expect(kept.filter((h) => reference.some((r) => r.row === h.row)).length).toBeGreaterThanOrEqual(9);
+      // A prefix within the heads reads no tail.
+      const tails = split.tailsFetched;
+      await split.search(query, 10, { dims: PARAMS.headDims });
+      expect(split.tailsFetched).toBe(tails);
+    }
+  });
+
+  it('stores the prefix in 4 bits when asked: half the bytes, the same graph, recall near the 8-bit prefix', async () => {
+    const eight = encodeVectors(data.rotated, DIMS, data.rotation, PARAMS);
+    const four = encodeVectors(data.rotated, DIMS, data.rotation, { ...PARAMS, prefixEncoding: 'u4-range' });
+    expect(four.files.get('prefix.u8')?.byteLength).toBe((COUNT * PARAMS.prefixDims) / 2);
+    expect(Buffer.from(four.files.get('graph.bin') as Uint8Array).equals(Buffer.from(eight.files.get('graph.bin') as Uint8Array))).toBe(true);
+    const recall = async (encoded: ReturnType<typeof encodeVectors>) => {
+      const files = allFiles(encoded);
+      const manifest = await manifestFor(files, encoded, COUNT);
+      const set = await openFormat3(manifest, checkedFetch(manifest, async (name) => files.get(name)));
+      const rowOf = new Int32Array(COUNT);
+      encoded.order.forEach((input, row) => (rowOf[input] = row));
+      let hits = 0;
+      for (let q = 0; q < 30; q++) {
+        const query = data.queries.subarray(q * DIMS, (q + 1) * DIMS);
+        const exact = Array.from({ length: COUNT }, (_, i) => ({ i, s: query.reduce((sum, x, d) => sum + x * data.rotated[i * DIMS + d], 0) }))
+          .sort((a, b) => b.s - a.s)
+          .slice(0, 10)
+          .map((x) => rowOf[x.i]);
+        const found = new Set((await set.search(query, 10)).map((h) => h.row));
+        hits += exact.filter((row) => found.has(row)).length;
+      }
+      return { recall: hits / 300, set };
+    };
+    const [a, b] = await Promise.all([recall(eight), recall(four)]);
+    expect(b.recall).toBeGreaterThanOrEqual(a.recall - 0.02);
+    // The map's prefix vectors are the 4-bit values: within 17 of the 8-bit steps of them.
+    const scales = bytesToFloats(eight.files.get('scales.f32') as Uint8Array);
+    for (const row of [0, 77, COUNT - 1]) {
+      const x8 = a.set.prefixVector(row);
+      const x4 = b.set.prefixVector(row);
+      for (let d = 0; d < PARAMS.prefixDims; d++) expect(Math.abs(x4[d] - x8[d])).toBeLessThanOrEqual((17 / 2) * scales[PARAMS.prefixDims + d] + 1e-6);
+    }
   });
 
   it('records a longer shortlist (= ef) for larger sets, never shorter than the default', () => {
@@ -479,8 +566,9 @@ describe('format versions', () => {
       error = e;
     }
     expect(isPapersiftError(error, 'artifacts-format')).toBe(true);
-    expect((error as Error).message).toMatch(/vector side of this format-3 index is version 1; this reader reads version 2 .*: rebuild the index with build-index --merge … --format 3/);
-    expect(() => parseFormat3Manifest(JSON.stringify({ ...current, vectorsFormat: 3 }))).toThrow(/version 3; this reader reads version 2: rebuild/);
+    expect((error as Error).message).toMatch(/vector side of this format-3 index is version 1; this reader reads version 3 .*: rebuild the index with build-index --merge … --format 3/);
+    expect(() => parseFormat3Manifest(JSON.stringify({ ...current, vectorsFormat: 2 }))).toThrow(/version 2; this reader reads version 3 \(row shards in heads and tails\): rebuild/);
+    expect(() => parseFormat3Manifest(JSON.stringify({ ...current, vectorsFormat: 4 }))).toThrow(/version 4; this reader reads version 3: rebuild/);
   });
 
   it('the format-3 reader refuses a format-2 manifest and says to rebuild', () => {

@@ -15,10 +15,12 @@ export const FORMAT3_VERSION = 3;
 /**
  * The vector side's own version (as the papers and keyword sections have theirs). 2 (December 2026): the rotation
  * as float16 (`rotation.f16`), refine files of 4-bit residuals beside the row shards, and row shards whose size
- * depends on the set's. A set without it is the first vector side (float32 rotation, no refine files): refused,
- * with a message to rebuild it, never read with the wrong shapes.
+ * depends on the set's. 3: each row shard split in a head (the rows' first `rows.headDims` codes, what a shortlist's
+ * re-rank reads) and a tail (the rest, read for the head re-rank's best `search.headKeep` rows), and a prefix that
+ * may be coded in 4 bits (`u4-range`, above 500k papers). Another version is refused, with a message to rebuild
+ * the set, never read with the wrong shapes.
  */
-export const FORMAT3_VECTORS_VERSION = 2;
+export const FORMAT3_VECTORS_VERSION = 3;
 
 export const FORMAT3_FILES = {
   manifest: 'manifest.json',
@@ -27,11 +29,18 @@ export const FORMAT3_FILES = {
   prefix: 'prefix.u8',
   graph: 'graph.bin',
   rowShard: (index: number) => `rows-${String(index).padStart(5, '0')}.u8`,
+  tailShard: (index: number) => `tail-${String(index).padStart(5, '0')}.u8`,
   refineShard: (index: number) => `refine-${String(index).padStart(5, '0')}.u4`,
 } as const;
 
 /** 8-bit codes with a per-dimension offset and step (see quantize.ts). */
 export type CodeEncoding = 'u8-range';
+
+/**
+ * The prefix's codes: 8-bit, or 4-bit (`u4-range`: two a byte, the even component in the low nibble, a row
+ * ceil(dims / 2) bytes; each is its 8-bit code rounded to a multiple of 17, so the step is 17 times the 8-bit one).
+ */
+export type PrefixEncoding = CodeEncoding | 'u4-range';
 
 /**
  * Refine files: for the rows of row shard i, file i holds each component's rounding error under its 8-bit code as a
@@ -58,25 +67,31 @@ export interface Format3Manifest {
    * float32: the prefix's offsets then steps (prefix.dims each), then the rows' offsets then steps (model dims each).
    */
   scales: { file: string };
-  /** count × dims codes of the first `dims` rotated components, each prefix re-normalised before coding. Eager. */
-  prefix: { file: string; dims: number; encoding: CodeEncoding };
+  /** The codes of every row's first `dims` rotated components, each prefix re-normalised before coding. Eager. */
+  prefix: { file: string; dims: number; encoding: PrefixEncoding };
   /** One HNSW graph over the prefix (layout in graph.ts). Eager. */
   graph: { file: string; kind: 'hnsw'; m: number; efConstruction: number; seed: number };
-  /** Full rotated vectors as codes, `rowsPerShard` rows per file (the last may be shorter). Fetched on demand. */
+  /**
+   * Full rotated vectors as codes, `rowsPerShard` rows per shard (the last may be shorter), fetched on demand. Shard i
+   * is two files: `shards[i]` holds its rows' first `headDims` codes, `tails[i]` the other dims − headDims.
+   */
   rows: {
     encoding: CodeEncoding;
     dims: number;
     rowsPerShard: number;
+    headDims: number;
     shards: string[];
+    tails: string[];
     order: 'pca-tree';
     /** One refine file per row shard, for the same rows (ceil(dims / 2) bytes a row). */
     refine: { encoding: RefineEncoding; shards: string[] };
   };
   /**
-   * Search defaults the build measured (bench/format3.ts): how wide the walk and the re-ranked shortlist are, and how
-   * many of the re-rank's best rows are ranked again with their refine files.
+   * Search defaults the build measured (bench/format3.ts): how wide the walk and the re-ranked shortlist are, how many
+   * of the head re-rank's best rows are ranked again at full dims (their tails read), and how many of those again
+   * with their refine files.
    */
-  search: { ef: number; shortlist: number; refine: number };
+  search: { ef: number; shortlist: number; headKeep: number; refine: number };
   /** Paper records by row; the section's shape belongs to the papers module. */
   papers?: unknown;
   /** Keyword index; the section's shape belongs to the lexical module. */
@@ -116,7 +131,7 @@ export function parseFormat3Manifest(bytes: Uint8Array | string, file: string = 
     throw new PapersiftError(
       'artifacts-format',
       `The vector side of this format-3 index is version ${String(vectorsFormat)}; this reader reads version ${FORMAT3_VECTORS_VERSION}` +
-        (vectorsFormat === 1 ? ' (a float16 rotation and refine files)' : '') +
+        (vectorsFormat === 1 || vectorsFormat === 2 ? ' (row shards in heads and tails)' : '') +
         ': rebuild the index with build-index --merge … --format 3',
       { found: vectorsFormat, expected: FORMAT3_VECTORS_VERSION, file },
     );
@@ -140,10 +155,15 @@ export function parseFormat3Manifest(bytes: Uint8Array | string, file: string = 
   if (!r.refine || !Array.isArray(r.refine.shards) || r.refine.shards.length !== r.shards.length) fail('"rows.refine" needs one file per row shard');
   for (const shard of r.refine.shards) listed(shard, 'rows.refine');
   if (r.refine.encoding !== 'u4-residual') fail(`refine encoding ${String(r.refine.encoding)} is not one this build reads`);
+  if (!Number.isInteger(r.headDims) || r.headDims < 1 || r.headDims > (r.dims as number)) fail('"rows.headDims" out of range');
+  if (!Array.isArray(r.tails) || r.tails.length !== (r.headDims < r.dims ? r.shards.length : 0)) fail('"rows.tails" needs one file per row shard (none when the heads hold every dim)');
+  for (const shard of r.tails) listed(shard, 'rows.tails');
   if (m.rotation?.encoding !== 'f16') fail(`rotation encoding ${String(m.rotation?.encoding)} is not one this build reads`);
   if (!m.search || !Number.isInteger(m.search.refine) || m.search.refine < 0) fail('"search.refine" must be a count');
+  if (!Number.isInteger(m.search?.headKeep) || (m.search?.headKeep as number) < 1) fail('"search.headKeep" must be a count');
   if (r.dims !== m.model?.dims) fail(`rows have ${r.dims} dims, the model ${m.model?.dims}`);
   if (!m.prefix || !(m.prefix.dims >= 1 && m.prefix.dims <= r.dims)) fail('"prefix" dims out of range');
-  for (const encoding of [m.prefix?.encoding, r.encoding]) if (encoding !== 'u8-range') fail(`encoding ${String(encoding)} is not one this build reads`);
+  if (r.encoding !== 'u8-range') fail(`rows encoding ${String(r.encoding)} is not one this build reads`);
+  if (m.prefix?.encoding !== 'u8-range' && m.prefix?.encoding !== 'u4-range') fail(`prefix encoding ${String(m.prefix?.encoding)} is not one this build reads`);
   return m as Format3Manifest;
 }

@@ -18,6 +18,7 @@ export const PHASE_ORDER = [
   'walk',
   'rows',
   'rerank',
+  'tailRows',
   'refineRows',
   'refine',
   'feedback',

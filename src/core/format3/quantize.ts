@@ -149,3 +149,44 @@ export function refinedRow(codes: Uint8Array, codeOffset: number, refine: Uint8A
   }
   return out;
 }
+
+/** Bytes a row's prefix takes under an encoding. */
+export const prefixRowBytes = (dims: number, encoding: 'u8-range' | 'u4-range') => (encoding === 'u4-range' ? Math.ceil(dims / 2) : dims);
+
+/**
+ * 8-bit prefix codes (count × dims) → 4-bit ones, two a byte (the even component in the low nibble): each code
+ * rounded to the nearest multiple of 17, so 0 and 255 stay the range's ends and the step is 17 × the 8-bit step
+ * (`fourBitScales`). From the 8-bit codes, not the floats: the graph and the row order are built over the 8-bit
+ * values, and a set's 8-bit codes are enough to make its 4-bit ones.
+ */
+export function packFourBit(codes: Uint8Array, dims: number): Uint8Array {
+  const count = codes.length / dims;
+  const width = Math.ceil(dims / 2);
+  const out = new Uint8Array(count * width);
+  for (let r = 0; r < count; r++) {
+    for (let d = 0; d < dims; d++) {
+      const nibble = Math.round(codes[r * dims + d] / 17);
+      out[r * width + (d >> 1)] |= d & 1 ? nibble << 4 : nibble;
+    }
+  }
+  return out;
+}
+
+/** 4-bit codes as `packFourBit` wrote them → one byte a component (0..15), what codeDot scores. */
+export function unpackFourBit(packed: Uint8Array, dims: number): Uint8Array {
+  const width = Math.ceil(dims / 2);
+  const count = packed.length / width;
+  const out = new Uint8Array(count * dims);
+  for (let r = 0; r < count; r++) {
+    for (let d = 0; d < dims; d++) {
+      const byte = packed[r * width + (d >> 1)];
+      out[r * dims + d] = d & 1 ? byte >> 4 : byte & 15;
+    }
+  }
+  return out;
+}
+
+/** The scales of 4-bit codes made by `packFourBit` from 8-bit codes with these. */
+export function fourBitScales(scales: Scales): Scales {
+  return { min: scales.min.slice(), step: scales.step.map((s) => s * 17) };
+}

@@ -13,7 +13,7 @@ import type { PhaseClock } from './phases';
 import { CompactGraph, Visited, descend, searchLevel } from './graph';
 import { Lru } from './sharded-files';
 import type { Format3Manifest } from './manifest';
-import { codeDot, codeNormSquared, codeQuery, dequantiseRow, refinedRow, refineRowBytes, type Scales } from './quantize';
+import { codeDot, codeNormSquared, codeQuery, dequantiseRow, prefixRowBytes, refinedRow, refineRowBytes, unpackFourBit, type Scales } from './quantize';
 
 export type FetchFile = (name: string) => Promise<Uint8Array>;
 
@@ -35,8 +35,10 @@ export function checkedFetch(manifest: Pick<Format3Manifest, 'files'>, read: (na
 }
 
 export interface VectorSearchOptions {
-  /** Rows re-ranked at full dims (default: the manifest's). */
+  /** Rows the walk finds and the re-rank scores from their heads (default: the manifest's). */
   shortlist?: number;
+  /** The head re-rank's best rows scored again at full dims, their tails read (default: the manifest's; at least k). */
+  headKeep?: number;
   /** Width of the graph walk (default: the manifest's; at least the shortlist). */
   ef?: number;
   /** Only rows for which this is true are returned (a filter); the walk widens until it finds enough. */
@@ -114,22 +116,30 @@ export class VectorSet {
   readonly rotation: Float32Array;
   /** Bytes read at open. */
   readonly eagerBytes: number;
-  /** Row shards fetched so far (cache misses). */
+  /** Row shards' heads fetched so far (cache misses). */
   shardsFetched = 0;
+  /** Row shards' tails fetched so far (cache misses). */
+  tailsFetched = 0;
   /** Refine files fetched so far (cache misses). */
   refineFetched = 0;
   /** Refine files loaded or loading, by bytes. */
   private readonly refineCache: Lru<number, Promise<Uint8Array>>;
-  /** Row shards loaded or loading, weighed by their bytes (rows × dims). */
+  /** Row shards' heads loaded or loading, weighed by their bytes (rows × headDims). */
   private readonly shardCache: Lru<number, Promise<Uint8Array>>;
+  /** Row shards' tails loaded or loading, weighed by their bytes (rows × (dims − headDims)). */
+  private readonly tailCache: Lru<number, Promise<Uint8Array>>;
+  private readonly headDims: number;
+  private readonly tailDims: number;
   private readonly visited: Visited;
   private readonly candidates = new ScoreHeap(true);
   private readonly results = new ScoreHeap(false);
   private readonly scratch: Int32Array;
-  /** |row|² at full dims by row shard, filled as rows are re-ranked (NaN: not yet): a shortlist re-ranked again skips it. */
+  /** |head|² by head file, filled as rows are re-ranked (NaN: not yet): a shortlist re-ranked again skips it. */
   private readonly norms = new WeakMap<Uint8Array, Float64Array>();
-  /** The row shards of the last walk's shortlist, loaded or loading, held beside the cache until the next walk. */
+  /** The heads of the last walk's shortlist, loaded or loading, held beside the cache until the next walk. */
   private held = new Map<number, Promise<Uint8Array>>();
+  /** The tails the last walk's head re-rank kept, held as its heads are. */
+  private heldTails = new Map<number, Promise<Uint8Array>>();
 
   private constructor(
     readonly manifest: Format3Manifest,
@@ -149,7 +159,10 @@ export class VectorSet {
     this.eagerBytes = eagerBytes;
     this.visited = new Visited(this.count);
     this.scratch = new Int32Array(2 * graph.m + 1);
-    this.shardCache = new Lru(cachedBytes, (_, shard) => this.shardRows(shard) * this.dims);
+    this.headDims = manifest.rows.headDims;
+    this.tailDims = this.dims - this.headDims;
+    this.shardCache = new Lru((cachedBytes * this.headDims) / this.dims, (_, shard) => this.shardRows(shard) * this.headDims);
+    this.tailCache = new Lru(Math.max(1, (cachedBytes * this.tailDims) / this.dims), (_, shard) => this.shardRows(shard) * this.tailDims);
     this.refineCache = new Lru(cachedBytes / 8, (_, shard) => this.shardRows(shard) * refineRowBytes(this.dims));
   }
 
@@ -161,7 +174,7 @@ export class VectorSet {
   static async open(manifest: Format3Manifest, fetchFile: FetchFile, options: OpenOptions = {}): Promise<VectorSet> {
     const dims = manifest.rows.dims;
     const p = manifest.prefix.dims;
-    const [rotationBytes, scaleBytes, prefix, graphBytes] = await Promise.all(
+    const [rotationBytes, scaleBytes, prefixBytes, graphBytes] = await Promise.all(
       [manifest.rotation.file, manifest.scales.file, manifest.prefix.file, manifest.graph.file].map((name) => fetchNamed(fetchFile, name)),
     );
     const shape = (file: string, bytes: number, expected: number) => {
@@ -169,7 +182,9 @@ export class VectorSet {
     };
     shape(manifest.rotation.file, rotationBytes.byteLength, dims * dims * 2);
     shape(manifest.scales.file, scaleBytes.byteLength, (2 * p + 2 * dims) * 4);
-    shape(manifest.prefix.file, prefix.byteLength, manifest.count * p);
+    shape(manifest.prefix.file, prefixBytes.byteLength, manifest.count * prefixRowBytes(p, manifest.prefix.encoding));
+    // 4-bit codes are unpacked to a byte each once: the walk scores them as it scores 8-bit ones.
+    const prefix = manifest.prefix.encoding === 'u4-range' ? unpackFourBit(prefixBytes, p) : prefixBytes;
     const scales = bytesToFloats(scaleBytes);
     const graph = new CompactGraph(graphBytes, manifest.graph.file);
     if (graph.count !== manifest.count) {
@@ -183,7 +198,7 @@ export class VectorSet {
       { min: scales.subarray(2 * p, 2 * p + dims), step: scales.subarray(2 * p + dims) },
       prefix,
       graph,
-      rotationBytes.byteLength + scaleBytes.byteLength + prefix.byteLength + graphBytes.byteLength,
+      rotationBytes.byteLength + scaleBytes.byteLength + prefixBytes.byteLength + graphBytes.byteLength,
       options.cachedBytes ?? ROWS_CACHE_BYTES,
     );
   }
@@ -235,47 +250,72 @@ export class VectorSet {
     options.onShortlist?.(rows);
     const dims = options.dims ?? this.dims;
     if (!Number.isInteger(dims) || dims < 1 || dims > this.dims) throw new PapersiftError('invalid-option', `dims must be from 1 to ${this.dims}; got ${dims}`);
-    // Codes of a prefix are the first `dims` codes of the row with the first `dims` scales: no second copy.
-    const scales = dims === this.dims ? this.rowScales : { min: this.rowScales.min.subarray(0, dims), step: this.rowScales.step.subarray(0, dims) };
+    // Every shortlisted row is scored from its head; those the head ranks best, again with their tails.
+    let hits = await this.scoreHeads(query, rows, Math.min(dims, this.headDims), !options.candidates, phases);
+    if (dims > this.headDims) {
+      const keep = Math.min(hits.length, Math.max(k, options.headKeep ?? this.manifest.search.headKeep));
+      hits = await this.scoreWhole(
+        query,
+        hits.slice(0, keep).map((hit) => hit.row),
+        dims,
+        !options.candidates,
+        phases,
+      );
+    }
+    const refine = Math.min(hits.length, options.refine ?? this.manifest.search.refine);
+    if (dims === this.dims && refine > 0) await this.refine(query, hits, refine, phases);
+    return hits.slice(0, k);
+  }
+
+  /** Scales of the first `dims` row components (a prefix's codes are the first codes of the row: no second copy). */
+  private scalesOf(from: number, to: number): Scales {
+    return from === 0 && to === this.dims ? this.rowScales : { min: this.rowScales.min.subarray(from, to), step: this.rowScales.step.subarray(from, to) };
+  }
+
+  /**
+   * The rows' cosines over their first `dims` (≤ headDims) components, re-normalised, from their heads, best first.
+   * `walked`: the rows are a walk's shortlist, whose heads are held until the next walk.
+   */
+  private async scoreHeads(query: Float32Array, rows: readonly number[], dims: number, walked: boolean, phases?: PhaseClock): Promise<VectorHit[]> {
+    const perShard = this.manifest.rows.rowsPerShard;
+    const scales = this.scalesOf(0, dims);
+    const q = codeQuery(query.subarray(0, dims), scales);
     let queryNorm = 1;
     if (dims < this.dims) {
       let sum = 0;
       for (let d = 0; d < dims; d++) sum += query[d] * query[d];
       queryNorm = Math.sqrt(sum) || 1;
     }
-    const q = codeQuery(query.subarray(0, dims), scales);
-    // The shortlist's rows by shard (positions in `rows`), every shard asked for at once, in the shortlist's order.
-    const byShard = new Map<number, number[]>();
-    rows.forEach((row, i) => {
-      const shard = Math.floor(row / perShard);
-      const at = byShard.get(shard);
-      if (at) at.push(i);
-      else byShard.set(shard, [i]);
-    });
+    const byShard = groupByShard(rows, perShard);
     const shards = new Map<number, Promise<Uint8Array>>();
-    for (const shard of byShard.keys()) shards.set(shard, this.rowShard(shard));
-    // A walk's shards stay held until the next walk: the feedback query re-ranks the same rows, and the hits' rows are
+    for (const shard of byShard.keys()) shards.set(shard, this.headShard(shard));
+    // A walk's heads stay held until the next walk: the feedback query re-ranks the same rows, and the hits' rows are
     // read from them, even when the shortlist falls in more shards than the cache keeps (1M papers, 4,000 rows).
-    if (!options.candidates) this.held = shards;
-    const full = dims === this.dims;
+    if (walked) {
+      this.held = shards;
+      this.heldTails = new Map();
+    }
+    const width = this.headDims;
+    // Norms cached by head file are over the whole head; a shorter prefix computes its own.
+    const cacheNorms = dims === width;
     const hits = new Array<VectorHit>(rows.length);
     // Each shard's rows are scored as it arrives, while the others are still on their way (the same scores as
     // scoring them all after the last one: each row's cosine is its own).
     let scoring = 0;
-    started = performance.now();
+    const started = performance.now();
     await Promise.all(
       [...shards].map(async ([shard, loading]) => {
         const codes = await loading;
         const began = performance.now();
         let norms: Float64Array | undefined;
-        if (full) {
+        if (cacheNorms) {
           norms = this.norms.get(codes);
-          if (!norms) this.norms.set(codes, (norms = new Float64Array(codes.length / this.dims).fill(Number.NaN)));
+          if (!norms) this.norms.set(codes, (norms = new Float64Array(codes.length / width).fill(Number.NaN)));
         }
         for (const i of byShard.get(shard) as number[]) {
           const row = rows[i];
           const inShard = row - shard * perShard;
-          const offset = inShard * this.dims;
+          const offset = inShard * width;
           let normSquared: number;
           if (norms) {
             normSquared = norms[inShard];
@@ -287,12 +327,53 @@ export class VectorSet {
       }),
     );
     phases?.add('rows', performance.now() - started - scoring);
-    started = performance.now();
+    const sorting = performance.now();
     hits.sort((a, b) => b.score - a.score || a.row - b.row);
-    phases?.add('rerank', scoring + performance.now() - started);
-    const refine = Math.min(hits.length, options.refine ?? this.manifest.search.refine);
-    if (full && refine > 0) await this.refine(query, hits, refine, phases);
-    return hits.slice(0, k);
+    phases?.add('rerank', scoring + performance.now() - sorting);
+    return hits;
+  }
+
+  /** The rows' cosines over their first `dims` (> headDims) components, from heads and tails, best first. */
+  private async scoreWhole(query: Float32Array, rows: readonly number[], dims: number, walked: boolean, phases?: PhaseClock): Promise<VectorHit[]> {
+    const perShard = this.manifest.rows.rowsPerShard;
+    const head = codeQuery(query.subarray(0, this.headDims), this.scalesOf(0, this.headDims));
+    const tailScales = this.scalesOf(this.headDims, dims);
+    const tail = codeQuery(query.subarray(this.headDims, dims), tailScales);
+    let queryNorm = 1;
+    if (dims < this.dims) {
+      let sum = 0;
+      for (let d = 0; d < dims; d++) sum += query[d] * query[d];
+      queryNorm = Math.sqrt(sum) || 1;
+    }
+    const byShard = groupByShard(rows, perShard);
+    const parts = new Map<number, Promise<[Uint8Array, Uint8Array]>>();
+    const tails = new Map<number, Promise<Uint8Array>>();
+    for (const shard of byShard.keys()) {
+      const tailCodes = this.tailShard(shard);
+      tails.set(shard, tailCodes);
+      parts.set(shard, Promise.all([this.headShard(shard), tailCodes]));
+    }
+    if (walked) this.heldTails = tails;
+    const started = performance.now();
+    const loaded = await settledAll(parts);
+    phases?.add('tailRows', performance.now() - started);
+    const scoring = performance.now();
+    const hits: VectorHit[] = [];
+    for (const row of rows) {
+      const shard = Math.floor(row / perShard);
+      const [headCodes, tailCodes] = loaded.get(shard) as [Uint8Array, Uint8Array];
+      const inShard = row - shard * perShard;
+      const headAt = inShard * this.headDims;
+      const tailAt = inShard * this.tailDims;
+      let normSquared = this.norms.get(headCodes)?.[inShard] ?? Number.NaN;
+      if (Number.isNaN(normSquared)) normSquared = codeNormSquared(headCodes, headAt, this.scalesOf(0, this.headDims));
+      normSquared += codeNormSquared(tailCodes, tailAt, tailScales);
+      const dot = codeDot(head, headCodes, headAt) + codeDot(tail, tailCodes, tailAt);
+      hits.push({ row, score: dot / (queryNorm * Math.sqrt(normSquared)) });
+    }
+    hits.sort((a, b) => b.score - a.score || a.row - b.row);
+    phases?.add('rerank', performance.now() - scoring);
+    return hits;
   }
 
   /**
@@ -306,13 +387,10 @@ export class VectorSet {
     const shards = new Map<number, Promise<[Uint8Array, Uint8Array]>>();
     for (const { row } of best) {
       const shard = Math.floor(row / perShard);
-      if (!shards.has(shard)) shards.set(shard, Promise.all([this.rowShard(shard), this.refineShard(shard)]));
+      if (!shards.has(shard)) shards.set(shard, Promise.all([this.rowCodes(shard), this.refineShard(shard)]));
     }
     let started = performance.now();
-    const loaded = new Map<number, [Uint8Array, Uint8Array]>();
-    // Every read settles before a failure is reported, so a bad file is out of the cache when the search fails.
-    const settled = await Promise.allSettled([...shards].map(async ([shard, bytes]) => loaded.set(shard, await bytes)));
-    for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
+    const loaded = await settledAll(shards);
     phases?.add('refineRows', performance.now() - started);
     started = performance.now();
     const x = new Float32Array(this.dims);
@@ -344,7 +422,7 @@ export class VectorSet {
     if (!Number.isInteger(row) || row < 0 || row >= this.count) throw new PapersiftError('invalid-option', `No row ${row} in a set of ${this.count}`);
     const perShard = this.manifest.rows.rowsPerShard;
     const shard = Math.floor(row / perShard);
-    const codes = await this.rowShard(shard);
+    const codes = await this.rowCodes(shard);
     const out = dequantiseRow(codes, (row - shard * perShard) * this.dims, this.rowScales);
     let norm = 0;
     for (const x of out) norm += x * x;
@@ -369,28 +447,74 @@ export class VectorSet {
     return loading;
   }
 
-  private rowShard(shard: number): Promise<Uint8Array> {
-    const held = this.held.get(shard);
-    if (held) return held;
-    const cached = this.shardCache.get(shard);
+  /** A row shard's full codes (rows × dims): its head and tail interleaved back, or the head when it holds every dim. */
+  private async rowCodes(shard: number): Promise<Uint8Array> {
+    if (this.tailDims === 0) return this.headShard(shard);
+    const [head, tail] = await Promise.all([this.headShard(shard), this.tailShard(shard)]);
+    const rows = head.length / this.headDims;
+    const out = new Uint8Array(rows * this.dims);
+    for (let r = 0; r < rows; r++) {
+      out.set(head.subarray(r * this.headDims, (r + 1) * this.headDims), r * this.dims);
+      out.set(tail.subarray(r * this.tailDims, (r + 1) * this.tailDims), r * this.dims + this.headDims);
+    }
+    return out;
+  }
+
+  private headShard(shard: number): Promise<Uint8Array> {
+    return this.shardFile(shard, 'head');
+  }
+
+  private tailShard(shard: number): Promise<Uint8Array> {
+    return this.shardFile(shard, 'tail');
+  }
+
+  private shardFile(shard: number, part: 'head' | 'tail'): Promise<Uint8Array> {
+    const isHead = part === 'head';
+    const holding = (isHead ? this.held : this.heldTails).get(shard);
+    if (holding) return holding;
+    const cache = isHead ? this.shardCache : this.tailCache;
+    const cached = cache.get(shard);
     if (cached) return cached;
-    const name = this.manifest.rows.shards[shard];
+    const name = isHead ? this.manifest.rows.shards[shard] : this.manifest.rows.tails[shard];
+    const width = isHead ? this.headDims : this.tailDims;
     const rows = this.shardRows(shard);
-    this.shardsFetched++;
+    if (isHead) this.shardsFetched++;
+    else this.tailsFetched++;
     const loading = fetchNamed(this.fetchFile, name).then((bytes) => {
-      if (bytes.byteLength !== rows * this.dims) {
-        throw new PapersiftError('artifacts-format', `Row shard ${name} has ${bytes.byteLength} bytes, not ${rows} rows × ${this.dims}`, { file: name });
+      if (bytes.byteLength !== rows * width) {
+        throw new PapersiftError('artifacts-format', `Row shard ${name} has ${bytes.byteLength} bytes, not ${rows} rows × ${width}`, { file: name });
       }
       return bytes;
     });
-    // A failed fetch is not kept: the next search tries again.
+    // A failed fetch is not kept: the next search tries again (the held map may have been replaced meanwhile).
     loading.catch(() => {
-      if (this.shardCache.get(shard) === loading) this.shardCache.delete(shard);
-      if (this.held.get(shard) === loading) this.held.delete(shard);
+      if (cache.get(shard) === loading) cache.delete(shard);
+      const held = isHead ? this.held : this.heldTails;
+      if (held.get(shard) === loading) held.delete(shard);
     });
-    this.shardCache.set(shard, loading);
+    cache.set(shard, loading);
     return loading;
   }
+}
+
+/** Positions in `rows` by the row shard each row falls in, shards in the rows' order. */
+function groupByShard(rows: readonly number[], perShard: number): Map<number, number[]> {
+  const byShard = new Map<number, number[]>();
+  rows.forEach((row, i) => {
+    const shard = Math.floor(row / perShard);
+    const at = byShard.get(shard);
+    if (at) at.push(i);
+    else byShard.set(shard, [i]);
+  });
+  return byShard;
+}
+
+/** Every read settles before a failure is reported, so a bad file is out of its cache when the search fails. */
+async function settledAll<T>(reads: Map<number, Promise<T>>): Promise<Map<number, T>> {
+  const loaded = new Map<number, T>();
+  const settled = await Promise.allSettled([...reads].map(async ([key, value]) => loaded.set(key, await value)));
+  for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
+  return loaded;
 }
 
 /** R · query for a D × D row-major rotation R. */
