@@ -268,7 +268,8 @@ class SetWriter {
       if (!(name in this.files) && !name.includes('/') && !name.includes('\\')) rmSync(join(this.dir, name), { force: true });
     }
     const temporary = join(this.dir, `.${FORMAT3_FILES.manifest}.partial`);
-    writeFileSync(temporary, `${JSON.stringify(manifest, null, 2)}\n`);
+    // Compact: every visit reads it before anything else, and at 1M its file list is 1.49 MB so, 1.90 indented.
+    writeFileSync(temporary, `${JSON.stringify(manifest)}\n`);
     renameSync(temporary, join(this.dir, FORMAT3_FILES.manifest));
   }
 }
