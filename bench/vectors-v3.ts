@@ -24,7 +24,7 @@ const to = values.to;
 const old = JSON.parse(readFileSync(join(from, FORMAT3_FILES.manifest), 'utf8')) as Omit<Format3Manifest, 'vectorsFormat'> & { vectorsFormat: number };
 if (old.vectorsFormat !== 2) throw new Error(`${from} is vector side version ${old.vectorsFormat}, not 2`);
 if (existsSync(join(to, FORMAT3_FILES.manifest))) throw new Error(`${to} already holds a set`);
-const params = vectorParamsFor(old.count);
+const params = vectorParamsFor(old.count, old.rows.dims);
 const dims = old.rows.dims;
 const p = old.prefix.dims;
 const headDims = Math.min(params.headDims, dims);
@@ -73,8 +73,8 @@ const manifest: Format3Manifest = {
   files,
   createdBy: `${old.createdBy}; vector side 3 by bench/vectors-v3.ts`,
 };
-const text = `${JSON.stringify(manifest, null, 2)}\n`;
+const text = `${JSON.stringify(manifest)}\n`;
 parseFormat3Manifest(text);
 writeFileSync(join(to, FORMAT3_FILES.manifest), text);
 rmSync(join(to, `.${FORMAT3_FILES.manifest}.partial`), { force: true });
-console.log(`${to}: ${old.count} papers, prefix ${params.prefixEncoding} (${prefix.bytes.byteLength} bytes), ${old.rows.shards.length} row shards as heads of ${headDims} dims and tails, in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(`${to}: ${old.count} papers, prefix ${params.prefixEncoding} (${prefix.bytes.byteLength} bytes), ${old.rows.shards.length} row shards${headDims < dims ? ` as heads of ${headDims} dims and tails` : ' whole (no tails)'}, in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -86,7 +86,7 @@ export async function mergeShardsFormat3(paths: readonly string[], options: Form
   // Stored as float16: the rows are rotated by the values the reader will rotate queries by.
   const rotation = roundToFloat16(fitRotation(sampleRows(vectors, dims), dims).matrix);
   rotateInPlace(vectors, rotation, dims);
-  const params = options.params ?? vectorParamsFor(total);
+  const params = options.params ?? vectorParamsFor(total, model.dims);
   let lastLog = 0;
   const encoded = encodeVectors(vectors, dims, rotation, params, (stage, done, count) => {
     if (performance.now() - lastLog > 30_000) {

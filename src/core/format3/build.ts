@@ -82,9 +82,25 @@ export function rowsPerShardFor(count: number): number {
   return count <= 20_000 ? 128 : DEFAULT_VECTOR_PARAMS.rowsPerShard;
 }
 
-/** What the merge builds a set of `count` papers with. */
-export function vectorParamsFor(count: number): VectorSetParams {
-  return { ...DEFAULT_VECTOR_PARAMS, ...searchDefaultsFor(count), rowsPerShard: rowsPerShardFor(count), prefixEncoding: prefixEncodingFor(count) };
+/**
+ * The dims a row shard's head holds in a set of `count` papers (`dims`: the model's): every one (no tails) up to 500k.
+ * Split, a cold re-rank reads less (1M: 24 instead of 49 MB of row shards, recall@10 unchanged: bench/format3-rows.ts)
+ * but waits for a second round of files, the tails of the head re-rank's best 200: at 100k that round cost more
+ * search time (bench/scale.ts: the tails' wait 21 ms p50) than the 40 MB budget, met by half, gains in bytes.
+ */
+export function headDimsFor(count: number, dims: number): number {
+  return count > 500_000 ? Math.min(DEFAULT_VECTOR_PARAMS.headDims, dims) : dims;
+}
+
+/** What the merge builds a set of `count` papers with (`dims`: the model's). */
+export function vectorParamsFor(count: number, dims: number): VectorSetParams {
+  return {
+    ...DEFAULT_VECTOR_PARAMS,
+    ...searchDefaultsFor(count),
+    rowsPerShard: rowsPerShardFor(count),
+    prefixEncoding: prefixEncodingFor(count),
+    headDims: headDimsFor(count, dims),
+  };
 }
 
 /** A row shard's codes (rows × dims) → its head (the first headDims of each row) and its tail (the rest). */

@@ -6,7 +6,7 @@ import { fitRotation, rotateRows } from '../matryoshka/rotation';
 import { getModel } from '../models';
 import { mulberry32 } from '../random';
 import { generatePapers, type SourcePaper } from '../synthetic/generate';
-import { DEFAULT_VECTOR_PARAMS, encodeVectors, rowsPerShardFor, searchDefaultsFor, type VectorSetParams } from './build';
+import { DEFAULT_VECTOR_PARAMS, encodeVectors, rowsPerShardFor, searchDefaultsFor, vectorParamsFor, type VectorSetParams } from './build';
 import { decodeFloat16, encodeFloat16, fromFloat16Bits, roundToFloat16, toFloat16Bits } from './float16';
 import { CompactGraph, GraphBuilder, encodeGraph } from './graph';
 import { FORMAT3_VECTORS_VERSION, FORMAT3_VERSION, parseFormat3Manifest, type Format3Manifest } from './manifest';
@@ -384,6 +384,9 @@ describe('format 3 vectors', () => {
     for (const n of sizes) expect(searchDefaultsFor(n).ef).toBe(searchDefaultsFor(n).shortlist);
     // Smaller row shards where the shortlist is a larger share of the set.
     expect(sizes.map(rowsPerShardFor)).toEqual([128, 128, 128, 256, 256, 256, 256]);
+    // Where the eager prefix and the re-rank's reads outgrow the bytes budget: a 4-bit prefix, heads and tails.
+    expect(sizes.map((n) => vectorParamsFor(n, 384).prefixEncoding)).toEqual(['u8-range', 'u8-range', 'u8-range', 'u8-range', 'u8-range', 'u8-range', 'u4-range']);
+    expect(sizes.map((n) => vectorParamsFor(n, 384).headDims)).toEqual([384, 384, 384, 384, 384, 384, 160]);
   });
 
   it('writes the same bytes from the same input', () => {
