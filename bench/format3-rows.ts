@@ -50,7 +50,7 @@ if (!values.set || !values.embeddings) throw new Error('--set DIR and --embeddin
 const dir = values.set;
 const manifest = parseFormat3Manifest(readFileSync(join(dir, 'manifest.json')));
 const perShard = manifest.rows.rowsPerShard;
-const shardBytes = perShard * manifest.rows.dims;
+const shardBytes = perShard * manifest.rows.headDims;
 
 // Files read once from disk, then from memory (the 1M set's 2 GB are never read whole).
 const held = new Map<string, Promise<Uint8Array>>();
@@ -274,10 +274,10 @@ function boundPart(per: { rows: number[]; bits8: Map<number, number> }[]): void 
 
 async function hybridPart(): Promise<void> {
   const S = manifest.search.shortlist;
-  // "ef:shortlist[:minShardRows]", each against today's (the set's ef and shortlist, every row re-ranked).
+  // "ef:shortlist[:minShardRows[:headKeep]]", each against today's (the set's ef and shortlist, every row re-ranked).
   const configs = [`${manifest.search.ef}:${S}`, ...values.hybrid.split(',').filter(Boolean)].map((c) => {
-    const [ef, shortlist, min] = c.split(':').map(Number);
-    return { name: c, fusion: { ef, shortlist, ...(min ? { minShardRows: min } : {}) } };
+    const [ef, shortlist, min, headKeep] = c.split(':').map(Number);
+    return { name: c, fusion: { ef, shortlist, ...(min ? { minShardRows: min } : {}), ...(headKeep !== undefined ? { headKeep } : {}) } };
   });
   const engineFor = async (fusion: Format3EngineOptions['fusion']): Promise<{ engine: Format3Engine; vectors: VectorSet }> => {
     const vectors = await openFormat3(manifest, (name) => read(name), { cachedBytes: 1 << 30 });
@@ -285,18 +285,20 @@ async function hybridPart(): Promise<void> {
   };
   const today: number[][] = [];
   console.log(`\nHybrid top 10 with the vector side's walk and re-rank cut, against today's (ef ${manifest.search.ef}, shortlist ${S}); ${texts.length} typed queries\n`);
-  console.log('| ef:shortlist[:min rows a shard] | top 10 as today | identical lists | row shards a cold search reads, p50 (MB) | warm ms p50 | walk | rerank |\n|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| ef:shortlist[:min rows a shard[:headKeep]] | top 10 as today | identical lists | row shard files (heads, tails) a cold search reads, p50 (MB) | warm ms p50 | walk | rerank |\n|---|---:|---:|---:|---:|---:|---:|');
   for (const config of configs) {
     let same = 0;
     let identical = 0;
     const shards: number[] = [];
+    const megabytes: number[] = [];
     const ms: number[] = [];
     const walk: number[] = [];
     const rerank: number[] = [];
     for (let q = 0; q < texts.length; q++) {
       const { engine, vectors } = await engineFor(config.fusion);
       const got = (await engine.searchText(texts[q], embeddings[q], { mode: 'hybrid', k: 10 })).hits.map((h) => h.row);
-      shards.push(vectors.shardsFetched);
+      shards.push(vectors.shardsFetched + vectors.tailsFetched);
+      megabytes.push((perShard * (vectors.shardsFetched * manifest.rows.headDims + vectors.tailsFetched * (manifest.rows.dims - manifest.rows.headDims))) / 1e6);
       if (today.length <= q) today.push(got);
       same += got.filter((r) => today[q].includes(r)).length;
       if (got.join() === today[q].join()) identical++;
@@ -307,7 +309,7 @@ async function hybridPart(): Promise<void> {
       rerank.push(result.phases?.rerank ?? 0);
     }
     console.log(
-      `| ${config.name} | ${(same / (10 * texts.length)).toFixed(4)} | ${identical}/${texts.length} | ${median(shards)} (${((median(shards) * shardBytes) / 1e6).toFixed(1)}) | ${median(ms).toFixed(1)} | ${median(walk).toFixed(1)} | ${median(rerank).toFixed(1)} |`,
+      `| ${config.name} | ${(same / (10 * texts.length)).toFixed(4)} | ${identical}/${texts.length} | ${median(shards)} (${median(megabytes).toFixed(1)}) | ${median(ms).toFixed(1)} | ${median(walk).toFixed(1)} | ${median(rerank).toFixed(1)} |`,
     );
   }
 }

@@ -131,7 +131,7 @@ export interface Format3EngineOptions {
    * How a vector search whose ranks only feed fusion (hybrid, typed or similar) walks and re-ranks; default
    * FUSION_SHORTLIST. Semantic answers use the set's own shortlist.
    */
-  fusion?: Pick<VectorSearchOptions, 'shortlist' | 'ef' | 'minShardRows' | 'keepBest'>;
+  fusion?: Pick<VectorSearchOptions, 'shortlist' | 'ef' | 'minShardRows' | 'keepBest' | 'headKeep'>;
   /** Ranks past the page that readAhead reads the text of (default READ_AHEAD_RANKS; 0: none). */
   readAheadRanks?: number;
   /**
@@ -474,7 +474,7 @@ export class Format3Engine {
     keep: ((row: number) => boolean) | undefined,
     view: VectorView,
     phases?: PhaseClock,
-    shortlist: Pick<VectorSearchOptions, 'candidates' | 'onShortlist' | 'refine' | 'shortlist' | 'ef' | 'minShardRows' | 'keepBest'> = {},
+    shortlist: Pick<VectorSearchOptions, 'candidates' | 'onShortlist' | 'refine' | 'shortlist' | 'ef' | 'minShardRows' | 'keepBest' | 'headKeep'> = {},
   ): Promise<Scored[]> {
     return this.readers.vectors.search(rotated, k, {
       ...shortlist,

@@ -37,7 +37,11 @@ export function checkedFetch(manifest: Pick<Format3Manifest, 'files'>, read: (na
 export interface VectorSearchOptions {
   /** Rows the walk finds and the re-rank scores from their heads (default: the manifest's). */
   shortlist?: number;
-  /** The head re-rank's best rows scored again at full dims, their tails read (default: the manifest's; at least k). */
+  /**
+   * The head re-rank's best rows scored again at full dims, their tails read (default: the manifest's; at least k).
+   * 0: the heads' ranking is the answer, no tail read (scores are cosines over the first headDims): for ranks that
+   * only feed fusion.
+   */
   headKeep?: number;
   /** Width of the graph walk (default: the manifest's; at least the shortlist). */
   ef?: number;
@@ -252,8 +256,9 @@ export class VectorSet {
     if (!Number.isInteger(dims) || dims < 1 || dims > this.dims) throw new PapersiftError('invalid-option', `dims must be from 1 to ${this.dims}; got ${dims}`);
     // Every shortlisted row is scored from its head; those the head ranks best, again with their tails.
     let hits = await this.scoreHeads(query, rows, Math.min(dims, this.headDims), !options.candidates, phases);
-    if (dims > this.headDims) {
-      const keep = Math.min(hits.length, Math.max(k, options.headKeep ?? this.manifest.search.headKeep));
+    const headKeep = options.headKeep ?? this.manifest.search.headKeep;
+    if (dims > this.headDims && headKeep > 0) {
+      const keep = Math.min(hits.length, Math.max(k, headKeep));
       hits = await this.scoreWhole(
         query,
         hits.slice(0, keep).map((hit) => hit.row),
@@ -263,7 +268,7 @@ export class VectorSet {
       );
     }
     const refine = Math.min(hits.length, options.refine ?? this.manifest.search.refine);
-    if (dims === this.dims && refine > 0) await this.refine(query, hits, refine, phases);
+    if (dims === this.dims && (headKeep > 0 || this.headDims === this.dims) && refine > 0) await this.refine(query, hits, refine, phases);
     return hits.slice(0, k);
   }
 
