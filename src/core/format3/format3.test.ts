@@ -245,6 +245,38 @@ describe('the prefix graph', () => {
     for (const [node, list] of lists) expect(Array.from(out.subarray(0, graph.neighbours(node, 0, out)))).toEqual(list);
     expect(graph.neighbours(7, 0, out)).toBe(0);
   });
+
+  it('keeps a level-0 list longer than 255 bytes (2-byte lengths), upper levels coded as level 0, and refuses a version-1 file', () => {
+    const count = 2_000_000;
+    const far = Array.from({ length: 80 }, (_, i) => 300_000 + i * 20_000);
+    const levels = new Uint8Array(count);
+    levels[5] = 2;
+    levels[1_000_000] = 1;
+    const walkable = {
+      count,
+      maxLevel: 2,
+      entry: 5,
+      levels,
+      params: { m: 6 },
+      neighbours: (node: number, level: number, out: Int32Array) => {
+        const list = level === 0 ? (node === 0 ? far : []) : node === 5 ? (level === 1 ? [1_000_000] : []) : node === 1_000_000 && level === 1 ? [5] : [];
+        out.set(list);
+        return list.length;
+      },
+    };
+    const bytes = encodeGraph(walkable, Int32Array.from({ length: count }, (_, i) => i));
+    const graph = new CompactGraph(bytes);
+    const out = new Int32Array(128);
+    expect(Array.from(out.subarray(0, graph.neighbours(0, 0, out)))).toEqual(far);
+    expect(Array.from(out.subarray(0, graph.neighbours(5, 1, out)))).toEqual([1_000_000]);
+    expect(Array.from(out.subarray(0, graph.neighbours(1_000_000, 1, out)))).toEqual([5]);
+    expect(graph.neighbours(5, 2, out)).toBe(0);
+    expect([graph.maxLevel, graph.entry]).toEqual([2, 5]);
+    const v1 = bytes.slice();
+    v1[4] = 1;
+    expect(() => new CompactGraph(v1, 'graph.bin')).toThrow(/graph.bin is not a papersift graph: version 1, this build reads 2/);
+    expect(() => new CompactGraph(bytes.subarray(0, bytes.length - 8))).toThrow(/not a papersift graph/);
+  });
 });
 
 describe('format 3 vectors', () => {
