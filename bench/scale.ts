@@ -84,7 +84,7 @@ const KINDS: [string, RegExp][] = [
   ['paper text shards', /\/artifacts\/papers\/p-\d+\.json$/],
   ['papers: catalog, id buckets, titles', /\/artifacts\/papers\//],
   ['vectors, eager: rotation, scales, prefix codes, graph', /\/artifacts\/(rotation|scales|prefix|graph)[^/]*$/],
-  ['vectors: row shards and refine files (re-rank)', /\/artifacts\/(rows|refine)-\d+/],
+  ['vectors: row shards (heads, tails) and refine files (re-rank)', /\/artifacts\/(rows|tail|refine)-\d+/],
   ['format 2 files (papers.json, vectors, graphs, lexical.json)', /\/artifacts\//],
   ['the app (page, scripts, styles, icons, service worker)', /./],
 ];
