@@ -6,10 +6,10 @@ import { fitRotation, rotateRows } from '../matryoshka/rotation';
 import { getModel } from '../models';
 import { mulberry32 } from '../random';
 import { generatePapers, type SourcePaper } from '../synthetic/generate';
-import { DEFAULT_VECTOR_PARAMS, encodeVectors, rowsPerShardFor, searchDefaultsFor, vectorParamsFor, type VectorSetParams } from './build';
+import { DEFAULT_VECTOR_PARAMS, encodeVectors, rowsPerShardFor, searchDefaultsFor, splitRowShard, storedPrefix, vectorParamsFor, type VectorSetParams } from './build';
 import { decodeFloat16, encodeFloat16, fromFloat16Bits, roundToFloat16, toFloat16Bits } from './float16';
 import { CompactGraph, GraphBuilder, encodeGraph } from './graph';
-import { FORMAT3_VECTORS_VERSION, FORMAT3_VERSION, parseFormat3Manifest, type Format3Manifest } from './manifest';
+import { FORMAT3_FILES, FORMAT3_VECTORS_VERSION, FORMAT3_VERSION, parseFormat3Manifest, type Format3Manifest } from './manifest';
 import { codeDot, codeNormSquared, codeQuery, dequantiseRow, fitScales, fourBitScales, packFourBit, quantiseRows, refinedRow, refineRow, refineRowBytes, unpackFourBit } from './quantize';
 import { checkedFetch, openFormat3, withoutSparseShards } from './reader';
 
@@ -406,6 +406,26 @@ describe('format 3 vectors', () => {
       const x8 = a.set.prefixVector(row);
       const x4 = b.set.prefixVector(row);
       for (let d = 0; d < PARAMS.prefixDims; d++) expect(Math.abs(x4[d] - x8[d])).toBeLessThanOrEqual((17 / 2) * scales[PARAMS.prefixDims + d] + 1e-6);
+    }
+  });
+
+  it("a set with a 4-bit prefix and tails is a whole-row, 8-bit set's files transformed (what bench/vectors-v3.ts does to an older set)", () => {
+    const small = data.rotated.slice(0, 600 * DIMS);
+    const plain = allFiles(encodeVectors(small, DIMS, data.rotation, { ...PARAMS, headDims: DIMS }));
+    const split = allFiles(encodeVectors(small, DIMS, data.rotation, { ...PARAMS, prefixEncoding: 'u4-range' }));
+    const p = PARAMS.prefixDims;
+    const scales = bytesToFloats(plain.get('scales.f32') as Uint8Array);
+    const prefix = storedPrefix(plain.get('prefix.u8') as Uint8Array, { min: scales.slice(0, p), step: scales.slice(p, 2 * p) }, p, 'u4-range');
+    const same = (a: Uint8Array | undefined, b: Uint8Array | undefined) => Buffer.from(a as Uint8Array).equals(Buffer.from(b as Uint8Array));
+    expect(same(prefix.bytes, split.get('prefix.u8'))).toBe(true);
+    const splitScales = bytesToFloats(split.get('scales.f32') as Uint8Array);
+    expect(Array.from(splitScales.subarray(p, 2 * p))).toEqual(Array.from(prefix.scales.step));
+    expect(Array.from(splitScales.subarray(2 * p))).toEqual(Array.from(scales.subarray(2 * p)));
+    for (const name of ['graph.bin', 'rotation.f16', 'refine-00000.u4']) expect(same(plain.get(name), split.get(name)), name).toBe(true);
+    for (let i = 0; i < 600 / PARAMS.rowsPerShard; i++) {
+      const { head, tail } = splitRowShard(plain.get(FORMAT3_FILES.rowShard(i)) as Uint8Array, DIMS, PARAMS.headDims);
+      expect(same(head, split.get(FORMAT3_FILES.rowShard(i)))).toBe(true);
+      expect(same(tail, split.get(FORMAT3_FILES.tailShard(i)))).toBe(true);
     }
   });
 
