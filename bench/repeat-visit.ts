@@ -4,10 +4,17 @@
  * origin and profile, with the worker's start-up marks (EngineInfo.loadPhases), the page's own (scripts run, init
  * and the first search posted to the worker) and the first answer's searchMs by part, medians over the repeats.
  *
- *   npx tsx bench/repeat-visit.ts [--sizes 10000,100000] [--repeats 7] [--baseline <git ref>] [--set artifacts-f3-v2] [--baseline-set artifacts-f3]
+ *   npx tsx bench/repeat-visit.ts [--sizes 10000,100000] [--repeats 7] [--baseline <git ref>[,<git ref>…]] [--set artifacts-f3-v2] [--baseline-set artifacts-f3] [--blank] [--follow MS]
  *
- * --baseline builds the same sites from that commit too (`git archive` into .cache/repeat-visit-baseline, sharing
- * this checkout's node_modules, public/models and public/ort), visited in the same rounds: a ratio in one run.
+ * --blank: after each measured visit the page goes to about:blank, so what its worker does after the answer (the
+ * idle reads: titles, text, keyword index held) stops there instead of running beside the other sites' visits.
+ * --follow MS: each measured visit is made MS ms after an unmeasured visit of the same site has shown its hybrid
+ * result, as bench/scale.ts's repeat visits are (200 ms): that visit's idle reads are under way as the measured one
+ * starts. Implies --blank.
+ *
+ * --baseline builds the same sites from that commit too (`git archive` into .cache/repeat-visit-baseline/<ref>, sharing
+ * this checkout's node_modules, public/models and public/ort), visited in the same rounds: a ratio in one run. Several
+ * refs, comma-separated, each get their sites (an A/B/C of builds that differ in one setting).
  * The sets are read from .cache/scale/<N>/<set> (bench/scale.ts builds them: artifacts-f3-v<vector side version>, the
  * default), a baseline's from <baseline-set> (default the same: an older build may need the set of its own version);
  * the seed set from public/artifacts.
@@ -34,10 +41,14 @@ const { values } = parseArgs({
     baseline: { type: 'string' },
     set: { type: 'string', default: `artifacts-f3-v${FORMAT3_VECTORS_VERSION}` },
     'baseline-set': { type: 'string' },
+    blank: { type: 'boolean', default: false },
+    follow: { type: 'string' },
   },
 });
 const SIZES = values.sizes.split(',').filter(Boolean).map(Number);
 const REPEATS = Number(values.repeats);
+const FOLLOW_MS = values.follow === undefined ? undefined : Number(values.follow);
+const BLANK = values.blank || FOLLOW_MS !== undefined;
 const SCRATCH = join(REPO_ROOT, '.cache', 'repeat-visit');
 
 /** Page-side marks: scripts run, the worker's init and first search posted, the first keyword / hybrid results shown. */
@@ -64,7 +75,7 @@ interface Site {
 }
 
 async function checkoutBaseline(ref: string): Promise<string> {
-  const dir = join(REPO_ROOT, '.cache', 'repeat-visit-baseline');
+  const dir = join(REPO_ROOT, '.cache', 'repeat-visit-baseline', ref.replace(/[^\w.-]+/g, '-'));
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   execFileSync('sh', ['-c', 'git archive --format=tar "$0" | tar -x -C "$1"', ref, dir], { cwd: REPO_ROOT, stdio: 'inherit' });
@@ -130,7 +141,8 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0];
   const started = Date.now();
   const roots: [string, string, string][] = [['now', REPO_ROOT, values.set]];
-  if (values.baseline) roots.unshift([`before (${values.baseline})`, await checkoutBaseline(values.baseline), values['baseline-set'] ?? values.set]);
+  const baselines = (values.baseline ?? '').split(',').filter(Boolean);
+  for (const ref of baselines.reverse()) roots.unshift([`before (${ref})`, await checkoutBaseline(ref), values['baseline-set'] ?? values.set]);
   const sites: Site[] = [];
   try {
     for (const [version, root, set] of roots) {
@@ -149,7 +161,14 @@ async function main(): Promise<void> {
       await site.profile.page.waitForTimeout(4000);
     }
     for (let i = 0; i < REPEATS; i++) {
-      for (const site of sites) site.visits.push(await visit(site, QUERIES[0]));
+      for (const site of sites) {
+        if (FOLLOW_MS !== undefined) {
+          await visit(site, QUERIES[0]);
+          await site.profile.page.waitForTimeout(FOLLOW_MS);
+        }
+        site.visits.push(await visit(site, QUERIES[0]));
+        if (BLANK) await site.profile.page.goto('about:blank');
+      }
     }
   } finally {
     for (const site of sites) {
@@ -165,7 +184,7 @@ async function main(): Promise<void> {
     return Number.isNaN(m) ? '' : m.toFixed(name.startsWith('store.') || name.startsWith('source.') || /\.reads\.(network|stored)$/.test(name) ? 2 : 1);
   };
   console.log(['npx tsx bench/repeat-visit.ts', ...process.argv.slice(2)].join(' '));
-  console.log(`Load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end; ${Math.round((Date.now() - started) / 1000)} s; medians of ${REPEATS} repeat visits (ms from navigation start, query "${QUERIES[0]}").`);
+  console.log(`Load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end; ${Math.round((Date.now() - started) / 1000)} s; medians of ${REPEATS} repeat visits${FOLLOW_MS !== undefined ? `, each ${FOLLOW_MS} ms after another's hybrid result` : ''}${BLANK ? ', the page left after each' : ''} (ms from navigation start, query "${QUERIES[0]}").`);
   console.log(`| | ${sites.map((s) => s.label).join(' | ')} |`);
   console.log(`|---|${sites.map(() => '---').join('|')}|`);
   for (const name of [...timeline, ...rest]) console.log(`| ${name} | ${sites.map((s) => cell(s, name)).join(' | ')} |`);
