@@ -4,13 +4,17 @@
  * origin and profile, with the worker's start-up marks (EngineInfo.loadPhases), the page's own (scripts run, init
  * and the first search posted to the worker) and the first answer's searchMs by part, medians over the repeats.
  *
- *   npx tsx bench/repeat-visit.ts [--sizes 10000,100000] [--repeats 7] [--baseline <git ref>[,<git ref>…]] [--set artifacts-f3-v2] [--baseline-set artifacts-f3] [--blank] [--follow MS]
+ *   npx tsx bench/repeat-visit.ts [--sizes 10000,100000] [--repeats 7] [--baseline <git ref>[,<git ref>…]] [--set artifacts-f3-v2] [--baseline-set artifacts-f3] [--blank] [--follow MS] [--fresh K]
  *
  * --blank: after each measured visit the page goes to about:blank, so what its worker does after the answer (the
  * idle reads: titles, text, keyword index held) stops there instead of running beside the other sites' visits.
  * --follow MS: each measured visit is made MS ms after an unmeasured visit of the same site has shown its hybrid
  * result, as bench/scale.ts's repeat visits are (200 ms): that visit's idle reads are under way as the measured one
  * starts. Implies --blank.
+ * --fresh K: as bench/scale.ts visits a site: each round gives every site a new profile, visits it once (a first visit,
+ * not measured), then K times, each --follow ms (default 200) after the last one's hybrid result, all K measured
+ * (--repeats rounds, so K x repeats visits a site). The idle reads of the visit before, begun on the network on the first
+ * visit, are under way as each starts.
  *
  * --baseline builds the same sites from that commit too (`git archive` into .cache/repeat-visit-baseline/<ref>, sharing
  * this checkout's node_modules, public/models and public/ort), visited in the same rounds: a ratio in one run. Several
@@ -43,13 +47,17 @@ const { values } = parseArgs({
     'baseline-set': { type: 'string' },
     blank: { type: 'boolean', default: false },
     follow: { type: 'string' },
+    fresh: { type: 'string' },
   },
 });
 const SIZES = values.sizes.split(',').filter(Boolean).map(Number);
 const REPEATS = Number(values.repeats);
-const FOLLOW_MS = values.follow === undefined ? undefined : Number(values.follow);
+const FRESH = values.fresh === undefined ? undefined : Number(values.fresh);
+const FOLLOW_MS = values.follow === undefined ? (FRESH === undefined ? undefined : 200) : Number(values.follow);
 const BLANK = values.blank || FOLLOW_MS !== undefined;
 const SCRATCH = join(REPO_ROOT, '.cache', 'repeat-visit');
+/** How long a visit may take to show its hybrid result before the run stops and says what the page was doing. */
+const VISIT_TIMEOUT_MS = 120_000;
 
 /** Page-side marks: scripts run, the worker's init and first search posted, the first keyword / hybrid results shown. */
 const PROBE = `
@@ -72,6 +80,10 @@ interface Site {
   host: StaticHost;
   profile: Profile;
   visits: Record<string, number>[];
+  /** The page's last console messages and errors, told when a visit never shows its hybrid result. */
+  console: string[];
+  /** The site's build (the set copied in: ~0.5 GB at 100k), removed at the end. */
+  outDir: string;
 }
 
 async function checkoutBaseline(ref: string): Promise<string> {
@@ -88,18 +100,39 @@ async function openSite(label: string, artifacts: string, root: string): Promise
   const outDir = join(SCRATCH, label.replace(/\W+/g, '-'));
   await buildSite({ outDir, artifacts, buildId: `repeat-${label.replace(/\W+/g, '-')}`, root });
   const host = await startStaticHost({ root: outDir, isolation: true });
+  const site: Site = { label, host, profile: undefined as unknown as Profile, visits: [], console: [], outDir };
+  site.profile = await newProfile(site);
+  return site;
+}
+
+async function newProfile(site: Pick<Site, 'console'>): Promise<Profile> {
   const profile = await launchProfile();
   await profile.context.addInitScript(PROBE);
-  return { label, host, profile, visits: [] };
+  const note = (line: string) => site.console.push(`${new Date().toISOString().slice(11, 23)} ${line}`) > 200 && site.console.shift();
+  profile.page.on('console', (message) => note(`${message.type()}: ${message.text()}`));
+  profile.page.on('pageerror', (error) => note(`pageerror: ${error.message}`));
+  return profile;
 }
 
 async function visit(site: Site, query: string): Promise<Record<string, number>> {
   const { page } = site.profile;
   await page.goto(`${site.host.siteUrl}?q=${encodeURIComponent(query)}`, { waitUntil: 'commit', timeout: 600_000 });
-  await page.waitForFunction(() => (window as unknown as { __marks: Record<string, number> }).__marks.hybridShown !== undefined, undefined, {
-    timeout: 600_000,
-    polling: 20,
-  });
+  try {
+    await page.waitForFunction(() => (window as unknown as { __marks: Record<string, number> }).__marks.hybridShown !== undefined, undefined, {
+      timeout: VISIT_TIMEOUT_MS,
+      polling: 20,
+    });
+  } catch (e) {
+    // Say what the page was waiting for, not only that it waited.
+    const state = await page
+      .evaluate(() => ({
+        url: location.href,
+        status: document.querySelector('papersift-app')?.getAttribute('data-status'),
+        marks: (window as unknown as { __marks?: Record<string, number> }).__marks,
+      }))
+      .catch((error: unknown) => String(error));
+    throw new Error(`${site.label}: no hybrid result within ${VISIT_TIMEOUT_MS / 1000} s: ${JSON.stringify(state)}; console: ${site.console.slice(-20).join(' | ')}`, { cause: e });
+  }
   const { marks, timings, hybridTimings, origin, scriptsRun } = await page.evaluate(() => {
     const w = window as unknown as { __marks: Record<string, number>; __firstTimings: Record<string, unknown>; __hybridTimings: Record<string, unknown> };
     const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
@@ -154,7 +187,7 @@ async function main(): Promise<void> {
       }
     }
     // First visits: each fills its profile's storage, then settles as a reader of the first results would.
-    for (const site of sites) {
+    for (const site of FRESH === undefined ? sites : []) {
       await visit(site, QUERIES[0]);
       await site.profile.page.waitForFunction(() => document.querySelector('papersift-app')?.getAttribute('data-status') === 'ready', undefined, { timeout: 600_000 });
       await site.profile.page.evaluate(() => navigator.serviceWorker?.ready.then(() => undefined));
@@ -162,6 +195,18 @@ async function main(): Promise<void> {
     }
     for (let i = 0; i < REPEATS; i++) {
       for (const site of sites) {
+        console.error(`round ${i + 1}/${REPEATS}: ${site.label}`);
+        if (FRESH !== undefined) {
+          await site.profile.close();
+          site.profile = await newProfile(site);
+          await visit(site, QUERIES[0]);
+          for (let k = 0; k < FRESH; k++) {
+            await site.profile.page.waitForTimeout(FOLLOW_MS!);
+            site.visits.push({ ...(await visit(site, QUERIES[0])), 'visit.repeat': k + 1 });
+          }
+          await site.profile.page.goto('about:blank');
+          continue;
+        }
         if (FOLLOW_MS !== undefined) {
           await visit(site, QUERIES[0]);
           await site.profile.page.waitForTimeout(FOLLOW_MS);
@@ -174,7 +219,10 @@ async function main(): Promise<void> {
     for (const site of sites) {
       await site.profile.close();
       await site.host.close();
+      // Each build holds a copy of its set and the model: a few runs with several baselines filled the disk.
+      await rm(site.outDir, { recursive: true, force: true });
     }
+    for (const [, root] of roots) if (root !== REPO_ROOT) await rm(root, { recursive: true, force: true });
   }
   const names = [...new Set(sites.flatMap((s) => s.visits.flatMap((v) => Object.keys(v))))];
   const timeline = names.filter((n) => !n.includes('.')).sort((a, b) => median(sites[0].visits.map((v) => v[a] ?? NaN)) - median(sites[0].visits.map((v) => v[b] ?? NaN)));
@@ -184,7 +232,7 @@ async function main(): Promise<void> {
     return Number.isNaN(m) ? '' : m.toFixed(name.startsWith('store.') || name.startsWith('source.') || /\.reads\.(network|stored)$/.test(name) ? 2 : 1);
   };
   console.log(['npx tsx bench/repeat-visit.ts', ...process.argv.slice(2)].join(' '));
-  console.log(`Load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end; ${Math.round((Date.now() - started) / 1000)} s; medians of ${REPEATS} repeat visits${FOLLOW_MS !== undefined ? `, each ${FOLLOW_MS} ms after another's hybrid result` : ''}${BLANK ? ', the page left after each' : ''} (ms from navigation start, query "${QUERIES[0]}").`);
+  console.log(`Load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end; ${Math.round((Date.now() - started) / 1000)} s; medians of ${FRESH === undefined ? REPEATS : `${REPEATS} rounds x ${FRESH}`} repeat visits${FRESH !== undefined ? ', each round from a fresh profile\'s first visit' : ''}${FOLLOW_MS !== undefined ? `, each ${FOLLOW_MS} ms after another's hybrid result` : ''}${BLANK ? ', the page left after each' : ''} (ms from navigation start, query "${QUERIES[0]}").`);
   console.log(`| | ${sites.map((s) => s.label).join(' | ')} |`);
   console.log(`|---|${sites.map(() => '---').join('|')}|`);
   for (const name of [...timeline, ...rest]) console.log(`| ${name} | ${sites.map((s) => cell(s, name)).join(' | ')} |`);
