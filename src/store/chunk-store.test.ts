@@ -104,7 +104,7 @@ describe('chunk store', () => {
     };
     const first = new ChunkStore({ base: BASE, fetch: fakeFetch(files).fetch, storage });
     // Once the listing is back (before it, a read looks its file up at once: the next test).
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await first.whenListed();
     for (const name of ['lexical/b-0.bin', 'lexical/b-1.bin']) await first.read(name, entries.get(name)!);
     await first.flush();
     expect(asked).toEqual([]);
@@ -121,7 +121,7 @@ describe('chunk store', () => {
     const sizeOf = (...names: string[]) => names.reduce((sum, name) => sum + entries.get(name)!.bytes, 0);
     const store = new ChunkStore({ base: BASE, fetch: fakeFetch(files).fetch, storage: idbChunkStorage(database) });
     expect(store.keptOf(entries)).toBeUndefined(); // the listing is not back yet
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await store.whenListed();
     expect(store.keptOf(entries)).toEqual({ files: 0, bytes: 0 });
     for (const name of ['lexical/b-0.bin', 'lexical/b-3.bin']) await store.read(name, entries.get(name)!);
     await store.flush();
@@ -129,11 +129,11 @@ describe('chunk store', () => {
     const asked: string[] = [];
     const storage = idbChunkStorage(database);
     const next = new ChunkStore({ base: BASE, fetch: fakeFetch(files).fetch, storage: { ...storage, get: (key) => (asked.push(key), storage.get(key)) } });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await next.whenListed();
     await next.makeAllAvailableOffline(entries);
     expect(next.keptOf(entries)).toEqual({ files: entries.size, bytes: sizeOf(...entries.keys()) });
     const third = new ChunkStore({ base: BASE, fetch: fakeFetch(files).fetch, storage: idbChunkStorage(database) });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await third.whenListed();
     expect(third.keptOf(entries)).toEqual({ files: entries.size, bytes: sizeOf(...entries.keys()) });
   });
 
@@ -202,7 +202,7 @@ describe('chunk store', () => {
     };
     const names = [...entries.keys()];
     const first = new ChunkStore({ base: BASE, fetch: fakeFetch(files).fetch, storage });
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await first.whenListed();
     await Promise.all(names.map((name) => first.read(name, entries.get(name)!)));
     await first.flush();
     const next = new ChunkStore({ base: BASE, fetch: fakeFetch(files).fetch, storage });

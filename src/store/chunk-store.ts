@@ -139,6 +139,11 @@ export class ChunkStore {
     if (!listing) this.listing = { done: true, set: undefined };
   }
 
+  /** Resolves once the key listing taken at open is back (or has failed); `keptOf` answers from then on. */
+  async whenListed(): Promise<void> {
+    await this.kept;
+  }
+
   /** A file's checked bytes, from IndexedDB when kept there intact, else from the network (then kept). */
   readonly read: FileSource = (name, entry) => {
     const key = `${entry.sha256}:${name}`;
