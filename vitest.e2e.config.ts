@@ -10,5 +10,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 120_000,
     hookTimeout: 300_000,
+    // expect.poll's default second is short for a page whose worker shares two loaded cores with the test runner:
+    // CI failed twice on polls that pass given a few seconds. A poll only waits this long when it fails.
+    expect: { poll: { timeout: 15_000 } },
   },
 });
