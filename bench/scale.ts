@@ -2,7 +2,7 @@
  * The site at scale (issue #13's table): synthetic corpora from `generate-corpus`, merged into artifacts,
  * each built into the site and visited in headless Chromium beside the 364-paper seed site, taking turns.
  *
- *   npx tsx bench/scale.ts [--sizes 10000,100000] [--format 2,3] [--searches 20] [--repeats 3] [--write] [--recall-only] [--scratch DIR]
+ *   npx tsx bench/scale.ts [--sizes 10000,100000] [--format 2,3] [--searches 20] [--repeats 3] [--write] [--recall-only] [--scratch DIR] [--http2]
  *
  * --format: the artifact formats each corpus is merged into (build-index --merge … --format F), measured side by
  * side: 2 reads every file before the first result, 3 an eager prefix and graph, the rest as queries need it.
@@ -24,6 +24,10 @@
  *   benchmark queries embedded in Node: the ten of bench/queries.ts (the figure before 2 December), and those with
  *   the judged text queries of test/eval/queries.json (55 in all), the same for every size and format.
  * - what the first visit fetched before each first result, by kind of file (app, keyword index, text, vectors).
+ *
+ * --http2: the static host speaks HTTPS and HTTP/2 (self-signed), as GitHub Pages, Netlify, Cloudflare Pages and
+ *   CloudFront do, instead of plain HTTP/1.1, where Chromium keeps at most six connections to the host and queues
+ *   the rest (a cold 1M query asks for ~300 row shards at once). The default stays HTTP/1.1, the issue's `vite preview`.
  *
  * --recall-only: only the recall row (in Node, no browser), for each size and format; prints it, writes nothing.
  *
@@ -51,7 +55,7 @@ import { parseJudgedQueries } from '../src/core/eval/queries';
 import { QUERIES } from './queries';
 import { writeDocSection } from './doc-section';
 import { launchProfile, type Profile } from '../test/e2e/browser';
-import { buildSite, REPO_ROOT, startStaticHost, type StaticHost } from '../test/e2e/site-server';
+import { buildSite, HTTPS_ARGS, REPO_ROOT, startStaticHost, type StaticHost } from '../test/e2e/site-server';
 
 const { values } = parseArgs({
   options: {
@@ -61,6 +65,7 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '3' },
     write: { type: 'boolean', default: false },
     'recall-only': { type: 'boolean', default: false },
+    http2: { type: 'boolean', default: false },
     scratch: { type: 'string', default: join('.cache', 'scale') },
   },
 });
@@ -362,7 +367,7 @@ async function measureSite(label: string, artifacts: string, host: StaticHost, f
   const outDir = join(SCRATCH, 'sites', label.replace(/\W+/g, '-'));
   await buildSite({ outDir, artifacts, buildId: `scale-${papers}` });
   host.serve(outDir);
-  const profile = await launchProfile();
+  const profile = await launchProfile(undefined, values.http2 ? { extraArgs: HTTPS_ARGS } : {});
   const marks = new Map<string, Mark>();
   const counter = countBytes(profile);
   await profile.context.exposeFunction('__scaleMark', (name: string) => marks.set(name, { bytes: counter.total(), kinds: counter.kinds() }));
@@ -418,7 +423,7 @@ function report(sites: SiteFigures[], skipped: number[], load: [number, number],
     '',
     `Format 2 reads every file before the first result; format 3 an 8-bit prefix and one graph, the rest (row shards, paper text, keyword postings) as queries need it.`,
     `Synthetic corpora from \`generate-corpus\` (seed 1, 4 shards, merged with \`build-index --merge … --format F\`); the seed site is format 2;`,
-    `served by a plain static host with COOP/COEP and no compression, headless Chromium, fresh profile for the first visit, the same profile for the repeats.`,
+    `served by a plain static host (${values.http2 ? 'HTTPS, HTTP/2' : 'HTTP/1.1'}) with COOP/COEP and no compression, headless Chromium, fresh profile for the first visit, the same profile for the repeats.`,
     `Load average ${load[0].toFixed(1)} at the start, ${load[1].toFixed(1)} at the end; the run took ${Math.round(seconds)} s.`,
     '',
     header,
@@ -486,7 +491,7 @@ async function main(): Promise<void> {
     }
     return;
   }
-  const host = await startStaticHost({ root: SITE_ARTIFACTS_DIR, isolation: true });
+  const host = await startStaticHost({ root: SITE_ARTIFACTS_DIR, isolation: true, http2: values.http2 });
   const sites: SiteFigures[] = [];
   try {
     sites.push(await measureSite(SEED_LABEL, SITE_ARTIFACTS_DIR, host, 2));

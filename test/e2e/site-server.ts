@@ -6,10 +6,13 @@
  * base path, isolation headers on or off, and the served folder swappable under a running server (a
  * new deploy while a tab is open).
  */
-import { createReadStream, existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { extname, join, resolve, sep } from 'node:path';
 import { build, preview, type InlineConfig } from 'vite';
 import { DEFAULT_MODEL_ID } from '../../src/core/models';
@@ -106,6 +109,11 @@ export interface StaticHostOptions {
   base?: string;
   /** Send COOP/COEP (cross-origin isolation, WASM threads); hosts like GitHub Pages cannot. */
   isolation?: boolean;
+  /**
+   * Serve HTTPS with HTTP/2 (a self-signed certificate: the browser needs HTTPS_ARGS), as the common static hosts
+   * do, instead of plain HTTP/1.1, where Chromium opens at most six connections to a host and queues the rest.
+   */
+  http2?: boolean;
 }
 
 export interface StaticHost extends RunningSite {
@@ -135,33 +143,60 @@ const CONTENT_TYPES: Record<string, string> = {
  * stand in for a file the server stopped serving: whatever a page gets after a deploy comes from the
  * server or the service worker.
  */
-export async function startStaticHost({ root, base = '/', isolation = false }: StaticHostOptions): Promise<StaticHost> {
+export async function startStaticHost({ root, base = '/', isolation = false, http2 = false }: StaticHostOptions): Promise<StaticHost> {
   let served = resolve(root);
   let late: { pattern: RegExp; ms: number } | undefined;
-  const server = createHttpServer((request, response) => {
+  const handle = (request: Request, response: Response) => {
     const wait = late && late.pattern.test(request.url ?? '') ? new Promise((done) => setTimeout(done, late!.ms)) : Promise.resolve();
     void wait.then(() => answer(served, base, isolation, request, response)).catch(() => {
       if (!response.headersSent) response.writeHead(500);
       response.end();
     });
-  });
+  };
+  const sessions = new Set<{ destroy(): void }>();
+  const server = http2 ? createSecureServer({ ...(await selfSignedCertificate()), allowHTTP1: true }, handle) : createHttpServer(handle);
+  server.on('session', (session) => (sessions.add(session), session.on('close', () => sessions.delete(session))));
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const address = server.address();
   if (typeof address !== 'object' || !address) throw new Error('The static host has no port');
-  const url = `http://127.0.0.1:${address.port}/`;
+  const url = `${http2 ? 'https' : 'http'}://127.0.0.1:${address.port}/`;
   return {
     url,
     siteUrl: new URL(base, url).href,
     serve: (next) => (served = resolve(next)),
     delay: (pattern, ms = 0) => (late = pattern ? { pattern, ms } : undefined),
     close: () => {
-      server.closeAllConnections();
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      for (const session of sessions) session.destroy();
       return new Promise<void>((done) => server.close(() => done()));
     },
   };
 }
 
-async function answer(root: string, base: string, isolation: boolean, request: IncomingMessage, response: ServerResponse): Promise<void> {
+type Request = IncomingMessage | Http2ServerRequest;
+type Response = ServerResponse | Http2ServerResponse;
+
+/** Chromium switches for a page on the HTTP/2 static host: its certificate is self-signed. */
+export const HTTPS_ARGS = ['--ignore-certificate-errors'];
+
+/** A certificate for 127.0.0.1, made once per machine with openssl (Node cannot make one) and kept in the temp folder. */
+async function selfSignedCertificate(): Promise<{ key: Buffer; cert: Buffer }> {
+  const dir = join(tmpdir(), 'papersift-static-host-tls');
+  const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+  if (!existsSync(cert)) {
+    await mkdir(dir, { recursive: true });
+    const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '3650'];
+    args.push('-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert);
+    try {
+      execFileSync('openssl', args, { stdio: 'ignore' });
+    } catch (error) {
+      throw new Error(`The HTTP/2 static host needs openssl for its certificate (apt-get install -y openssl): ${String(error)}`);
+    }
+  }
+  return { key: readFileSync(key), cert: readFileSync(cert) };
+}
+
+async function answer(root: string, base: string, isolation: boolean, request: Request, response: Response): Promise<void> {
   const headers: Record<string, string> = { 'Cache-Control': 'no-cache' };
   if (isolation) {
     headers['Cross-Origin-Opener-Policy'] = 'same-origin';

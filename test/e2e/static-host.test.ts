@@ -1,12 +1,12 @@
 /**
  * Any static host: the `npm run build` output served from a sub-path (PAPERSIFT_BASE=/papersift/) by a
- * plain file server that sends no COOP/COEP headers, as GitHub Pages would. The page is then not
+ * plain file server that sends no COOP/COEP headers and speaks HTTPS with HTTP/2, as GitHub Pages would. The page is then not
  * cross-origin isolated (ONNX runs on one WASM thread) and must still search, install its service
  * worker for the sub-path, reload offline and offer an installable web app manifest.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchProfile, waitForReady, watchProblems, type Page, type PageProblems, type Profile } from './browser';
-import { buildSite, startStaticHost, variantDir, type StaticHost } from './site-server';
+import { buildSite, HTTPS_ARGS, startStaticHost, variantDir, type StaticHost } from './site-server';
 
 const BASE = '/papersift/';
 const QUERY = 'a neural network whose outputs point to positions in its own input sequence';
@@ -19,8 +19,8 @@ let problems: PageProblems;
 beforeAll(async () => {
   const dir = variantDir('sub-path');
   await buildSite({ outDir: dir, base: BASE, buildId: 'sub-path' });
-  host = await startStaticHost({ root: dir, base: BASE, isolation: false });
-  profile = await launchProfile();
+  host = await startStaticHost({ root: dir, base: BASE, isolation: false, http2: true });
+  profile = await launchProfile(undefined, { extraArgs: HTTPS_ARGS });
   page = profile.page;
   problems = watchProblems(page);
 });
@@ -30,6 +30,15 @@ afterAll(async () => {
   await host?.close();
 });
 
+/** A file as the page gets it (Node's fetch refuses the host's self-signed certificate). */
+async function pageFetch(url: string): Promise<{ status: number; contentType: string | null; body: Uint8Array }> {
+  const got = await page.evaluate(async (href) => {
+    const response = await fetch(href, { cache: 'no-store' });
+    return { status: response.status, contentType: response.headers.get('content-type'), body: [...new Uint8Array(await response.arrayBuffer())] };
+  }, url);
+  return { ...got, body: new Uint8Array(got.body) };
+}
+
 async function searchShowsCards(): Promise<string[]> {
   const input = page.locator('input[type="search"]');
   await input.fill(QUERY);
@@ -38,10 +47,12 @@ async function searchShowsCards(): Promise<string[]> {
   return page.locator('[data-paper-id]').evaluateAll((els) => els.map((el) => el.getAttribute('data-paper-id') ?? ''));
 }
 
-describe('a sub-path without isolation headers', () => {
+describe('a sub-path without isolation headers, over HTTP/2', () => {
   it('loads, runs on one thread and searches', async () => {
     const response = await page.goto(host.siteUrl);
     expect(response?.status()).toBe(200);
+    expect(host.siteUrl).toMatch(/^https:/);
+    expect(await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).nextHopProtocol)).toBe('h2');
     expect(response?.headers()['cross-origin-embedder-policy']).toBeUndefined();
     await waitForReady(page);
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
@@ -65,7 +76,7 @@ describe('a sub-path without isolation headers', () => {
     const href = await page.locator('link[rel="manifest"]').getAttribute('href');
     const manifestUrl = new URL(href ?? '', host.siteUrl).href;
     expect(manifestUrl).toBe(`${host.siteUrl}manifest.webmanifest`);
-    const manifest = (await (await fetch(manifestUrl)).json()) as {
+    const manifest = JSON.parse(new TextDecoder().decode((await pageFetch(manifestUrl)).body)) as {
       name: string;
       short_name: string;
       start_url: string;
@@ -84,10 +95,10 @@ describe('a sub-path without isolation headers', () => {
     const icons = manifest.icons.map((icon) => ({ ...icon, url: new URL(icon.src, manifestUrl).href }));
     expect(icons.map((icon) => `${icon.sizes} ${icon.purpose ?? 'any'}`).sort()).toEqual(['192x192 any', '512x512 any', '512x512 maskable']);
     for (const icon of icons) {
-      const response = await fetch(icon.url);
+      const response = await pageFetch(icon.url);
       expect(response.status, icon.url).toBe(200);
-      expect(response.headers.get('content-type')).toBe('image/png');
-      expect(pngSize(new Uint8Array(await response.arrayBuffer()))).toBe(icon.sizes);
+      expect(response.contentType).toBe('image/png');
+      expect(pngSize(response.body)).toBe(icon.sizes);
     }
 
     const cached = await page.evaluate(async () => {
