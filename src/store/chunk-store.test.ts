@@ -325,6 +325,61 @@ describe('chunk store', () => {
     await expect(store.makeAllAvailableOffline(entries)).rejects.toMatchObject({ code: 'storage' });
   });
 
+  it('keeps the files a search downloads in one write, and serves one waiting for it from memory', async () => {
+    const { files, entries, database, state } = await setup();
+    const idb = idbChunkStorage(database);
+    const writes: string[][] = [];
+    const asked: string[] = [];
+    const storage: ChunkStorage = {
+      ...idb,
+      get: (key) => (asked.push(key), idb.get(key)),
+      getMany: (wanted) => (asked.push(...wanted), idb.getMany!(wanted)),
+      set: (key, value) => (writes.push([key]), idb.set(key, value)),
+      setMany: (batch) => (writes.push(batch.map(([key]) => key)), idb.setMany!(batch)),
+    };
+    const store = new ChunkStore({ base: BASE, fetch: fakeFetch(files).fetch, storage });
+    await store.whenListed();
+    const names = [...entries.keys()];
+    await Promise.all(names.map((name) => store.read(name, entries.get(name)!)));
+    expect(writes).toEqual([]); // not yet: the batch waits a few ms for more
+    expect(await store.read(names[2], entries.get(names[2])!)).toEqual(files.get(names[2]));
+    expect(asked).toEqual([]);
+    await store.flush();
+    expect(writes).toEqual([names.map((name) => entries.get(name)!.sha256)]);
+    state.offline = true;
+    const next = new ChunkStore({ base: BASE, fetch: fakeFetch(files).fetch, storage: idbChunkStorage(database) });
+    for (const name of names) expect(await next.read(name, entries.get(name)!)).toEqual(files.get(name));
+    expect(next.stats).toMatchObject({ stored: { files: names.length }, network: { files: 0 } });
+  });
+
+  it('when a batched write fails, says so once and fetches those files again rather than look for them', async () => {
+    const { files, entries } = await setup();
+    const kept = new Map<string, unknown>();
+    const storage: ChunkStorage = {
+      get: async (key) => kept.get(key),
+      set: async (key, value) => void kept.set(key, value),
+      del: async (key) => void kept.delete(key),
+      keys: async () => [...kept.keys()],
+      setMany: async () => {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      },
+    };
+    const { fetch, state } = fakeFetch(files);
+    const problems: string[] = [];
+    const store = new ChunkStore({ base: BASE, fetch, storage, onStorageProblem: (p) => problems.push(p.message) });
+    await store.whenListed();
+    const names = ['lexical/b-0.bin', 'lexical/b-1.bin'];
+    await Promise.all(names.map((name) => store.read(name, entries.get(name)!)));
+    await store.flush();
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/storage for this site is full/);
+    expect(await store.read(names[0], entries.get(names[0])!)).toEqual(files.get(names[0]));
+    expect(state.requests).toEqual([...names, names[0]]);
+    // "Available offline" writes one file at a time and must hold them all: it keeps them with `set`.
+    await store.makeAllAvailableOffline(entries);
+    expect(kept.size).toBe(entries.size);
+  });
+
   it('makes every file available offline, reporting the total up front and progress to the end', async () => {
     const { files, entries, state, open } = await setup();
     const store = open();

@@ -13,7 +13,7 @@
  * idb-keyval (already the app's IndexedDB layer) rather than Cache Storage: Cache Storage keys by URL,
  * where a content-addressed key is what makes old and new builds share records safely.
  */
-import { createStore, del, get, getMany, keys, promisifyRequest, set, type UseStore } from 'idb-keyval';
+import { createStore, del, get, getMany, keys, promisifyRequest, set, setMany, type UseStore } from 'idb-keyval';
 import { isPapersiftError, PapersiftError } from '../core/errors';
 import { checkFile, type FileEntry, type FileSource } from '../core/format3/sharded-files';
 
@@ -26,6 +26,8 @@ export interface ChunkStorage {
   keys?(): Promise<string[]>;
   /** Several records in one read (one IndexedDB transaction); without it, `get` one by one. */
   getMany?(keys: string[]): Promise<unknown[]>;
+  /** Several records in one write (one IndexedDB transaction); without it, a search's files are kept one `set` each. */
+  setMany?(entries: [string, unknown][]): Promise<void>;
 }
 
 export interface ChunkStoreOptions {
@@ -74,6 +76,15 @@ export const NOT_KEPT_OFFLINE =
 /** How many files "make available offline" fetches at once. */
 const OFFLINE_CONCURRENCY = 4;
 
+/**
+ * A search's downloaded files are kept in one IndexedDB write per this many ms (or per WRITE_BATCH_BYTES), not one
+ * each: a cold 1M search downloads ~300 row shards, and in headless Chromium 300 writes of 40 KB took 239 ms in a
+ * transaction each against 95 ms in one, while a read begun behind them waited 209 ms (a read of a kept text shard
+ * or keyword bucket waits behind every write transaction begun before it).
+ */
+const WRITE_BATCH_MS = 30;
+const WRITE_BATCH_BYTES = 4 * 1024 * 1024;
+
 export function idbChunkStorage(database = 'papersift-chunks'): ChunkStorage {
   let store: UseStore | undefined;
   const idb = () => (store ??= createStore(database, 'chunks'));
@@ -83,6 +94,7 @@ export function idbChunkStorage(database = 'papersift-chunks'): ChunkStorage {
     del: (key) => del(key, idb()),
     keys: async () => (await keys(idb())).map(String),
     getMany: (wanted) => getMany(wanted, idb()),
+    setMany: (entries) => setMany(entries, idb()),
   };
 }
 
@@ -117,6 +129,8 @@ export class ChunkStore {
    * IndexedDB transaction instead of one each.
    */
   private lookups?: Map<string, { resolve: (record: unknown) => void; reject: (error: unknown) => void }[]>;
+  /** Downloaded files waiting for their batched write: a read of one meanwhile gets its checked bytes from here. */
+  private writeBatch?: { records: Map<string, ChunkRecord>; bytes: number; writeNow: () => void; written: Promise<void> };
   readonly stats: ChunkStats = { network: { files: 0, bytes: 0 }, stored: { files: 0, bytes: 0 }, corrupt: 0, ms: { storageGet: 0, fetch: 0, hash: 0 } };
   /** Why files are not being kept, once storing has failed; undefined while all is well. */
   storageProblem?: PapersiftError;
@@ -162,6 +176,9 @@ export class ChunkStore {
    */
   async makeAllAvailableOffline(files: Iterable<[string, FileEntry]>, onProgress?: (progress: OfflineProgress) => void): Promise<OfflineProgress> {
     const unique = new Map<string, FileEntry>(files);
+    // A search's files still waiting for their batched write are written (or found unwritable) first: a file counts
+    // as available offline only once IndexedDB holds it.
+    await this.flush();
     const progress: OfflineProgress = { files: 0, totalFiles: unique.size, bytes: 0, totalBytes: 0 };
     for (const entry of unique.values()) progress.totalBytes += entry.bytes;
     onProgress?.({ ...progress });
@@ -239,6 +256,7 @@ export class ChunkStore {
 
   /** Resolves once every file read so far has been offered to IndexedDB (kept, or its storage problem told). */
   async flush(): Promise<void> {
+    this.writeBatch?.writeNow();
     await Promise.all([...this.writes]);
   }
 
@@ -247,6 +265,8 @@ export class ChunkStore {
     let record: ChunkRecord | undefined;
     const asked = performance.now();
     const bits = keyBits(entry.sha256);
+    const waiting = this.writeBatch?.records.get(entry.sha256);
+    if (waiting) return waiting.data;
     const { listing } = this;
     // `listed: false` asks storage even for a key the listing lacks.
     if (listed && listing.done && listing.set && !listing.set.has(bits)) return undefined;
@@ -348,7 +368,8 @@ export class ChunkStore {
     const kept = await this.kept;
     kept?.add(keyBits(entry.sha256));
     try {
-      await this.storage.set(entry.sha256, { name, data } satisfies ChunkRecord);
+      if (required || !this.storage.setMany) await this.storage.set(entry.sha256, { name, data } satisfies ChunkRecord);
+      else await this.keepInBatch(entry.sha256, { name, data });
     } catch (e) {
       kept?.delete(keyBits(entry.sha256));
       const quota = e instanceof Error && (e.name === 'QuotaExceededError' || (e as { code?: number }).code === 22);
@@ -369,8 +390,29 @@ export class ChunkStore {
       if (required) throw problem;
     }
   }
-}
 
+  /** Joins the write under way (written WRITE_BATCH_MS after its first file, sooner once it is big or on flush). */
+  private keepInBatch(key: string, record: ChunkRecord): Promise<void> {
+    let batch = this.writeBatch;
+    if (!batch) {
+      const records = new Map<string, ChunkRecord>();
+      let writeNow!: () => void;
+      const due = new Promise<void>((resolve) => (writeNow = resolve));
+      const timer = setTimeout(writeNow, WRITE_BATCH_MS);
+      const written = due.then(() => {
+        clearTimeout(timer);
+        if (this.writeBatch === batch) this.writeBatch = undefined;
+        return this.storage.setMany!([...records]);
+      });
+      batch = { records, bytes: 0, writeNow, written };
+      this.writeBatch = batch;
+    }
+    batch.records.set(key, record);
+    batch.bytes += record.data.byteLength;
+    if (batch.bytes >= WRITE_BATCH_BYTES) batch.writeNow();
+    return batch.written;
+  }
+}
 /** What a lookup raced against the key listing gives when the listing says the file is not kept. */
 const NOT_LISTED = Symbol('not listed');
 
