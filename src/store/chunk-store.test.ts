@@ -345,7 +345,8 @@ describe('chunk store', () => {
     expect(await store.read(names[2], entries.get(names[2])!)).toEqual(files.get(names[2]));
     expect(asked).toEqual([]);
     await store.flush();
-    expect(writes).toEqual([names.map((name) => entries.get(name)!.sha256)]);
+    // One write holding every file, in the order their downloads were checked (which varies).
+    expect(writes.map((keys) => [...keys].sort())).toEqual([names.map((name) => entries.get(name)!.sha256).sort()]);
     state.offline = true;
     const next = new ChunkStore({ base: BASE, fetch: fakeFetch(files).fetch, storage: idbChunkStorage(database) });
     for (const name of names) expect(await next.read(name, entries.get(name)!)).toEqual(files.get(name));
@@ -374,7 +375,8 @@ describe('chunk store', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/storage for this site is full/);
     expect(await store.read(names[0], entries.get(names[0])!)).toEqual(files.get(names[0]));
-    expect(state.requests).toEqual([...names, names[0]]);
+    expect(state.requests.slice(0, 2).sort()).toEqual(names);
+    expect(state.requests.slice(2)).toEqual([names[0]]);
     // "Available offline" writes one file at a time and must hold them all: it keeps them with `set`.
     await store.makeAllAvailableOffline(entries);
     expect(kept.size).toBe(entries.size);
