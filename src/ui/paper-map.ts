@@ -677,7 +677,11 @@ export class PaperMap extends LitElement {
   }
 
   private onKeydown(e: KeyboardEvent): void {
-    if (e.altKey || e.ctrlKey || e.metaKey || !this.view) return;
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    // A key pressed before the size observer's first report (points just arrived) measures the canvas now
+    // instead of being lost.
+    if (!this.view && this.points) this.resize();
+    if (!this.view) return;
     const step = e.shiftKey ? KEY_PAN * 4 : KEY_PAN;
     switch (e.key) {
       case 'ArrowLeft':
