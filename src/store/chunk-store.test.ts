@@ -31,6 +31,16 @@ function fakeFetch(files: Map<string, Uint8Array>) {
   return { fetch, state };
 }
 
+/** Storage over a Map, with a key listing. */
+function memoryStorage(kept: Map<string, unknown>): ChunkStorage {
+  return {
+    get: async (key) => kept.get(key),
+    set: async (key, value) => void kept.set(key, value),
+    del: async (key) => void kept.delete(key),
+    keys: async () => [...kept.keys()],
+  };
+}
+
 let databases = 0;
 async function setup() {
   const { files, entries } = await serverFiles();
@@ -166,12 +176,7 @@ describe('chunk store', () => {
   it('offline, finds a file another tab kept after this store listed its keys', async () => {
     const { files, entries } = await setup();
     const kept = new Map<string, unknown>();
-    const storage: ChunkStorage = {
-      get: async (key) => kept.get(key),
-      set: async (key, value) => void kept.set(key, value),
-      del: async (key) => void kept.delete(key),
-      keys: async () => [...kept.keys()],
-    };
+    const storage = memoryStorage(kept);
     const { fetch, state } = fakeFetch(files);
     const tab = new ChunkStore({ base: BASE, fetch, storage });
     const name = 'lexical/b-3.bin';
@@ -357,10 +362,7 @@ describe('chunk store', () => {
     const { files, entries } = await setup();
     const kept = new Map<string, unknown>();
     const storage: ChunkStorage = {
-      get: async (key) => kept.get(key),
-      set: async (key, value) => void kept.set(key, value),
-      del: async (key) => void kept.delete(key),
-      keys: async () => [...kept.keys()],
+      ...memoryStorage(kept),
       setMany: async () => {
         throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
       },
