@@ -5,10 +5,13 @@
  * second half the same with one more word). What changed is read as a ratio, not against a figure taken at
  * another load.
  *
- *   npx tsx bench/search-ab.ts --against /path/to/other/checkout [--size 10000] [--set DIR] [--rounds 2] [--searches 20] [--repeat] [--verbose] [--memory SECONDS]
+ *   npx tsx bench/search-ab.ts --against /path/to/other/checkout [--size 10000] [--set DIR] [--against-set DIR] [--rounds 2] [--searches 20] [--repeat] [--verbose] [--memory SECONDS]
  *
  * --repeat: each visit searches, reloads the page in the same profile and times the same searches again, their
  * files now read from IndexedDB (a repeat visit); those second searches are the ones reported.
+ *
+ * --against-set DIR: the other checkout's build reads this set instead (an older build that reads an older vector
+ * side version: the same corpus merged by each, so the two differ by their code and the format it reads).
  *
  * --memory S: after the (first) searches, the page is left idle S seconds (what the worker reads in idle time gets
  * read), then the tab's memory is measured (performance.measureUserAgentSpecificMemory: page and workers, model included).
@@ -41,6 +44,8 @@ const { values } = parseArgs({
     repeat: { type: 'boolean', default: false },
     /** The set to search (default: .cache/scale/<size>/artifacts-f3-v<vector side version>, else artifacts-f3). */
     set: { type: 'string' },
+    /** The set the other checkout's site is built over (default: the same as this one's). */
+    'against-set': { type: 'string' },
     /** After the searches, left idle this many seconds, then tab memory (performance.measureUserAgentSpecificMemory, model included). */
     memory: { type: 'string' },
   },
@@ -56,14 +61,16 @@ const artifacts = values.set
     join(REPO_ROOT, '.cache', 'scale', values.size, `artifacts-f3-v${FORMAT3_VECTORS_VERSION}`);
 if (!existsSync(join(artifacts, 'manifest.json'))) throw new Error(`No format-3 set at ${artifacts}: run bench/scale.ts --sizes ${values.size} --format 3 first`);
 const SEARCHES = Number(values.searches);
+const otherArtifacts = values['against-set'] ? resolve(values['against-set']) : artifacts;
+if (!existsSync(join(otherArtifacts, 'manifest.json'))) throw new Error(`No format-3 set at ${otherArtifacts}`);
 const variants = [
-  { name: 'other', root: resolve(values.against) },
-  { name: 'this', root: REPO_ROOT },
+  { name: 'other', root: resolve(values.against), artifacts: otherArtifacts },
+  { name: 'this', root: REPO_ROOT, artifacts },
 ];
 
-async function buildVariant(root: string, outDir: string): Promise<void> {
+async function buildVariant(root: string, set: string, outDir: string): Promise<void> {
   const saved = { artifacts: process.env.PAPERSIFT_ARTIFACTS, id: process.env.PAPERSIFT_BUILD_ID };
-  process.env.PAPERSIFT_ARTIFACTS = artifacts;
+  process.env.PAPERSIFT_ARTIFACTS = set;
   process.env.PAPERSIFT_BUILD_ID = `ab-${values.size}`;
   try {
     await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
@@ -146,7 +153,7 @@ const load = [loadavg()[0]];
 const host = await startStaticHost({ root: REPO_ROOT, isolation: true });
 const visits = new Map<string, Visit[]>(variants.map((v) => [v.name, []]));
 try {
-  for (const variant of variants) await buildVariant(variant.root, join(REPO_ROOT, '.cache', 'search-ab', variant.name));
+  for (const variant of variants) await buildVariant(variant.root, variant.artifacts, join(REPO_ROOT, '.cache', 'search-ab', variant.name));
   for (let round = 0; round < Number(values.rounds); round++) {
     const order = round % 2 === 0 ? variants : [...variants].reverse();
     for (const variant of order) {
