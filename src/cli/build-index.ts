@@ -19,7 +19,7 @@ import { SEED_COLLECTION_NAME, defaultArtifactsDir } from './open-engine';
 import { DEFAULT_MODEL_ID, getModel, resolveDtype, type ModelSpec } from '../core/models';
 import { parseShardSpec, shardFromEnv } from '../core/shards/format';
 import { buildFormat3, buildShard, mergeShards } from './sharded-build';
-import { mergeShardsFormat3 } from './format3-merge';
+import { format3VectorChoices, mergeShardsFormat3, type Format3MergeOptions } from './format3-merge';
 
 const USAGE = `Usage:
   npm run build-index -- --corpus FILE [--corpus FILE ...] --out DIR [--name "Title of the collection"]
@@ -49,6 +49,11 @@ Options:
                    graph eager, full vectors and papers in shards read on demand (the site, search --index
                    and eval --index read it); --merge streams, so a million papers merge in ~3 GB; a
                    corpus built straight to format 3 is embedded as one shard, then merged
+  --head-dims N    format 3: the dims of each row that a shortlist's re-rank reads (a row shard's head);
+                   the rest go in tail files read only for the head re-rank's best rows (default: all
+                   dims up to 500,000 papers, 160 above, where the first hybrid result's bytes bind)
+  --prefix-bits B  format 3: 8 or 4 bits a dim for the in-memory prefix the graph walks (default: 8 up
+                   to 500,000 papers, 4 above: half the bytes read before the first hybrid result)
 
 Ctrl-C stops a build once the papers being embedded are done; everything embedded is in the cache, and
 running the same command again resumes.`;
@@ -97,6 +102,8 @@ async function main(): Promise<number> {
         shard: { type: 'string' },
         merge: { type: 'string', multiple: true },
         format: { type: 'string' },
+        'head-dims': { type: 'string' },
+        'prefix-bits': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -118,6 +125,7 @@ async function main(): Promise<number> {
   let shard: { index: number; count: number; from?: string } | undefined;
   let model: ModelSpec;
   let dtype: Dtype;
+  let vectorChoices: Format3MergeOptions['vectorChoices'];
   const mergePaths = values.merge ? [...values.merge, ...positionals] : [];
   try {
     if (positionals.length > 0 && !values.merge) throw new PapersiftError('invalid-option', `Unexpected argument "${positionals[0]}"`);
@@ -142,13 +150,14 @@ async function main(): Promise<number> {
     model = getModel(values.model ?? DEFAULT_MODEL_ID);
     dtype = resolveDtype(model, values.dtype as Dtype | undefined);
     out = resolve(values.out ?? defaultArtifactsDir(model.id, dtype));
+    vectorChoices = format3VectorChoices(values['head-dims'], values['prefix-bits'], values.format, model.dims);
   } catch (e) {
     process.stderr.write(`${describeError(e)}\n\n${USAGE}\n`);
     return 2;
   }
 
   if (values.merge) {
-    const mergeOptions = { model, dtype, out, name: values.name, createdBy: CREATED_BY, log };
+    const mergeOptions = { model, dtype, out, name: values.name, createdBy: CREATED_BY, log, vectorChoices };
     const report = values.format === '3' ? await mergeShardsFormat3(mergePaths, mergeOptions) : await mergeShards(mergePaths, mergeOptions);
     const seconds = (performance.now() - started) / 1000;
     log(`Merged: ${report.papers} papers from ${report.shards} shard${report.shards === 1 ? '' : 's'} (read ${report.seconds.read.toFixed(1)} s, indexes ${report.seconds.index.toFixed(1)} s, wall ${seconds.toFixed(1)} s)`);
@@ -188,7 +197,7 @@ async function main(): Promise<number> {
     if (values.format === '3') {
       const name = values.name ?? (corpusFiles.length > 0 ? collectionNameFromFiles(corpusFiles) : SEED_COLLECTION_NAME);
       const embed = { kind: 'workers' as const, workers, threadsPerWorker: threads, signal: controller.signal };
-      const report = await buildFormat3(corpus.papers, { model, dtype, out, name, cacheDir, embed, createdBy: CREATED_BY, log });
+      const report = await buildFormat3(corpus.papers, { model, dtype, out, name, cacheDir, embed, createdBy: CREATED_BY, log, vectorChoices });
       log(`Built format 3: ${report.papers} papers in ${((performance.now() - started) / 1000).toFixed(1)} s; index ${displayPath(out)} (${(report.bytes / 1e6).toFixed(2)} MB)`);
       return 0;
     }

@@ -8,7 +8,7 @@ import { getModel, PAPER_TEXT_FORM } from '../core/models';
 import { mulberry32 } from '../core/random';
 import { shardOfId, shardStem } from '../core/shards/format';
 import type { Paper } from '../core/types';
-import { mergeShardsFormat3 } from './format3-merge';
+import { format3VectorChoices, mergeShardsFormat3 } from './format3-merge';
 import { openFormat3Dir } from './format3-search';
 import { ShardWriter } from './shard-files';
 import { searchCli } from '../../test/helpers/search-cli';
@@ -121,5 +121,55 @@ describe('build-index --merge --format 3', () => {
     expect(byName.hits.slice(0, 20).every((h) => h.author === 'Grace Hopper' && h.paper.title.endsWith('topic 17'))).toBe(true);
     // Two co-authors' parts are not one author's name.
     expect((await engine.searchText('grace turing', null)).authorMatches).toBeUndefined();
+  });
+
+  it('with --head-dims and --prefix-bits 4 splits rows in heads and tails and halves the prefix, and answers as the whole-row set does', async () => {
+    const data = corpus();
+    const shards = await writeShards(2, data);
+    const sets: string[] = [];
+    for (const vectorChoices of [undefined, format3VectorChoices('160', '4', '3', dims)]) {
+      const out = mkdtempSync(join(tmpdir(), 'f3-set-'));
+      await mergeShardsFormat3([shards], { model, dtype, out, createdBy: 'test', log: () => {}, vectorChoices });
+      sets.push(out);
+    }
+    const [whole, split] = await Promise.all(sets.map((dir) => openFormat3Dir(dir)));
+    expect(whole.manifest.rows.headDims).toBe(dims);
+    expect(whole.manifest.rows.tails).toEqual([]);
+    expect(split.manifest.rows.headDims).toBe(160);
+    expect(split.manifest.rows.tails.length).toBe(split.manifest.rows.shards.length);
+    expect(split.manifest.prefix.encoding).toBe('u4-range');
+    expect(readFileSync(join(sets[1], split.manifest.prefix.file)).byteLength).toBe((COUNT * DEFAULT_VECTOR_PARAMS.prefixDims) / 2);
+    // Each tail holds the rest of its rows' dims.
+    const tail = split.manifest.rows.tails[0];
+    expect(readFileSync(join(sets[1], tail)).byteLength).toBe(Math.min(COUNT, split.manifest.rows.rowsPerShard) * (dims - 160));
+    // A paper's own vector finds it at full cosine: its tail was read and joined to its head.
+    for (const i of [0, 17, 599]) {
+      const hits = await split.vectors.search(split.vectors.rotate(data.vectors.subarray(i * dims, (i + 1) * dims)), 3);
+      expect(hits[0].score).toBeGreaterThan(0.99);
+      expect((await split.papers.paper(hits[0].row)).id).toBe(data.papers[i].id);
+    }
+    // Before the refine step, the 8-bit scores of heads joined to their tails are the whole rows' scores (heads
+    // alone would score over 160 dims).
+    for (const i of [5, 300]) {
+      const query = data.vectors.subarray(i * dims, (i + 1) * dims).map((x, d) => x + (d % 7 === 0 ? 0.05 : 0));
+      const coded = async (set: typeof whole) => (await set.vectors.search(set.vectors.rotate(query), 10, { refine: 0 })).map((h) => h.score.toFixed(4));
+      expect(await coded(split)).toEqual(await coded(whole));
+    }
+    // The same neighbours at the same full cosines.
+    for (const i of [3, 17, 250]) {
+      const answer = async (set: typeof whole) => (await set.engine.similar(data.papers[i].id, { k: 5, mode: 'semantic' })).hits.map((h) => [h.paper.id, h.score.toFixed(5)]);
+      expect(await answer(split)).toEqual(await answer(whole));
+    }
+  });
+
+  it('takes --head-dims from the prefix dims to the model dims and --prefix-bits 4 or 8, for format 3 only', () => {
+    expect(format3VectorChoices(undefined, undefined, undefined, dims)).toBeUndefined();
+    expect(format3VectorChoices('64', '8', '3', dims)).toEqual({ headDims: 64, prefixEncoding: 'u8-range' });
+    expect(format3VectorChoices(undefined, '4', '3', dims)).toEqual({ prefixEncoding: 'u4-range' });
+    expect(() => format3VectorChoices('160', undefined, undefined, dims)).toThrow(/--head-dims is a format-3 choice: add --format 3/);
+    expect(() => format3VectorChoices('63', undefined, '3', dims)).toThrow(/--head-dims must be a whole number from 64 .* to 384/);
+    expect(() => format3VectorChoices('385', undefined, '3', dims)).toThrow(/--head-dims must be/);
+    expect(() => format3VectorChoices('160.5', undefined, '3', dims)).toThrow(/--head-dims must be/);
+    expect(() => format3VectorChoices(undefined, '2', '3', dims)).toThrow(/--prefix-bits takes 4 or 8, not "2"/);
   });
 });

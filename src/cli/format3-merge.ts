@@ -9,7 +9,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, ren
 import { dirname, join } from 'node:path';
 import { CorpusHasher } from '../core/corpus';
 import { PapersiftError } from '../core/errors';
-import { encodeVectors, vectorParamsFor, type VectorSetParams } from '../core/format3/build';
+import { DEFAULT_VECTOR_PARAMS, encodeVectors, vectorParamsFor, type VectorSetParams } from '../core/format3/build';
 import { roundToFloat16 } from '../core/format3/float16';
 import { FORMAT3_FILES, FORMAT3_VERSION, type Format3Manifest } from '../core/format3/manifest';
 import { AuthorIndexWriter } from '../core/format3/authors';
@@ -30,6 +30,26 @@ interface PaperLines {
 
 export interface Format3MergeOptions extends MergeOptions {
   params?: VectorSetParams;
+  /** Choices over the defaults a set of its size gets (vectorParamsFor): build-index's --head-dims and --prefix-bits. */
+  vectorChoices?: Partial<Pick<VectorSetParams, 'headDims' | 'prefixEncoding'>>;
+}
+
+/** --head-dims and --prefix-bits: format 3 only, a head at least the prefix's dims and at most the model's. */
+export function format3VectorChoices(headDims: string | undefined, prefixBits: string | undefined, format: string | undefined, modelDims: number): Format3MergeOptions['vectorChoices'] {
+  if (headDims === undefined && prefixBits === undefined) return undefined;
+  if (format !== '3') throw new PapersiftError('invalid-option', `${headDims !== undefined ? '--head-dims' : '--prefix-bits'} is a format-3 choice: add --format 3`);
+  const choices: NonNullable<Format3MergeOptions['vectorChoices']> = {};
+  if (headDims !== undefined) {
+    const n = Number(headDims);
+    const least = DEFAULT_VECTOR_PARAMS.prefixDims;
+    if (!Number.isInteger(n) || n < least || n > modelDims) throw new PapersiftError('invalid-option', `--head-dims must be a whole number from ${least} (the prefix's dims) to ${modelDims} (the model's); got "${headDims}"`);
+    choices.headDims = n;
+  }
+  if (prefixBits !== undefined) {
+    if (prefixBits !== '4' && prefixBits !== '8') throw new PapersiftError('invalid-option', `--prefix-bits takes 4 or 8, not "${prefixBits}"`);
+    choices.prefixEncoding = prefixBits === '4' ? 'u4-range' : 'u8-range';
+  }
+  return choices;
 }
 
 export async function mergeShardsFormat3(paths: readonly string[], options: Format3MergeOptions): Promise<MergeReport> {
@@ -86,7 +106,7 @@ export async function mergeShardsFormat3(paths: readonly string[], options: Form
   // Stored as float16: the rows are rotated by the values the reader will rotate queries by.
   const rotation = roundToFloat16(fitRotation(sampleRows(vectors, dims), dims).matrix);
   rotateInPlace(vectors, rotation, dims);
-  const params = options.params ?? vectorParamsFor(total, model.dims);
+  const params = options.params ?? { ...vectorParamsFor(total, model.dims), ...options.vectorChoices };
   let lastLog = 0;
   const encoded = encodeVectors(vectors, dims, rotation, params, (stage, done, count) => {
     if (performance.now() - lastLog > 30_000) {

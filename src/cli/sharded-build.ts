@@ -13,7 +13,7 @@ import { SHARD_FILES, shardOfId, shardStem } from '../core/shards/format';
 import type { Paper } from '../core/types';
 import { EmbeddingCache } from './embedding-cache';
 import { checkWritableDir, displayPath, embedPapers, writeArtifactsDir, type EmbedMissing, type EmbedReport } from './build-pipeline';
-import { mergeShardsFormat3 } from './format3-merge';
+import { mergeShardsFormat3, type Format3MergeOptions } from './format3-merge';
 import { openShardSet, readShardSet, ShardWriter } from './shard-files';
 
 export interface MergeOptions {
@@ -107,7 +107,7 @@ export async function buildShard(papers: readonly Paper[], options: ShardBuildOp
   return { rows: slice.length, embedded: embedded.embedded, reused: embedded.reused, embedSeconds: embedded.embedSeconds, header: join(options.out, SHARD_FILES.header(stem)) };
 }
 
-export type Format3BuildOptions = MergeOptions & Pick<ShardBuildOptions, 'cacheDir' | 'embed'>;
+export type Format3BuildOptions = Format3MergeOptions & Pick<ShardBuildOptions, 'cacheDir' | 'embed'>;
 
 /**
  * `build-index [--corpus FILE...] --out DIR --format 3`: a corpus straight to a format-3 set, through the one
