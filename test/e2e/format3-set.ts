@@ -27,15 +27,18 @@ async function cli(args: string[]): Promise<void> {
   }
 }
 
-/** The folder of a synthetic format-3 set of `papers` papers in `shards` shards: kept from an earlier run, or generated and merged now. */
-export async function syntheticFormat3Set(papers: number, shards: number): Promise<string> {
-  const dir = join(REPO_ROOT, '.cache', 'e2e-scale', `${papers}-${FORMATS}`);
+/**
+ * The folder of a synthetic format-3 set of `papers` papers in `shards` shards, merged with `mergeArgs` (build-index
+ * flags, e.g. --head-dims): kept from an earlier run, or generated and merged now.
+ */
+export async function syntheticFormat3Set(papers: number, shards: number, mergeArgs: string[] = []): Promise<string> {
+  const dir = join(REPO_ROOT, '.cache', 'e2e-scale', [`${papers}-${FORMATS}`, ...mergeArgs.map((arg) => arg.replace(/^-+/, ''))].join('-'));
   const out = join(dir, 'index');
   if (existsSync(join(out, 'manifest.json'))) return out;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   await cli(['src/cli/generate-corpus.ts', '--papers', String(papers), '--out', dir, '--shards', String(shards), '--seed', '1']);
-  await cli(['src/cli/build-index.ts', '--merge', join(dir, 'embeddings'), '--out', out, '--format', '3', '--name', `Synthetic ${papers}`]);
+  await cli(['src/cli/build-index.ts', '--merge', join(dir, 'embeddings'), '--out', out, '--format', '3', '--name', `Synthetic ${papers}`, ...mergeArgs]);
   // The corpus was only the merge's input.
   rmSync(join(dir, 'embeddings'), { recursive: true, force: true });
   rmSync(join(dir, 'corpus.jsonl'), { force: true });
