@@ -5,7 +5,9 @@
  * orders are the ones a merge would write): `pca-tree`, the merge's (format3/order.ts), and `cluster-tree`, a
  * k-means tree tried against it (below, not adopted).
  *
- *   npx tsx bench/row-order.ts --set .cache/scale/1000000/artifacts-f3-v2 [--orders pca-tree,cluster-tree]
+ *   npx tsx bench/row-order.ts --set .cache/scale/1000000/artifacts-f3-v2 [--orders pca-tree,cluster-tree] [--rows-per-shard N]
+ *
+ * --rows-per-shard: count row shards of N rows instead of the set's own size (the files a set so built would read).
  *
  * Queries: bench/queries.ts's ten and the judged text queries of test/eval/queries.json (55), embedded by the
  * set's model (kept in .cache/format3-speed/). The shortlist is the set's walk (its ef and shortlist): the
@@ -33,7 +35,7 @@ const CLUSTER_BRANCHING = 16;
 const CLUSTER_TRAIN_ROWS_PER_CHILD = 64;
 const CLUSTER_ITERATIONS = 6;
 
-const { values } = parseArgs({ options: { set: { type: 'string' }, orders: { type: 'string', default: 'pca-tree,cluster-tree' } } });
+const { values } = parseArgs({ options: { set: { type: 'string' }, orders: { type: 'string', default: 'pca-tree,cluster-tree' }, 'rows-per-shard': { type: 'string' } } });
 if (!values.set) throw new Error('--set DIR is required');
 const dir = values.set;
 const manifest = parseFormat3Manifest(readFileSync(join(dir, 'manifest.json')));
@@ -75,7 +77,7 @@ const searches = embeddings.map((e) => {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
-const perShard = manifest.rows.rowsPerShard;
+const perShard = values['rows-per-shard'] ? Number(values['rows-per-shard']) : manifest.rows.rowsPerShard;
 const textPerShard = (manifest.papers as { rowsPerShard: number }).rowsPerShard;
 
 console.log(`${count} papers (${dir}), ${texts.length} typed queries, shortlist ${S} (ef ${ef}), ${perShard}-row shards, text shards of ${textPerShard}`);
