@@ -26,7 +26,6 @@ import { loadavg } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { artifactsDirReader } from '../src/cli/build-pipeline';
 import { findShardHeaders, readShardHeader, readShardLines, readShardVectors } from '../src/cli/shard-files';
 import { parseJudgedQueries } from '../src/core/eval/queries';
 import { Format3Engine, type Format3EngineOptions } from '../src/core/format3/engine';
@@ -35,7 +34,7 @@ import { openFormat3Engine } from '../src/core/format3/open';
 import { openFormat3, type VectorSet } from '../src/core/format3/reader';
 import { normaliseInPlace } from '../src/core/vectors';
 import { QUERIES } from './queries';
-import { cachedQueryEmbeddings } from './set-files';
+import { cachedQueryEmbeddings, heldDiskSource } from './set-files';
 
 const { values } = parseArgs({
   options: {
@@ -52,26 +51,12 @@ const manifest = parseFormat3Manifest(readFileSync(join(dir, 'manifest.json')));
 const perShard = manifest.rows.rowsPerShard;
 const shardBytes = perShard * manifest.rows.headDims;
 
-// Files read once from disk, then from memory (the 1M set's 2 GB are never read whole).
-const held = new Map<string, Promise<Uint8Array>>();
-const disk = artifactsDirReader(dir);
-const read = (name: string): Promise<Uint8Array> => {
-  let got = held.get(name);
-  if (!got) {
-    got = disk(name).then((bytes) => {
-      if (!bytes) throw new Error(`no file ${name}`);
-      return bytes;
-    });
-    held.set(name, got);
-  }
-  return got;
-};
-const source = (name: string) => read(name);
+const read = heldDiskSource(dir);
 
 const texts = [...QUERIES, ...parseJudgedQueries(JSON.parse(readFileSync('test/eval/queries.json', 'utf8'))).flatMap((q) => (q.kind === 'similar' ? [] : [q.text]))];
 const embeddings = await cachedQueryEmbeddings(manifest.model, texts);
 const load = [loadavg()[0]];
-const opened = await openFormat3Engine(manifest, source);
+const opened = await openFormat3Engine(manifest, read);
 const set = opened.vectors;
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -280,7 +265,7 @@ async function hybridPart(): Promise<void> {
     return { name: c, fusion: { ef, shortlist, ...(min ? { minShardRows: min } : {}), ...(headKeep !== undefined ? { headKeep } : {}) } };
   });
   const engineFor = async (fusion: Format3EngineOptions['fusion']): Promise<{ engine: Format3Engine; vectors: VectorSet }> => {
-    const vectors = await openFormat3(manifest, (name) => read(name), { cachedBytes: 1 << 30 });
+    const vectors = await openFormat3(manifest, read, { cachedBytes: 1 << 30 });
     return { engine: new Format3Engine({ modelId: manifest.model.id, papers: opened.papers, lexical: opened.lexical, vectors }, { fusion }), vectors };
   };
   const today: number[][] = [];

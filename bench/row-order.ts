@@ -18,7 +18,6 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { artifactsDirReader } from '../src/cli/build-pipeline';
 import { bytesToFloats } from '../src/core/artifacts';
 import { parseJudgedQueries } from '../src/core/eval/queries';
 import { parseFormat3Manifest } from '../src/core/format3/manifest';
@@ -27,7 +26,7 @@ import { localityOrder } from '../src/core/format3/order';
 import { unpackFourBit } from '../src/core/format3/quantize';
 import { normaliseInPlace } from '../src/core/vectors';
 import { QUERIES } from './queries';
-import { cachedQueryEmbeddings } from './set-files';
+import { cachedQueryEmbeddings, heldDiskSource } from './set-files';
 
 /** Children of a node of the cluster tree: few enough that a node's k-means is cheap, enough to keep the tree shallow. */
 const CLUSTER_BRANCHING = 16;
@@ -50,19 +49,7 @@ const codes = manifest.prefix.encoding === 'u4-range' ? unpackFourBit(stored, co
 const prefix = new Float32Array(count * p);
 for (let r = 0; r < count; r++) for (let d = 0; d < p; d++) prefix[r * p + d] = scales[d] + codes[r * p + d] * scales[p + d];
 
-const held = new Map<string, Promise<Uint8Array>>();
-const disk = artifactsDirReader(dir);
-const source = (name: string) => {
-  let got = held.get(name);
-  if (!got) {
-    got = disk(name).then((bytes) => {
-      if (!bytes) throw new Error(`no file ${name}`);
-      return bytes;
-    });
-    held.set(name, got);
-  }
-  return got;
-};
+const source = heldDiskSource(dir);
 const opened = await openFormat3Engine(manifest, source);
 const texts = [...QUERIES, ...parseJudgedQueries(JSON.parse(readFileSync('test/eval/queries.json', 'utf8'))).flatMap((q) => (q.kind === 'similar' ? [] : [q.text]))];
 const embeddings = await cachedQueryEmbeddings(manifest.model, texts);

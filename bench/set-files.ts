@@ -1,6 +1,7 @@
 /** Every file of an artifact set on disk, read into memory once, by its path in the set: benches time the engine, not the disk. */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { artifactsDirReader } from '../src/cli/build-pipeline';
 import { modelsDir } from '../src/cli/node-env';
 import { createEmbedder } from '../src/core/embed';
 import type { FileSource } from '../src/core/format3/sharded-files';
@@ -47,5 +48,22 @@ export function memorySource(files: ReadonlyMap<string, Uint8Array>): FileSource
     const bytes = files.get(name);
     if (!bytes) throw new Error(`no file ${name}`);
     return bytes;
+  };
+}
+
+/** A set's files read from disk as first asked for, then held in memory (a 1M set's 2 GB are never read whole). */
+export function heldDiskSource(dir: string): (name: string) => Promise<Uint8Array> {
+  const held = new Map<string, Promise<Uint8Array>>();
+  const disk = artifactsDirReader(dir);
+  return (name) => {
+    let got = held.get(name);
+    if (!got) {
+      got = disk(name).then((bytes) => {
+        if (!bytes) throw new Error(`no file ${name}`);
+        return bytes;
+      });
+      held.set(name, got);
+    }
+    return got;
   };
 }
