@@ -117,6 +117,15 @@ export async function waitForReady(page: Page, timeout = 180_000): Promise<void>
   }
 }
 
+/** Resolves once the site's service worker controls the page: what a reload offline needs (it serves the app's files). */
+export async function untilServiceWorkerControls(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (navigator.serviceWorker.controller) return;
+    await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
+  });
+}
+
 /** Waits for the next `papersift:results` event: results are on screen. */
 export function nextResults(page: Page): Promise<{ count: number; timings: Record<string, number> }> {
   return page.evaluate(

@@ -27,7 +27,7 @@ import { hash32, type ShardedFiles } from '../../src/core/format3/sharded-files'
 import { analyze } from '../../src/core/lexical/analyzer';
 import type { Dtype } from '../../src/core/models';
 import type { Paper } from '../../src/core/types';
-import { waitForReady, type Page, type PageProblems, type Profile } from './browser';
+import { untilServiceWorkerControls, waitForReady, type Page, type PageProblems, type Profile } from './browser';
 import { serveFormat3Site, syntheticFormat3Set } from './format3-set';
 import type { StaticHost } from './site-server';
 
@@ -167,11 +167,7 @@ describe(`a ${PAPERS}-paper format-3 site reloaded offline on a query answered o
     // The case under test: keyword hits whose text this visit never downloaded.
     expect(keywordOnlyShards.filter((path) => !read.has(path)).length).toBeGreaterThan(0);
     // The service worker (the app's files) must control the page for it to reload offline.
-    await page.evaluate(async () => {
-      await navigator.serviceWorker.ready;
-      if (navigator.serviceWorker.controller) return;
-      await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
-    });
+    await untilServiceWorkerControls(page);
     expect(new URL(page.url()).searchParams.get('q')).toBe(query);
   });
 

@@ -4,7 +4,7 @@
  * A fresh browser profile of its own: site.test.ts must keep testing a first visit without a worker.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchProfile, waitForReady, watchProblems, type Page, type PageProblems, type Profile } from './browser';
+import { launchProfile, untilServiceWorkerControls, waitForReady, watchProblems, type Page, type PageProblems, type Profile } from './browser';
 
 const site = inject('siteUrl');
 
@@ -40,11 +40,7 @@ describe('offline', () => {
     await waitForReady(page);
     // Installing precaches the app and the ORT wasm (~20 MB); the worker then claims the open page (clientsClaim).
     await page.locator('[data-offline="ready"]').waitFor({ timeout: 120_000 });
-    await page.evaluate(async () => {
-      await navigator.serviceWorker.ready;
-      if (navigator.serviceWorker.controller) return;
-      await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
-    });
+    await untilServiceWorkerControls(page);
     expect(await page.evaluate(() => navigator.serviceWorker.controller?.state)).toBe('activated');
     expect(await page.locator('[data-offline="ready"]').innerText()).toMatch(/available offline/i);
   });

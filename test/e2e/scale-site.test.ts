@@ -15,7 +15,7 @@ import { MAP_SAMPLE_POINTS } from '../../src/core/format3/map-sample';
 import type { PapersSection } from '../../src/core/format3/papers';
 import type { Paper } from '../../src/core/types';
 import { axeViolations } from './a11y';
-import { waitForReady, type Page, type PageProblems, type Profile } from './browser';
+import { untilServiceWorkerControls, waitForReady, type Page, type PageProblems, type Profile } from './browser';
 import { serveFormat3Site, syntheticFormat3Set } from './format3-set';
 import type { StaticHost } from './site-server';
 
@@ -152,11 +152,7 @@ describe(`a ${PAPERS}-paper site on format 3`, () => {
 
   it('serves the shards it fetched from IndexedDB with the network off', async () => {
     // The service worker (precache: the app and the index's manifest) must control the page to reload offline.
-    await page.evaluate(async () => {
-      await navigator.serviceWorker.ready;
-      if (navigator.serviceWorker.controller) return;
-      await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
-    });
+    await untilServiceWorkerControls(page);
     await profile.context.setOffline(true);
     try {
       await page.goto(host.siteUrl);
