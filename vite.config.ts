@@ -143,6 +143,8 @@ function offlineSupport(): Plugin[] {
       maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
       skipWaiting: false,
       clientsClaim: true,
+      // Tells open pages why an install failed (the worker alone only turns redundant): public/sw-install-report.js.
+      importScripts: ['sw-install-report.js'],
       cleanupOutdatedCaches: true,
       // Any URL of the app (?q=…&dims=…) is the single page; the benchmark pages bench/browser.ts builds beside
       // the app (bench/*.html) are their own.

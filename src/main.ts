@@ -6,6 +6,7 @@
 import type { EmbedParams, EngineInfo, SearchParams, SearchReply } from './protocol';
 import './ui/app';
 import { EngineClient } from './ui/engine-client';
+import { REGISTER_REFUSED, watchFirstInstall } from './ui/offline-install';
 import { showUpdateNotice } from './ui/update-notice';
 
 /** Set by vite.config.ts from PAPERSIFT_BUILD_ID. */
@@ -67,7 +68,12 @@ if (import.meta.env.MODE === 'production' && 'serviceWorker' in navigator) {
       // reloadWhenReplaced reloads every tab, also those whose first visit installed the worker, which
       // workbox-window does not count as updates.
       onNeedReload: () => {},
-      onRegisteredSW: (_url, registration) => registration && checkForUpdates(registration),
+      onRegisterError: () => (app.offlineFailed = REGISTER_REFUSED),
+      onRegisteredSW: (_url, registration) => {
+        if (!registration) return;
+        checkForUpdates(registration);
+        watchFirstInstall(registration, (text) => (app.offlineFailed = text));
+      },
     });
     void navigator.serviceWorker.ready.then(() => (app.offlineReady = true));
   });

@@ -20,7 +20,8 @@ import './paper-map';
 import './load-status';
 import './result-list';
 import './search-bar';
-import { formatBytes } from './storage-status';
+import './storage-status';
+import { formatBytes } from './format-bytes';
 import { TypeaheadController } from './typeahead';
 
 const RESULTS = 10;
@@ -269,6 +270,8 @@ export class PapersiftApp extends LitElement {
 
   /** Set by src/main.ts once a service worker holds everything needed to reload offline. */
   @property({ type: Boolean, attribute: false }) offlineReady = false;
+  /** Set by src/main.ts when the service worker could not save the offline copy: what to tell the user. */
+  @property({ attribute: false }) offlineFailed?: string;
   /** Set by src/main.ts: whether the browser granted persistent storage (undefined: unknown). */
   @property({ attribute: false }) storagePersisted?: boolean;
 
@@ -513,7 +516,11 @@ export class PapersiftApp extends LitElement {
               error: (e) => html`<p class="message error" role="alert">Could not apply the settings: ${errorText(e)}</p>`,
             })
           : nothing}
-        ${this.offlineReady ? html`<p class="offline" data-offline="ready">Available offline: this page reloads without a network.</p>` : nothing}
+        ${this.offlineReady
+          ? html`<p class="offline" data-offline="ready">Available offline: this page reloads without a network.</p>`
+          : this.offlineFailed
+            ? html`<p class="offline" data-offline="failed" role="status">${this.offlineFailed}</p>`
+            : nothing}
         ${info?.wholeCollection ? this.renderWholeOffline(info.wholeCollection) : nothing}
         <ps-storage-status
           .persisted=${this.storagePersisted}

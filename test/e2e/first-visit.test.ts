@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS, launchProfile, waitForReady, watchProblems } from './browser';
+import { CHROMIUM, CHROMIUM_ARGS, launchProfile, untilOfflineReady, waitForReady, watchProblems } from './browser';
 
 const site = inject('siteUrl');
 const QUERY = 'a neural network whose outputs point to positions in its own input sequence';
@@ -77,7 +77,7 @@ describe('a normal profile', () => {
       // The service worker has installed by now or soon; the weights must not be among what it fetched.
       const page = await profile.context.newPage();
       await page.goto(site);
-      await page.locator('[data-offline="ready"]').waitFor({ timeout: 120_000 });
+      await untilOfflineReady(page);
       await waitForReady(page);
       expect(weights.urls).toHaveLength(1);
       expect(weights.urls[0]).toMatch(/^GET .*model_quantized(\.extended)?\.onnx$/);

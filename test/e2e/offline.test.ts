@@ -2,8 +2,10 @@
  * Offline use: after one online visit the service worker (vite-plugin-pwa, see vite.config.ts) holds the
  * app, the ORT wasm, the default model and the index, so a reload without any network still searches.
  * A fresh browser profile of its own: site.test.ts must keep testing a first visit without a worker.
+ * And when the browser will not store that copy (a nearly full disk), the page says so and still searches.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { axeViolations } from './a11y';
 import { launchProfile, untilServiceWorkerControls, waitForReady, watchProblems, type Page, type PageProblems, type Profile } from './browser';
 
 const site = inject('siteUrl');
@@ -39,7 +41,6 @@ describe('offline', () => {
     await page.goto(site);
     await waitForReady(page);
     // Installing precaches the app and the ORT wasm (~20 MB); the worker then claims the open page (clientsClaim).
-    await page.locator('[data-offline="ready"]').waitFor({ timeout: 120_000 });
     await untilServiceWorkerControls(page);
     expect(await page.evaluate(() => navigator.serviceWorker.controller?.state)).toBe('activated');
     expect(await page.locator('[data-offline="ready"]').innerText()).toMatch(/available offline/i);
@@ -68,5 +69,45 @@ describe('offline', () => {
     } finally {
       await profile.context.setOffline(false);
     }
+  });
+});
+
+describe('a disk too full for the offline copy', () => {
+  let full: Profile;
+  let fullPage: Page;
+  let fullProblems: PageProblems;
+
+  beforeAll(async () => {
+    full = await launchProfile();
+    fullPage = full.page;
+    fullProblems = watchProblems(fullPage);
+    // What Chromium grants a site when the disk is nearly full (it keeps 1 GB free): too little for the
+    // ~20 MB precache. The override lasts while this CDP session is open.
+    const cdp = await full.context.newCDPSession(fullPage);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(site).origin, quotaSize: 8 * 1024 * 1024 });
+  });
+
+  afterAll(async () => {
+    await full?.close();
+  });
+
+  it('still searches, and says the site was not saved for offline use, why, and what to do', async () => {
+    await fullPage.goto(site);
+    await waitForReady(fullPage);
+    const failed = fullPage.locator('[data-offline="failed"]');
+    await failed.waitFor({ timeout: 120_000 });
+    expect(await failed.innerText()).toMatch(/not saved for offline use: the browser could not store it.*disk is nearly full.*free some disk space, then reload/i);
+    expect(await fullPage.locator('[data-offline="ready"]').count()).toBe(0);
+    expect(await fullPage.evaluate(() => navigator.serviceWorker.controller)).toBeNull();
+
+    await fullPage.locator('input[type="search"]').fill(QUERY);
+    await fullPage.locator('input[type="search"]').press('Enter');
+    await expect.poll(() => fullPage.locator('.summary').first().textContent(), { timeout: 60_000 }).toMatch(QUERY.slice(0, 40));
+    const ids = await fullPage.locator('[data-paper-id]').evaluateAll((els) => els.map((el) => el.getAttribute('data-paper-id') ?? ''));
+    expect(ids.slice(0, 3)).toContain(PAPER);
+    // The note is read out once (role=status) and, like the rest of the footer, passes axe.
+    expect(await failed.getAttribute('role')).toBe('status');
+    expect(await axeViolations(fullPage)).toEqual([]);
+    expect(fullProblems.errors).toEqual([]);
   });
 });

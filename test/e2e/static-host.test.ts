@@ -5,7 +5,7 @@
  * worker for the sub-path, reload offline and offer an installable web app manifest.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchProfile, waitForReady, watchProblems, type Page, type PageProblems, type Profile } from './browser';
+import { launchProfile, untilOfflineReady, waitForReady, watchProblems, type Page, type PageProblems, type Profile } from './browser';
 import { buildSite, HTTPS_ARGS, startStaticHost, variantDir, type StaticHost } from './site-server';
 
 const BASE = '/papersift/';
@@ -64,7 +64,7 @@ describe('a sub-path without isolation headers, over HTTP/2', () => {
   });
 
   it('registers the service worker for the sub-path and precaches everything', async () => {
-    await page.locator('[data-offline="ready"]').waitFor({ timeout: 120_000 });
+    await untilOfflineReady(page);
     const registration = await page.evaluate(async () => {
       const r = await navigator.serviceWorker.ready;
       return { scope: r.scope, script: r.active?.scriptURL };

@@ -7,7 +7,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchProfile, waitForReady, watchProblems, type Page, type PageProblems, type Profile } from './browser';
+import { launchProfile, untilOfflineReady, waitForReady, watchProblems, type Page, type PageProblems, type Profile } from './browser';
 import { buildSite, startStaticHost, variantDir, type StaticHost } from './site-server';
 
 const QUERY = 'a neural network whose outputs point to positions in its own input sequence';
@@ -75,7 +75,7 @@ describe('a new deploy while a tab is open', () => {
   it('version A installs its worker, which controls the page at once', async () => {
     await page.goto(host.siteUrl);
     await waitForReady(page);
-    await page.locator('[data-offline="ready"]').waitFor({ timeout: 120_000 });
+    await untilOfflineReady(page);
     await page.waitForFunction(() => navigator.serviceWorker.controller?.state === 'activated', undefined, { timeout: 30_000 });
     expect(await build()).toBe('A');
     expect(await cachedUrls()).toEqual(expect.arrayContaining(onlyInA.map((path) => host.siteUrl + path)));

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { offlineFailureText } from './offline-install';
+
+describe('why the offline copy was not saved', () => {
+  it('blames storage, and says what to do, when the worker met a quota error or a refused cache write', () => {
+    for (const cause of [
+      { name: 'QuotaExceededError', message: 'Quota exceeded.' },
+      // What Chromium 156 threw with 700 MB left on the disk.
+      { name: 'NetworkError', message: "Failed to execute 'put' on 'Cache': Cache.put() encountered a network error" },
+    ]) {
+      const text = offlineFailureText(cause);
+      expect(text).toMatch(/could not store it.*disk is nearly full/);
+      expect(text).toMatch(/free some disk space, then reload/);
+    }
+  });
+
+  it('blames the download for any other error the worker reports', () => {
+    for (const cause of [
+      { name: 'TypeError', message: 'Failed to fetch' },
+      { name: 'WorkboxError', message: 'bad-precaching-response' },
+      { name: 'NetworkError', message: 'A network error occurred.' },
+    ]) {
+      const text = offlineFailureText(cause);
+      expect(text).toMatch(/could not be downloaded/);
+      expect(text).not.toMatch(/disk/);
+    }
+  });
+
+  it('claims no cause when no report came', () => {
+    const text = offlineFailureText(undefined);
+    expect(text).toMatch(/stopped installing/);
+    expect(text).not.toMatch(/disk|download/);
+  });
+
+  it('always says search still works online', () => {
+    for (const cause of [{ name: 'QuotaExceededError', message: '' }, { name: 'TypeError', message: '' }, undefined]) {
+      expect(offlineFailureText(cause)).toMatch(/Search works while online/);
+    }
+  });
+});
