@@ -20,13 +20,16 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+/** The name every profile folder begins with, in the OS's temporary folder. */
+export const PROFILE_PREFIX = 'papersift-chromium-';
+
 /**
  * A browser with a fresh profile on disk. Incognito contexts keep the HTTP cache in a small memory
  * cache, and Chromium then fails downloads as large as the model (ERR_CACHE_WRITE_FAILURE); a real
  * profile also keeps IndexedDB and Cache Storage the way a user's browser does.
  */
 export async function launchProfile(viewport = { width: 1100, height: 1000 }, options: LaunchOptions = {}): Promise<Profile> {
-  const dir = await mkdtemp(join(tmpdir(), 'papersift-chromium-'));
+  const dir = await mkdtemp(join(tmpdir(), PROFILE_PREFIX));
   const args = [...CHROMIUM_ARGS, ...(options.extraArgs ?? [])];
   const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args, viewport, ...options.context });
   return {
