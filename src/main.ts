@@ -72,7 +72,7 @@ if (import.meta.env.MODE === 'production' && 'serviceWorker' in navigator) {
       onRegisteredSW: (_url, registration) => {
         if (!registration) return;
         checkForUpdates(registration);
-        watchFirstInstall(registration, (text) => (app.offlineFailed = text));
+        watchFirstInstall(registration, (failure) => (app.offlineFailed = failure));
       },
     });
     void navigator.serviceWorker.ready.then(() => (app.offlineReady = true));

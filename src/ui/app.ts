@@ -22,6 +22,7 @@ import './result-list';
 import './search-bar';
 import './storage-status';
 import { formatBytes } from './format-bytes';
+import type { OfflineFailure } from './offline-install';
 import { TypeaheadController } from './typeahead';
 
 const RESULTS = 10;
@@ -271,7 +272,7 @@ export class PapersiftApp extends LitElement {
   /** Set by src/main.ts once a service worker holds everything needed to reload offline. */
   @property({ type: Boolean, attribute: false }) offlineReady = false;
   /** Set by src/main.ts when the service worker could not save the offline copy: what to tell the user. */
-  @property({ attribute: false }) offlineFailed?: string;
+  @property({ attribute: false }) offlineFailed?: OfflineFailure;
   /** Set by src/main.ts: whether the browser granted persistent storage (undefined: unknown). */
   @property({ attribute: false }) storagePersisted?: boolean;
 
@@ -519,13 +520,14 @@ export class PapersiftApp extends LitElement {
         ${this.offlineReady
           ? html`<p class="offline" data-offline="ready">Available offline: this page reloads without a network.</p>`
           : this.offlineFailed
-            ? html`<p class="offline" data-offline="failed" role="status">${this.offlineFailed}</p>`
+            ? html`<p class="offline" data-offline="failed" role="status">${this.offlineFailed.text}</p>`
             : nothing}
         ${info?.wholeCollection ? this.renderWholeOffline(info.wholeCollection) : nothing}
         <ps-storage-status
           .persisted=${this.storagePersisted}
           .engineReady=${this.status.phase === 'ready'}
           .offlineReady=${this.offlineReady}
+          .storageRefused=${this.offlineFailed?.storageRefused ?? false}
         ></ps-storage-status>
       </footer>
     `;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { offlineFailureText } from './offline-install';
+import { offlineFailure } from './offline-install';
 
 describe('why the offline copy was not saved', () => {
   it('blames storage, and says what to do, when the worker met a quota error or a refused cache write', () => {
@@ -8,9 +8,10 @@ describe('why the offline copy was not saved', () => {
       // What Chromium 156 threw with 700 MB left on the disk.
       { name: 'NetworkError', message: "Failed to execute 'put' on 'Cache': Cache.put() encountered a network error" },
     ]) {
-      const text = offlineFailureText(cause);
+      const { text, storageRefused } = offlineFailure(cause);
       expect(text).toMatch(/could not store it.*disk is nearly full/);
       expect(text).toMatch(/free some disk space, then reload/);
+      expect(storageRefused).toBe(true);
     }
   });
 
@@ -20,21 +21,23 @@ describe('why the offline copy was not saved', () => {
       { name: 'WorkboxError', message: 'bad-precaching-response' },
       { name: 'NetworkError', message: 'A network error occurred.' },
     ]) {
-      const text = offlineFailureText(cause);
+      const { text, storageRefused } = offlineFailure(cause);
       expect(text).toMatch(/could not be downloaded/);
       expect(text).not.toMatch(/disk/);
+      expect(storageRefused).toBe(false);
     }
   });
 
   it('claims no cause when no report came', () => {
-    const text = offlineFailureText(undefined);
+    const { text, storageRefused } = offlineFailure(undefined);
     expect(text).toMatch(/stopped installing/);
     expect(text).not.toMatch(/disk|download/);
+    expect(storageRefused).toBe(false);
   });
 
   it('always says search still works online', () => {
     for (const cause of [{ name: 'QuotaExceededError', message: '' }, { name: 'TypeError', message: '' }, undefined]) {
-      expect(offlineFailureText(cause)).toMatch(/Search works while online/);
+      expect(offlineFailure(cause).text).toMatch(/Search works while online/);
     }
   });
 });

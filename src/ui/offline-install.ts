@@ -17,18 +17,30 @@ export interface InstallFailure {
 }
 
 /** register() itself was refused: some private windows do, and a sw.js the host could not serve. */
-export const REGISTER_REFUSED = 'Not saved for offline use: the browser refused the site\'s offline worker (some private windows do). Search works while online.';
+export const REGISTER_REFUSED: OfflineFailure = {
+  text: "Not saved for offline use: the browser refused the site's offline worker (some private windows do). Search works while online.",
+  storageRefused: false,
+};
+
+/** Why the offline copy was not saved, as the page says it. */
+export interface OfflineFailure {
+  text: string;
+  /** The browser refused to store it: the quota it reports (from the disk's size) is then no guide. */
+  storageRefused: boolean;
+}
 
 /** What the page says when the offline copy could not be saved; `cause` is the worker's report, if one came. */
-export function offlineFailureText(cause: InstallFailure | undefined): string {
+export function offlineFailure(cause: InstallFailure | undefined): OfflineFailure {
   if (cause && storageRefused(cause)) {
-    return (
-      'Not saved for offline use: the browser could not store it, which usually means the disk is nearly full. ' +
-      'Search works while online; free some disk space, then reload to try again.'
-    );
+    return {
+      text:
+        'Not saved for offline use: the browser could not store it, which usually means the disk is nearly full. ' +
+        'Search works while online; free some disk space, then reload to try again.',
+      storageRefused: true,
+    };
   }
-  if (cause) return 'Not saved for offline use: a file of the offline copy could not be downloaded. Search works while online; the next visit tries again.';
-  return 'Not saved for offline use: the browser stopped installing the offline copy. Search works while online; the next visit tries again.';
+  const why = cause ? 'a file of the offline copy could not be downloaded' : 'the browser stopped installing the offline copy';
+  return { text: `Not saved for offline use: ${why}. Search works while online; the next visit tries again.`, storageRefused: false };
 }
 
 /**
@@ -44,18 +56,18 @@ function storageRefused(cause: InstallFailure): boolean {
  * worker's report of why arrive after the failure itself. A worker replacing an active one is not watched:
  * the active one still serves this version offline, and the next visit retries.
  */
-export function watchFirstInstall(registration: ServiceWorkerRegistration, show: (text: string) => void): void {
+export function watchFirstInstall(registration: ServiceWorkerRegistration, show: (failure: OfflineFailure) => void): void {
   let cause: InstallFailure | undefined;
   let failed = false;
   const channel = new BroadcastChannel(INSTALL_REPORT_CHANNEL);
   channel.addEventListener('message', (event: MessageEvent<InstallFailure>) => {
     cause = event.data;
-    if (failed) show(offlineFailureText(cause));
+    if (failed) show(offlineFailure(cause));
   });
   const fail = () => {
     if (failed || registration.active) return;
     failed = true;
-    show(offlineFailureText(cause));
+    show(offlineFailure(cause));
   };
   const watch = (worker: ServiceWorker | null) => {
     worker?.addEventListener('statechange', () => {

@@ -28,6 +28,11 @@ export class StorageStatus extends LitElement {
   /** The engine has stored its index, the service worker its precache: each changes the usage. */
   @property({ type: Boolean, attribute: false }) engineReady = false;
   @property({ type: Boolean, attribute: false }) offlineReady = false;
+  /**
+   * The browser refused to store the offline copy. Chromium reports a quota from the disk's size, not its free
+   * space, so "of 11 GB available" would then contradict the note above; the quota is left out.
+   */
+  @property({ type: Boolean, attribute: false }) storageRefused = false;
 
   @state() private estimate?: StorageEstimate;
 
@@ -57,7 +62,7 @@ export class StorageStatus extends LitElement {
   protected render() {
     const estimate = this.estimate;
     if (estimate?.usage === undefined) return nothing;
-    const quota = estimate.quota ? ` of ${formatBytes(estimate.quota)} available` : '';
+    const quota = estimate.quota && !this.storageRefused ? ` of ${formatBytes(estimate.quota)} available` : '';
     const kept =
       this.persisted === true
         ? 'persistent: the browser keeps it until you clear it'
