@@ -33,8 +33,13 @@ export function isPapersiftError(e: unknown, code?: ErrorCode): e is PapersiftEr
   return e instanceof PapersiftError && (code === undefined || e.code === code);
 }
 
-/** A message fit to show a person, whatever was thrown. */
+/** A message fit to show a person, whatever was thrown (IndexedDB's quota errors come with no message). */
 export function describeError(e: unknown): string {
-  if (e instanceof Error) return e.message;
+  if (e instanceof Error) return e.message || e.name;
   return String(e);
+}
+
+/** The browser refused a write for want of room: QuotaExceededError, or its legacy code 22 in older engines. */
+export function isQuotaError(e: unknown): boolean {
+  return e instanceof Error && (e.name === 'QuotaExceededError' || (e as { code?: number }).code === 22);
 }

@@ -14,7 +14,7 @@
  * where a content-addressed key is what makes old and new builds share records safely.
  */
 import { createStore, del, get, getMany, keys, promisifyRequest, set, setMany, type UseStore } from 'idb-keyval';
-import { isPapersiftError, PapersiftError } from '../core/errors';
+import { describeError, isPapersiftError, isQuotaError, PapersiftError } from '../core/errors';
 import { checkFile, type FileEntry, type FileSource } from '../core/format3/sharded-files';
 
 /** The part of IndexedDB the store uses; tests swap in one that fails. */
@@ -372,14 +372,14 @@ export class ChunkStore {
       else await this.keepInBatch(entry.sha256, { name, data });
     } catch (e) {
       kept?.delete(keyBits(entry.sha256));
-      const quota = e instanceof Error && (e.name === 'QuotaExceededError' || (e as { code?: number }).code === 22);
+      const quota = isQuotaError(e);
       const problem = isPapersiftError(e)
         ? e
         : new PapersiftError(
             'storage',
             quota
               ? 'The browser’s storage for this site is full: search goes on from the network, but files are no longer kept for offline use'
-              : `Files cannot be kept in this browser (${e instanceof Error ? e.message : String(e)}): search goes on from the network, but not offline`,
+              : `Files cannot be kept in this browser (${describeError(e)}): search goes on from the network, but not offline`,
             { file: name, quota },
             { cause: e },
           );

@@ -8,7 +8,7 @@
  * BroadcastChannel tells the other tabs to catch up, so two tabs importing at once both keep their papers.
  */
 import { createStore, del, get, set, type UseStore } from 'idb-keyval';
-import { PapersiftError } from '../core/errors';
+import { describeError, isQuotaError, PapersiftError } from '../core/errors';
 
 const DATABASE = 'papersift-collection';
 const OBJECT_STORE = 'collections';
@@ -78,6 +78,6 @@ export function collectionChannel(onChange: () => void): { announce(): void; clo
 }
 
 function storageError(what: string, e: unknown): PapersiftError {
-  const quota = e instanceof DOMException && e.name === 'QuotaExceededError';
-  return new PapersiftError('storage', quota ? `${what}: the browser's storage quota is full. Free some space or export the collection.` : `${what}: ${e instanceof Error ? e.message : String(e)}`, {}, { cause: e });
+  const message = isQuotaError(e) ? "the browser's storage quota is full. Free some space or export the collection." : describeError(e);
+  return new PapersiftError('storage', `${what}: ${message}`, {}, { cause: e });
 }
