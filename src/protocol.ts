@@ -240,6 +240,8 @@ export interface EngineInfo {
   /** Why this backend runs, in one sentence for the page. */
   backendReason: string;
   source: ArtifactSource;
+  /** A format-2 set: whether it is stored for the next visit (false when storing failed: quota, private mode). */
+  indexKept?: boolean;
   /** `name`: what the collection is called (build-index --name); absent for an unnamed one. */
   corpus: { count: number; corpusHash: string; createdBy: string; createdAt: string; name?: string };
   /** Which years and categories the live papers have, with counts: what the filters offer. */

@@ -5,7 +5,7 @@
 import { decodeArtifacts, FILES, parseManifest, type Artifacts, type Expectation, type Manifest } from '../src/core/artifacts';
 import { buildArtifacts } from '../src/core/build';
 import type { Embedder } from '../src/core/embed/types';
-import { describeError, isPapersiftError, PapersiftError } from '../src/core/errors';
+import { describeError, isPapersiftError, isQuotaError, PapersiftError } from '../src/core/errors';
 import { sha256Hex } from '../src/core/hash';
 import type { Paper } from '../src/core/types';
 import type { ArtifactSource, IndexingStatus, LoadStep } from '../src/protocol';
@@ -15,6 +15,8 @@ import { isFormat3Manifest, openFormat3Site, type Format3Site } from './format3-
 export interface LoadedArtifacts {
   artifacts: Artifacts;
   source: ArtifactSource;
+  /** The set is in IndexedDB now, for the next visit: false when storing it failed (quota, private mode). */
+  kept: boolean;
   notice?: string;
 }
 
@@ -68,7 +70,7 @@ export async function loadArtifacts(ctx: LoaderContext): Promise<LoadedArtifacts
         ctx.onStep({ message: 'Reading the stored search index…', done: false });
         const artifacts = await decodeArtifacts((name) => ctx.store.read(name), ctx.expected);
         ctx.onPhase?.('storedIndexRead');
-        return { artifacts, source: 'indexeddb' };
+        return { artifacts, source: 'indexeddb', kept: true };
       } catch (e) {
         if (!isPapersiftError(e)) throw e;
         notices.push(`The stored index could not be used (${describeError(e)}), so it was replaced.`);
@@ -84,8 +86,8 @@ export async function loadArtifacts(ctx: LoaderContext): Promise<LoadedArtifacts
       ctx.onDownload?.();
       const files = await fetchAll(ctx, shippedManifest);
       const artifacts = await decodeArtifacts(async (name) => files.get(name), ctx.expected);
-      await keep(ctx, files, shippedOrigin, notices);
-      return { artifacts, source: 'network', notice: joined(notices) };
+      const kept = await keep(ctx, files, shippedOrigin, notices);
+      return { artifacts, source: 'network', kept, notice: joined(notices) };
     } catch (e) {
       if (!isPapersiftError(e)) throw e;
       rebuildReason = describeError(e);
@@ -95,8 +97,8 @@ export async function loadArtifacts(ctx: LoaderContext): Promise<LoadedArtifacts
   notices.push(`The search index was rebuilt in this browser because ${lowerFirst(rebuildReason)}.`);
   const corpus = await corpusForRebuild(ctx, shippedManifest);
   const built = await rebuild(ctx, corpus.papers, corpus.corpusHash);
-  await keep(ctx, built.files, shippedOrigin ?? 'seeds', notices);
-  return { artifacts: built.artifacts, source: 'built', notice: joined(notices) };
+  const kept = await keep(ctx, built.files, shippedOrigin ?? 'seeds', notices);
+  return { artifacts: built.artifacts, source: 'built', kept, notice: joined(notices) };
 }
 
 /** Fetches every file the manifest lists at once (sequential round trips would add up on a first visit). */
@@ -135,11 +137,17 @@ async function fetchFile(ctx: LoaderContext, name: string): Promise<Uint8Array |
 }
 
 /** Stores a set for the next visit; a full disk costs the next visit a download, not this one its search. */
-async function keep(ctx: LoaderContext, files: Map<string, Uint8Array>, origin: string, notices: string[]): Promise<void> {
+async function keep(ctx: LoaderContext, files: Map<string, Uint8Array>, origin: string, notices: string[]): Promise<boolean> {
   try {
     await ctx.store.save(files, origin);
+    return true;
   } catch (e) {
-    notices.push(`The index could not be kept for the next visit (${describeError(e)}).`);
+    notices.push(
+      isQuotaError(e)
+        ? 'The index could not be kept for the next visit: the browser has no room to store it (the disk may be nearly full), so the next visit downloads it again.'
+        : `The index could not be kept for the next visit (${describeError(e)}).`,
+    );
+    return false;
   }
 }
 

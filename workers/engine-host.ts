@@ -74,6 +74,8 @@ interface Current {
   activeBackend: QueryBackend;
   backendReason: string;
   source: LoadedArtifacts['source'];
+  /** Format 2: whether the set is stored for the next visit. */
+  indexKept?: boolean;
   notice?: string;
   loadTimings: EngineInfo['loadTimings'];
 }
@@ -356,7 +358,7 @@ export class EngineHost {
       // search works that much sooner. A rebuild of the index asks for the model itself.
       if (sameVectors || LOAD_ORDER === 'parallel' || !(await this.hasStoredIndex(settings))) model().catch(() => {}); // awaited below
       const index = sameVectors
-        ? { engine: current.engine, format3: current.format3, source: current.source, notice: current.notice }
+        ? { engine: current.engine, format3: current.format3, source: current.source, indexKept: current.indexKept, notice: current.notice }
         : await this.loadEngine(settings, async () => (await model()).embedder);
       if (!sameVectors) loadTimings.indexMs = performance.now() - started;
       if (!this.current) {
@@ -469,7 +471,7 @@ export class EngineHost {
     this.phase('yourPapersRestored');
     this.step('index', { message: `Ready: ${engine.papers.length} papers; keyword search works already`, done: true });
     const notice = [loaded.notice, restored].filter(Boolean).join(' ') || undefined;
-    return { engine, source: loaded.source, notice };
+    return { engine, source: loaded.source, indexKept: loaded.kept, notice };
   }
 
   /** Puts the user's stored papers into a freshly opened engine (either format); a notice when they had to be embedded again or set aside. */
@@ -623,6 +625,7 @@ export class EngineHost {
       activeDtype: current.settings.dtype,
       backendReason: current.backendReason,
       source: current.source,
+      ...(current.indexKept === undefined ? {} : { indexKept: current.indexKept }),
       corpus: {
         count: manifest.count,
         corpusHash: manifest.corpusHash,

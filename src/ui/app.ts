@@ -949,6 +949,11 @@ const STORED_INDEX_KEY = 'papersift.storedIndex';
 function checkStoredIndex(info: EngineInfo): string {
   const mark = `${info.settings.modelId}/${info.activeDtype}/${info.corpus.corpusHash}/${info.corpus.createdAt}`;
   try {
+    // Storing it failed (the loader's notice says so): the next visit's download is no sign of eviction.
+    if (info.indexKept === false) {
+      localStorage.removeItem(STORED_INDEX_KEY);
+      return '';
+    }
     const previous = localStorage.getItem(STORED_INDEX_KEY);
     localStorage.setItem(STORED_INDEX_KEY, mark);
     if (info.source === 'network' && previous === mark) {

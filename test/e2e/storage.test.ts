@@ -2,7 +2,9 @@
  * Storage that lasts: the footer says how much the site keeps and whether it is persistent, and two
  * tabs loading at once with an empty store (as after an eviction, which the page reports) (both downloading and storing the index, each in its own
  * worker) both end ready with the same results, leaving a store a reload reads without embedding.
- * How concurrent writes stay whole is unit-tested in src/store/artifact-store.test.ts.
+ * How concurrent writes stay whole is unit-tested in src/store/artifact-store.test.ts. With no room to store
+ * the index (a quota as small as a nearly full disk leaves), the page says so and a reload is not taken for
+ * an eviction.
  */
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { launchProfile, waitForReady, watchProblems, type Page, type PageProblems, type Profile } from './browser';
@@ -70,4 +72,30 @@ it('two tabs loading at once with an empty store both end ready, with the same r
   expect(await first.locator('.notice').count()).toBe(0);
   expect(await topIds(first)).toEqual(ids);
   expect(problems.flatMap((p) => p.errors)).toEqual([]);
+});
+
+it('with no room to store the index, says so, searches, and does not call the next download an eviction', async () => {
+  const full = await launchProfile();
+  try {
+    const page = full.page;
+    const seen = watchProblems(page);
+    // Too little for the index (~3 MB): the write is refused as on a nearly full disk.
+    const cdp = await full.context.newCDPSession(page);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(site).origin, quotaSize: 100 * 1024 });
+    await page.goto(site);
+    await waitForReady(page);
+    await expect.poll(() => page.locator('.notice').innerText()).toMatch(/could not be kept for the next visit: the browser has no room to store it/);
+    expect(await topIds(page)).toHaveLength(10);
+
+    await page.reload();
+    await waitForReady(page);
+    const info = await page.evaluate(() => window.__papersift.stats());
+    expect(info.source).toBe('network');
+    expect(info.indexKept).toBe(false);
+    await expect.poll(() => page.locator('.notice').innerText()).toMatch(/could not be kept/);
+    expect(await page.locator('.notice').innerText()).not.toMatch(/had cleared/);
+    expect(seen.errors).toEqual([]);
+  } finally {
+    await full.close();
+  }
 });
