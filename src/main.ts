@@ -6,7 +6,7 @@
 import type { EmbedParams, EngineInfo, SearchParams, SearchReply } from './protocol';
 import './ui/app';
 import { EngineClient } from './ui/engine-client';
-import { REGISTER_REFUSED, watchFirstInstall } from './ui/offline-install';
+import { registerFailure, watchFirstInstall } from './ui/offline-install';
 import { showUpdateNotice } from './ui/update-notice';
 
 /** Set by vite.config.ts from PAPERSIFT_BUILD_ID. */
@@ -68,7 +68,7 @@ if (import.meta.env.MODE === 'production' && 'serviceWorker' in navigator) {
       // reloadWhenReplaced reloads every tab, also those whose first visit installed the worker, which
       // workbox-window does not count as updates.
       onNeedReload: () => {},
-      onRegisterError: () => (app.offlineFailed = REGISTER_REFUSED),
+      onRegisterError: (error) => (app.offlineFailed = registerFailure(error)),
       onRegisteredSW: (_url, registration) => {
         if (!registration) return;
         checkForUpdates(registration);

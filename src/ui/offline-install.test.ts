@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { offlineFailure } from './offline-install';
+import { offlineFailure, registerFailure } from './offline-install';
 
 describe('why the offline copy was not saved', () => {
   it('blames storage, and says what to do, when the worker met a quota error or a refused cache write', () => {
@@ -39,5 +39,14 @@ describe('why the offline copy was not saved', () => {
     for (const cause of [{ name: 'QuotaExceededError', message: '' }, { name: 'TypeError', message: '' }, undefined]) {
       expect(offlineFailure(cause).text).toMatch(/Search works while online/);
     }
+  });
+});
+
+describe('why the offline worker did not register', () => {
+  it('says the browser allows none for a SecurityError, and that the worker did not load for anything else', () => {
+    expect(registerFailure(new DOMException('The user denied permission to use Service Worker.', 'SecurityError')).text).toMatch(/allows this site no offline worker/);
+    const missing = registerFailure(new TypeError('Failed to register a ServiceWorker: A bad HTTP response code (404) was received'));
+    expect(missing.text).toMatch(/could not be loaded.*next visit tries again/);
+    for (const failure of [registerFailure(undefined), missing]) expect(failure.storageRefused).toBe(false);
   });
 });

@@ -16,11 +16,19 @@ export interface InstallFailure {
   message: string;
 }
 
-/** register() itself was refused: some private windows do, and a sw.js the host could not serve. */
-export const REGISTER_REFUSED: OfflineFailure = {
-  text: "Not saved for offline use: the browser refused the site's offline worker (some private windows do). Search works while online.",
-  storageRefused: false,
-};
+/**
+ * register() itself failed: a SecurityError where the browser allows no service worker (some private windows,
+ * some settings), anything else where sw.js could not be fetched or run.
+ */
+export function registerFailure(error: unknown): OfflineFailure {
+  const refused = error instanceof Error && error.name === 'SecurityError';
+  return {
+    text: refused
+      ? 'Not saved for offline use: the browser allows this site no offline worker here (some private windows and settings do not). Search works while online.'
+      : 'Not saved for offline use: the site\'s offline worker could not be loaded. Search works while online; the next visit tries again.',
+    storageRefused: false,
+  };
+}
 
 /** Why the offline copy was not saved, as the page says it. */
 export interface OfflineFailure {

@@ -114,3 +114,24 @@ describe('a disk too full for the offline copy', () => {
     expect(fullProblems.errors).toEqual([]);
   });
 });
+
+describe('a host that does not serve the offline worker', () => {
+  it('says the offline worker could not be loaded, and still searches', async () => {
+    const bare = await launchProfile();
+    try {
+      const seen = watchProblems(bare.page);
+      await bare.context.route(/\/sw\.js$/, (route) => route.fulfill({ status: 404, body: 'not found' }));
+      await bare.page.goto(site);
+      await waitForReady(bare.page);
+      const failed = bare.page.locator('[data-offline="failed"]');
+      await failed.waitFor({ timeout: 60_000 });
+      expect(await failed.innerText()).toMatch(/offline worker could not be loaded.*Search works while online/);
+      expect(await bare.page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length)).toBe(0);
+      expect((await bare.page.evaluate((text) => window.__papersift.search(text, { k: 10 }), QUERY)).hits.length).toBe(10);
+      // Chromium logs the failed registration itself; nothing else may go wrong.
+      expect(seen.errors.filter((error) => !/ServiceWorker|sw\.js|404/.test(error))).toEqual([]);
+    } finally {
+      await bare.close();
+    }
+  });
+});
