@@ -242,6 +242,8 @@ export interface EngineInfo {
   source: ArtifactSource;
   /** A format-2 set: whether it is stored for the next visit (false when storing failed: quota, private mode). */
   indexKept?: boolean;
+  /** Once the model has loaded: whether its weights are stored for an offline visit (false: storing them failed). */
+  modelKept?: boolean;
   /** `name`: what the collection is called (build-index --name); absent for an unnamed one. */
   corpus: { count: number; corpusHash: string; createdBy: string; createdAt: string; name?: string };
   /** Which years and categories the live papers have, with counts: what the filters offer. */

@@ -12,6 +12,16 @@ import type { ModelFileFetcher } from '../core/embed/types';
 /** The Cache Storage cache that holds model weights, keyed by their URL. */
 export const MODEL_CACHE = 'papersift-models';
 
+/**
+ * Weights this worker downloaded but could not store (quota, private window): an offline visit cannot load
+ * them, so the page must not call the site available offline for search by meaning.
+ */
+const notKept = new Set<string>();
+
+export function modelFilesNotKept(): string[] {
+  return [...notKept];
+}
+
 /** Waits before the 2nd and 3rd download attempts. */
 const RETRY_DELAYS_MS = [400, 1500];
 
@@ -21,14 +31,19 @@ export const fetchCachedModelFile: ModelFileFetcher = async (url, expectedBytes,
   if (cached) {
     const bytes = new Uint8Array(await cached.arrayBuffer());
     if (bytes.length === expectedBytes) {
+      notKept.delete(url);
       onProgress(bytes.length, bytes.length);
       return bytes;
     }
     await cache!.delete(url); // a copy from another version, or cut short: fetch it again
   }
   const bytes = await withRetries(() => download(url, expectedBytes, onProgress));
-  // Stored only once whole; a failure to store (quota, private window) costs the next visit a download, nothing more.
-  await cache?.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } })).catch(() => {});
+  // Stored only once whole; a failure to store (quota, private window) costs the next visit a download and
+  // an offline visit search by meaning, which the page then says.
+  const response = new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } });
+  const stored = cache ? await cache.put(url, response).then(() => true, () => false) : false;
+  if (stored) notKept.delete(url);
+  else notKept.add(url);
   return bytes;
 };
 

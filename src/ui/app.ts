@@ -22,7 +22,7 @@ import './result-list';
 import './search-bar';
 import './storage-status';
 import { formatBytes } from './format-bytes';
-import type { OfflineFailure } from './offline-install';
+import { offlineStatus, type OfflineFailure } from './offline-install';
 import { TypeaheadController } from './typeahead';
 
 const RESULTS = 10;
@@ -460,6 +460,7 @@ export class PapersiftApp extends LitElement {
 
   protected render() {
     const info = this.info;
+    const offline = offlineStatus(this.offlineReady, this.offlineFailed, info);
     const notice = this.noticeDismissed ? undefined : [info?.notice, this.evictionNotice].filter(Boolean).join(' ') || undefined;
     return html`
       <header>
@@ -517,17 +518,13 @@ export class PapersiftApp extends LitElement {
               error: (e) => html`<p class="message error" role="alert">Could not apply the settings: ${errorText(e)}</p>`,
             })
           : nothing}
-        ${this.offlineReady
-          ? html`<p class="offline" data-offline="ready">Available offline: this page reloads without a network.</p>`
-          : this.offlineFailed
-            ? html`<p class="offline" data-offline="failed" role="status">${this.offlineFailed.text}</p>`
-            : nothing}
+        ${offline ? html`<p class="offline" data-offline=${offline.state} role=${offline.state === 'ready' ? nothing : 'status'}>${offline.text}</p>` : nothing}
         ${info?.wholeCollection ? this.renderWholeOffline(info.wholeCollection) : nothing}
         <ps-storage-status
           .persisted=${this.storagePersisted}
           .engineReady=${this.status.phase === 'ready'}
           .offlineReady=${this.offlineReady}
-          .storageRefused=${this.offlineFailed?.storageRefused ?? false}
+          .storageRefused=${offline?.storageRefused ?? false}
         ></ps-storage-status>
       </footer>
     `;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { offlineFailure, registerFailure } from './offline-install';
+import { offlineFailure, offlineStatus, registerFailure } from './offline-install';
 
 describe('why the offline copy was not saved', () => {
   it('blames storage, and says what to do, when the worker met a quota error or a refused cache write', () => {
@@ -50,3 +50,35 @@ describe('why the offline worker did not register', () => {
     for (const failure of [registerFailure(undefined), missing]) expect(failure.storageRefused).toBe(false);
   });
 });
+
+describe('what the footer says of offline use', () => {
+  const refused = offlineFailure({ name: 'QuotaExceededError', message: '' });
+
+  it('says nothing until the worker is ready or has failed', () => {
+    expect(offlineStatus(false, undefined, { indexKept: true, modelKept: true })).toBeUndefined();
+  });
+
+  it("puts the worker's failure first, whatever the engine stored", () => {
+    expect(offlineStatus(false, refused, { modelKept: false })).toEqual({ state: 'failed', ...refused });
+  });
+
+  it('is ready only when the index and the model are stored too (or nothing says they are not)', () => {
+    for (const kept of [{ indexKept: true, modelKept: true }, {}, undefined]) expect(offlineStatus(true, undefined, kept)?.state).toBe('ready');
+  });
+
+  it('offers keyword search only when the model could not be stored', () => {
+    const status = offlineStatus(true, undefined, { indexKept: true, modelKept: false });
+    expect(status?.state).toBe('partial');
+    expect(status?.text).toMatch(/keyword search only.*search by meaning needs the network/);
+    expect(status?.storageRefused).toBe(true);
+  });
+
+  it('offers nothing offline when the index could not be stored, model or not', () => {
+    for (const modelKept of [true, false]) {
+      const status = offlineStatus(true, undefined, { indexKept: false, modelKept });
+      expect(status?.state).toBe('failed');
+      expect(status?.text).toMatch(/Not available offline: the browser could not store the search index/);
+    }
+  });
+});
+

@@ -87,3 +87,36 @@ export function watchFirstInstall(registration: ServiceWorkerRegistration, show:
   watch(registration.installing);
   registration.addEventListener('updatefound', () => watch(registration.installing));
 }
+
+/** What the footer says of offline use: `ready` and `partial` once the service worker holds the app. */
+export interface OfflineStatus {
+  state: 'ready' | 'partial' | 'failed';
+  text: string;
+  /** Storage was refused somewhere: the quota the browser reports is then no guide (storage-status.ts). */
+  storageRefused: boolean;
+}
+
+/**
+ * The service worker holds the app, but an offline visit also needs what the engine worker stored: the index
+ * (format 2) and the model's weights. The worker may have been refused room for them while the app's smaller
+ * precache still fit.
+ */
+export function offlineStatus(workerReady: boolean, failure: OfflineFailure | undefined, kept: { indexKept?: boolean; modelKept?: boolean } | undefined): OfflineStatus | undefined {
+  if (failure) return { state: 'failed', ...failure };
+  if (!workerReady) return undefined;
+  if (kept?.indexKept === false) {
+    return {
+      state: 'failed',
+      text: 'Not available offline: the browser could not store the search index (usually a nearly full disk), so each visit downloads it. Free some disk space, then reload to try again.',
+      storageRefused: true,
+    };
+  }
+  if (kept?.modelKept === false) {
+    return {
+      state: 'partial',
+      text: 'Available offline for keyword search only: the browser could not store the language model (usually a nearly full disk), so search by meaning needs the network. Free some disk space, then reload to try again.',
+      storageRefused: true,
+    };
+  }
+  return { state: 'ready', text: 'Available offline: this page reloads without a network.', storageRefused: false };
+}

@@ -121,13 +121,14 @@ export async function waitForReady(page: Page, timeout = 180_000): Promise<void>
 }
 
 /**
- * Resolves once the app says it is available offline (its service worker has precached the site); throws
- * what the app said instead when the offline copy could not be saved, rather than waiting out the timeout.
+ * Resolves once the app says it is available offline (its service worker has precached the site, and the
+ * index and model are stored); throws what the app said instead when the offline copy is missing or partial,
+ * rather than waiting out the timeout.
  */
 export async function untilOfflineReady(page: Page, timeout = 120_000): Promise<void> {
-  await page.locator('[data-offline="ready"], [data-offline="failed"]').first().waitFor({ timeout });
-  const failed = page.locator('[data-offline="failed"]');
-  if ((await failed.count()) > 0) throw new Error(`The site was not saved for offline use: ${await failed.innerText()}`);
+  const note = page.locator('[data-offline]');
+  await note.first().waitFor({ timeout });
+  if ((await note.getAttribute('data-offline')) !== 'ready') throw new Error(`The site is not fully available offline: ${await note.innerText()}`);
 }
 
 /** Resolves once the site's service worker controls the page: what a reload offline needs (it serves the app's files). */

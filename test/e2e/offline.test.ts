@@ -135,3 +135,39 @@ describe('a host that does not serve the offline worker', () => {
     }
   });
 });
+
+describe('room for the app but not for the model', () => {
+  it('says offline use is keyword search only, and an offline reload keeps that promise', async () => {
+    const tight = await launchProfile();
+    try {
+      const tightPage = tight.page;
+      const seen = watchProblems(tightPage);
+      // Enough for the index (~3 MB) and the precache (~18 MB), not for the weights (~34 MB) beside them.
+      const cdp = await tight.context.newCDPSession(tightPage);
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(site).origin, quotaSize: 30 * 1024 * 1024 });
+      await tightPage.goto(site);
+      await waitForReady(tightPage);
+      const note = tightPage.locator('[data-offline]');
+      await note.waitFor({ timeout: 120_000 });
+      expect(await note.getAttribute('data-offline')).toBe('partial');
+      expect(await note.innerText()).toMatch(/keyword search only: the browser could not store the language model/);
+      expect((await tightPage.evaluate(() => window.__papersift.stats())).modelKept).toBe(false);
+
+      await tight.context.setOffline(true);
+      try {
+        await tightPage.reload();
+        // The model cannot load offline; the page says so, and keyword search answers from the stored index.
+        await tightPage.locator('papersift-app[data-status="error"]').waitFor({ timeout: 120_000 });
+        const info = await tightPage.evaluate(() => window.__papersift.stats());
+        expect(info.source).toBe('indexeddb');
+        const keyword = await tightPage.evaluate((text) => window.__papersift.search(text, { k: 10, mode: 'lexical' }), 'pointer networks');
+        expect(keyword.hits.map((hit) => hit.paper.id)).toContain(PAPER);
+      } finally {
+        await tight.context.setOffline(false);
+      }
+      expect(seen.errors.filter((error) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|model/i.test(error))).toEqual([]);
+    } finally {
+      await tight.close();
+    }
+  });
+});
