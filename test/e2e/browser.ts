@@ -43,6 +43,15 @@ export async function launchProfile(viewport = { width: 1100, height: 1000 }, op
   };
 }
 
+/**
+ * Grants the site at `url` only `bytes` of storage in this profile, as Chromium does when the disk is nearly full
+ * (it keeps about 1 GB free). The override lasts while the profile is open.
+ */
+export async function limitStorage(profile: Profile, url: string, bytes: number): Promise<void> {
+  const cdp = await profile.context.newCDPSession(profile.page);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(url).origin, quotaSize: bytes });
+}
+
 export interface LaunchOptions {
   /** More Chromium switches, e.g. WEBGPU_ARGS. */
   extraArgs?: string[];

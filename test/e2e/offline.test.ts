@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { axeViolations } from './a11y';
-import { launchProfile, untilServiceWorkerControls, waitForReady, watchProblems, type Page, type PageProblems, type Profile } from './browser';
+import { launchProfile, limitStorage, untilServiceWorkerControls, waitForReady, watchProblems, type Page, type PageProblems, type Profile } from './browser';
 
 const site = inject('siteUrl');
 
@@ -81,10 +81,8 @@ describe('a disk too full for the offline copy', () => {
     full = await launchProfile();
     fullPage = full.page;
     fullProblems = watchProblems(fullPage);
-    // What Chromium grants a site when the disk is nearly full (it keeps 1 GB free): too little for the
-    // ~20 MB precache. The override lasts while this CDP session is open.
-    const cdp = await full.context.newCDPSession(fullPage);
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(site).origin, quotaSize: 8 * 1024 * 1024 });
+    // Too little for the ~20 MB precache.
+    await limitStorage(full, site, 8 * 1024 * 1024);
   });
 
   afterAll(async () => {
@@ -143,8 +141,7 @@ describe('room for the app but not for the model', () => {
       const tightPage = tight.page;
       const seen = watchProblems(tightPage);
       // Enough for the index (~3 MB) and the precache (~18 MB), not for the weights (~34 MB) beside them.
-      const cdp = await tight.context.newCDPSession(tightPage);
-      await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(site).origin, quotaSize: 30 * 1024 * 1024 });
+      await limitStorage(tight, site, 30 * 1024 * 1024);
       await tightPage.goto(site);
       await waitForReady(tightPage);
       const note = tightPage.locator('[data-offline]');

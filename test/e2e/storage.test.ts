@@ -7,7 +7,7 @@
  * an eviction.
  */
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { launchProfile, waitForReady, watchProblems, type Page, type PageProblems, type Profile } from './browser';
+import { launchProfile, limitStorage, waitForReady, watchProblems, type Page, type PageProblems, type Profile } from './browser';
 
 const site = inject('siteUrl');
 const QUERY = 'a neural network whose outputs point to positions in its own input sequence';
@@ -80,8 +80,7 @@ it('with no room to store the index, says so, searches, and does not call the ne
     const page = full.page;
     const seen = watchProblems(page);
     // Too little for the index (~3 MB): the write is refused as on a nearly full disk.
-    const cdp = await full.context.newCDPSession(page);
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(site).origin, quotaSize: 100 * 1024 });
+    await limitStorage(full, site, 100 * 1024);
     await page.goto(site);
     await waitForReady(page);
     await expect.poll(() => page.locator('.notice').innerText()).toMatch(/could not be kept for the next visit: the browser has no room to store it/);
