@@ -92,7 +92,7 @@ beforeAll(async () => {
   if (!process.env.PAPERSIFT_E2E_ARXIV_INDEX) expect(manifest.collection?.name).toBe(NAME);
   const outDir = variantDir('arxiv');
   await buildSite({ outDir, artifacts: index });
-  host = await startStaticHost({ root: outDir, isolation: true });
+  host = await startStaticHost({ root: outDir, isolation: true, scratch: true });
   profile = await launchProfile();
   page = profile.page;
   problems = watchProblems(page);

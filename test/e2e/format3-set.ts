@@ -59,7 +59,7 @@ export interface ServedFormat3Site {
 export async function serveFormat3Site(index: string, variant: string): Promise<ServedFormat3Site> {
   const outDir = variantDir(variant);
   await buildSite({ outDir, artifacts: index });
-  const host = await startStaticHost({ root: outDir, isolation: true });
+  const host = await startStaticHost({ root: outDir, isolation: true, scratch: true });
   const profile = await launchProfile();
   const requested: string[] = [];
   profile.context.on('request', (request) => {

@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { createServer } from 'node:net';
@@ -114,6 +114,11 @@ export interface StaticHostOptions {
    * do, instead of plain HTTP/1.1, where Chromium opens at most six connections to a host and queues the rest.
    */
   http2?: boolean;
+  /**
+   * The folders it serves are scratch builds (variantDir), removed when it closes: with the models each is
+   * ~410 MB, every run builds them again, and eight left behind took 3.3 GB of a disk whose filling up failed CI.
+   */
+  scratch?: boolean;
 }
 
 export interface StaticHost extends RunningSite {
@@ -143,8 +148,9 @@ const CONTENT_TYPES: Record<string, string> = {
  * stand in for a file the server stopped serving: whatever a page gets after a deploy comes from the
  * server or the service worker.
  */
-export async function startStaticHost({ root, base = '/', isolation = false, http2 = false }: StaticHostOptions): Promise<StaticHost> {
+export async function startStaticHost({ root, base = '/', isolation = false, http2 = false, scratch = false }: StaticHostOptions): Promise<StaticHost> {
   let served = resolve(root);
+  const roots = new Set([served]);
   let late: { pattern: RegExp; ms: number } | undefined;
   const handle = (request: Request, response: Response) => {
     const wait = late && late.pattern.test(request.url ?? '') ? new Promise((done) => setTimeout(done, late!.ms)) : Promise.resolve();
@@ -163,12 +169,13 @@ export async function startStaticHost({ root, base = '/', isolation = false, htt
   return {
     url,
     siteUrl: new URL(base, url).href,
-    serve: (next) => (served = resolve(next)),
+    serve: (next) => roots.add((served = resolve(next))),
     delay: (pattern, ms = 0) => (late = pattern ? { pattern, ms } : undefined),
     close: () => {
       if ('closeAllConnections' in server) server.closeAllConnections();
       for (const session of sessions) session.destroy();
-      return new Promise<void>((done) => server.close(() => done()));
+      const closed = new Promise<void>((done) => server.close(() => done()));
+      return scratch ? closed.then(() => Promise.all([...roots].map((dir) => rm(dir, { recursive: true, force: true })))).then(() => {}) : closed;
     },
   };
 }

@@ -19,7 +19,7 @@ let problems: PageProblems;
 beforeAll(async () => {
   const dir = variantDir('sub-path');
   await buildSite({ outDir: dir, base: BASE, buildId: 'sub-path' });
-  host = await startStaticHost({ root: dir, base: BASE, isolation: false, http2: true });
+  host = await startStaticHost({ root: dir, base: BASE, isolation: false, http2: true, scratch: true });
   profile = await launchProfile(undefined, { extraArgs: HTTPS_ARGS });
   page = profile.page;
   problems = watchProblems(page);

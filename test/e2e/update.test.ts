@@ -28,7 +28,7 @@ beforeAll(async () => {
   onlyInA = a.filter((path) => !b.includes(path));
   onlyInB = b.filter((path) => !a.includes(path));
   // Production-like headers here; static-host.test.ts covers a host without them.
-  host = await startStaticHost({ root: deploy.a, isolation: true });
+  host = await startStaticHost({ root: deploy.a, isolation: true, scratch: true });
   profile = await launchProfile();
   page = profile.page;
   problems = watchProblems(page);
