@@ -42,7 +42,7 @@ import { CollectionHost, type CollectionTarget, type ProgressSink } from './coll
 import { loadArtifacts, type LoadedArtifacts } from './artifact-loader';
 import type { Format3Engine, RankedHits } from '../src/core/format3/engine';
 import type { Format3Site } from './format3-site';
-import { fetchCachedModelFile, modelFilesNotKept } from '../src/store/model-cache';
+import { fetchCachedModelFile, modelFilesKept } from '../src/store/model-cache';
 import { warmUpCompiledCode } from './code-warm-up';
 import { QueryVectors } from './query-vectors';
 
@@ -626,7 +626,7 @@ export class EngineHost {
       backendReason: current.backendReason,
       source: current.source,
       ...(current.indexKept === undefined ? {} : { indexKept: current.indexKept }),
-      ...(current.embedder ? { modelKept: modelFilesNotKept().length === 0 } : {}),
+      ...(current.embedder ? { modelKept: modelFilesKept() } : {}),
       corpus: {
         count: manifest.count,
         corpusHash: manifest.corpusHash,

@@ -18,8 +18,9 @@ export const MODEL_CACHE = 'papersift-models';
  */
 const notKept = new Set<string>();
 
-export function modelFilesNotKept(): string[] {
-  return [...notKept];
+/** Every weights file this worker loaded is stored for the next (or an offline) visit. */
+export function modelFilesKept(): boolean {
+  return notKept.size === 0;
 }
 
 /** Waits before the 2nd and 3rd download attempts. */

@@ -89,11 +89,8 @@ export function watchFirstInstall(registration: ServiceWorkerRegistration, show:
 }
 
 /** What the footer says of offline use: `ready` and `partial` once the service worker holds the app. */
-export interface OfflineStatus {
+export interface OfflineStatus extends OfflineFailure {
   state: 'ready' | 'partial' | 'failed';
-  text: string;
-  /** Storage was refused somewhere: the quota the browser reports is then no guide (storage-status.ts). */
-  storageRefused: boolean;
 }
 
 /**
